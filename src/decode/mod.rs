@@ -1,0 +1,1 @@
+//! Bytes to text. (stub — being written)
