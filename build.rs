@@ -1,1 +1,531 @@
-fn main() {}
+//! Compiles OpenCC's plain-text dictionaries into prefix matchers at build time.
+//!
+//! Each OpenCC configuration (`dictionaries/config/*.json`) names trees of
+//! dictionaries: leaves are text files, inner nodes are groups with a match
+//! policy (`short_circuit`: the first child with any match wins; `union`: the
+//! longest match across children wins, earlier child on ties). For every
+//! distinct tree this script builds one character trie holding the keys of all
+//! its leaves and works out, for every trie node, what a longest-prefix lookup
+//! ending at that node must answer under the tree's policies. At run time a
+//! lookup is then a plain trie walk followed by one table read.
+//!
+//! Everything is written as native-endian `u32` words into
+//! `$OUT_DIR/tables.bin` (embedded with `include_bytes!`), and the layout of
+//! each matcher and configuration into `$OUT_DIR/tables.rs`. Start-up parses
+//! nothing.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+const NONE: u32 = u32::MAX;
+
+/// The configurations zhnorm ships, in the order of `CONFIG_NAMES`.
+const CONFIGS: &[&str] = &[
+    "t2s", "tw2s", "tw2sp", "hk2s", "hk2sp", "s2t", "s2tw", "s2twp", "s2hk", "s2hkp", "t2tw",
+    "t2hk", "tw2t", "hk2t", "t2jp", "jp2t",
+];
+
+/// Longest ideographic description sequence OpenCC 1.4.2 accepts, in code points.
+const IDS_MAX_CODE_POINTS: u32 = 64;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Tree {
+    Leaf(String),
+    ShortCircuit(Vec<Tree>),
+    Union(Vec<Tree>),
+}
+
+impl Tree {
+    fn leaves(&self, out: &mut Vec<String>) {
+        match self {
+            Tree::Leaf(f) => out.push(f.clone()),
+            Tree::ShortCircuit(c) | Tree::Union(c) => c.iter().for_each(|t| t.leaves(out)),
+        }
+    }
+    fn describe(&self) -> String {
+        match self {
+            Tree::Leaf(f) => f.trim_end_matches(".txt").to_owned(),
+            Tree::ShortCircuit(c) => {
+                format!(
+                    "first({})",
+                    c.iter().map(Tree::describe).collect::<Vec<_>>().join(", ")
+                )
+            }
+            Tree::Union(c) => {
+                format!(
+                    "union({})",
+                    c.iter().map(Tree::describe).collect::<Vec<_>>().join(", ")
+                )
+            }
+        }
+    }
+}
+
+fn parse_tree(v: &serde_json::Value) -> Tree {
+    let ty = v["type"].as_str().expect("dict type");
+    match ty {
+        "group" => {
+            let children = v["dicts"]
+                .as_array()
+                .expect("group dicts")
+                .iter()
+                .map(parse_tree)
+                .collect();
+            match v
+                .get("match_policy")
+                .and_then(|p| p.as_str())
+                .unwrap_or("short_circuit")
+            {
+                "short_circuit" => Tree::ShortCircuit(children),
+                "union" => Tree::Union(children),
+                other => panic!("unknown match policy {other}"),
+            }
+        }
+        "text" | "ocd2" => {
+            // The Python library loads tofu-risk dictionaries by default
+            // (include_tofu_risk_dictionaries=True), so `may_output_tofu`
+            // leaves are kept.
+            let file = v["file"].as_str().expect("dict file");
+            Tree::Leaf(
+                file.trim_end_matches(".ocd2")
+                    .trim_end_matches(".txt")
+                    .to_owned()
+                    + ".txt",
+            )
+        }
+        other => panic!("unknown dictionary type {other}"),
+    }
+}
+
+struct ConfigPlan {
+    normalization: Vec<Tree>,
+    segmentation: Option<Tree>,
+    chain: Vec<Tree>,
+}
+
+fn parse_config(path: &Path) -> ConfigPlan {
+    let text = fs::read_to_string(path).expect("read config");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("config json");
+    let normalization = v
+        .get("normalization")
+        .and_then(|n| n.as_array())
+        .map(|a| a.iter().map(|s| parse_tree(&s["dict"])).collect())
+        .unwrap_or_default();
+    let segmentation = v.get("segmentation").map(|s| {
+        assert_eq!(
+            s["type"].as_str(),
+            Some("mmseg"),
+            "only mmseg segmentation is known"
+        );
+        parse_tree(&s["dict"])
+    });
+    let chain = v["conversion_chain"]
+        .as_array()
+        .expect("conversion_chain")
+        .iter()
+        .map(|s| parse_tree(&s["dict"]))
+        .collect();
+    ConfigPlan {
+        normalization,
+        segmentation,
+        chain,
+    }
+}
+
+/// Reads a dictionary in OpenCC's text format; the first value of a line is
+/// the one OpenCC outputs, and the first line for a key wins.
+fn load_dict(path: &Path) -> Vec<(String, String)> {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (key, values) = line
+            .split_once('\t')
+            .unwrap_or_else(|| panic!("{}:{}: no tab", path.display(), n + 1));
+        let value = values.split(' ').next().unwrap_or("");
+        assert!(!key.is_empty(), "{}:{}: empty key", path.display(), n + 1);
+        if seen.insert(key.to_owned()) {
+            out.push((key.to_owned(), value.to_owned()));
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+struct Node {
+    children: BTreeMap<char, u32>,
+    /// Value index per leaf dictionary, when the path to this node is a key of it.
+    leaf_values: Vec<u32>,
+}
+
+struct Blob {
+    words: Vec<u32>,
+}
+
+impl Blob {
+    fn push_slice(&mut self, s: &[u32]) -> (usize, usize) {
+        let off = self.words.len();
+        self.words.extend_from_slice(s);
+        (off, s.len())
+    }
+    fn push_bytes(&mut self, b: &[u8]) -> (usize, usize) {
+        let off = self.words.len() * 4;
+        let mut padded = b.to_vec();
+        while padded.len() % 4 != 0 {
+            padded.push(0);
+        }
+        for c in padded.chunks(4) {
+            self.words
+                .push(u32::from_ne_bytes([c[0], c[1], c[2], c[3]]));
+        }
+        (off, b.len())
+    }
+}
+
+/// Per-leaf state while walking down the trie: the deepest node on the path
+/// that is a key of that leaf, as (depth, node, key length in bytes).
+type LeafBest = Vec<Option<(usize, u32, usize)>>;
+
+/// Decides which leaf and depth a lookup answers under the tree's policies.
+fn resolve(tree: &Tree, best: &LeafBest, next_leaf: &mut usize) -> Option<(usize, usize)> {
+    match tree {
+        Tree::Leaf(_) => {
+            let i = *next_leaf;
+            *next_leaf += 1;
+            best[i].map(|(d, _, _)| (i, d))
+        }
+        Tree::ShortCircuit(children) => {
+            let mut found = None;
+            for c in children {
+                let r = resolve(c, best, next_leaf);
+                if found.is_none() {
+                    found = r;
+                }
+            }
+            found
+        }
+        Tree::Union(children) => {
+            let mut found: Option<(usize, usize)> = None;
+            for c in children {
+                if let Some((leaf, depth)) = resolve(c, best, next_leaf) {
+                    if found.is_none_or(|(_, d)| depth > d) {
+                        found = Some((leaf, depth));
+                    }
+                }
+            }
+            found
+        }
+    }
+}
+
+struct BuiltMatcher {
+    describe: String,
+    fields: Vec<(&'static str, (usize, usize))>,
+    max_depth: usize,
+    key_chars: BTreeSet<char>,
+    /// Largest ratio of key length to value length, in code points.
+    max_shrink: u32,
+}
+
+fn build_matcher(
+    tree: &Tree,
+    dicts: &HashMap<String, Vec<(String, String)>>,
+    blob: &mut Blob,
+) -> BuiltMatcher {
+    let mut leaves = Vec::new();
+    tree.leaves(&mut leaves);
+    let n_leaves = leaves.len();
+    let mut nodes: Vec<Node> = vec![Node {
+        children: BTreeMap::new(),
+        leaf_values: vec![NONE; n_leaves],
+    }];
+    let mut pool = String::new();
+    let mut value_ids: HashMap<String, u32> = HashMap::new();
+    let mut value_offsets: Vec<u32> = vec![0];
+    let mut key_chars = BTreeSet::new();
+    let mut max_depth = 0;
+    let mut max_shrink = 1;
+    for (li, leaf) in leaves.iter().enumerate() {
+        for (key, value) in &dicts[leaf] {
+            let mut node = 0u32;
+            let mut depth = 0;
+            for ch in key.chars() {
+                key_chars.insert(ch);
+                depth += 1;
+                let next = nodes[node as usize].children.get(&ch).copied();
+                node = match next {
+                    Some(n) => n,
+                    None => {
+                        let id = nodes.len() as u32;
+                        nodes.push(Node {
+                            children: BTreeMap::new(),
+                            leaf_values: vec![NONE; n_leaves],
+                        });
+                        nodes[node as usize].children.insert(ch, id);
+                        id
+                    }
+                };
+            }
+            max_depth = max_depth.max(depth);
+            let vlen = value.chars().count().max(1) as u32;
+            max_shrink = max_shrink.max((depth as u32).div_ceil(vlen));
+            let vid = *value_ids.entry(value.clone()).or_insert_with(|| {
+                pool.push_str(value);
+                value_offsets.push(pool.len() as u32);
+                (value_offsets.len() - 2) as u32
+            });
+            let slot = &mut nodes[node as usize].leaf_values[li];
+            if *slot == NONE {
+                *slot = vid;
+            }
+        }
+    }
+
+    // Resolve every node once, depth first, carrying the path's key lengths.
+    let n = nodes.len();
+    let mut node_keylen = vec![0u32; n];
+    let mut node_value = vec![NONE; n];
+    let mut stack: Vec<(u32, usize, usize, LeafBest)> = vec![(0, 0, 0, vec![None; n_leaves])];
+    while let Some((id, depth, bytes, mut best)) = stack.pop() {
+        let node = &nodes[id as usize];
+        for (li, v) in node.leaf_values.iter().enumerate() {
+            if *v != NONE {
+                best[li] = Some((depth, id, bytes));
+            }
+        }
+        if id != 0 {
+            let mut next_leaf = 0;
+            if let Some((leaf, d)) = resolve(tree, &best, &mut next_leaf) {
+                let (depth_at, at, key_bytes) = best[leaf].expect("resolved leaf has a match");
+                assert_eq!(d, depth_at);
+                node_value[id as usize] = nodes[at as usize].leaf_values[leaf];
+                node_keylen[id as usize] = key_bytes as u32;
+            }
+        }
+        for (ch, child) in &node.children {
+            stack.push((*child, depth + 1, bytes + ch.len_utf8(), best.clone()));
+        }
+    }
+
+    // Lay the trie out as compressed sparse rows.
+    let mut child_start = Vec::with_capacity(n + 1);
+    let mut child_char = Vec::new();
+    let mut child_node = Vec::new();
+    for node in &nodes {
+        child_start.push(child_char.len() as u32);
+        for (ch, c) in &node.children {
+            child_char.push(*ch as u32);
+            child_node.push(*c);
+        }
+    }
+    child_start.push(child_char.len() as u32);
+
+    // Two-level table for the root's children in the Basic Multilingual Plane.
+    let mut root_hi = vec![NONE; 256];
+    let mut pages: Vec<u32> = Vec::new();
+    for (ch, c) in &nodes[0].children {
+        let cp = *ch as u32;
+        if cp >= 0x10000 {
+            continue;
+        }
+        let hi = (cp >> 8) as usize;
+        if root_hi[hi] == NONE {
+            root_hi[hi] = (pages.len() / 256) as u32;
+            pages.extend(std::iter::repeat_n(0, 256));
+        }
+        pages[root_hi[hi] as usize * 256 + (cp & 0xFF) as usize] = *c;
+    }
+
+    // UTF-8 lead bytes that can start a key, so runs of other characters are
+    // copied without a lookup. The lead byte of the ideographic description
+    // operators (U+2FF0..U+2FFF) is always included: those need a look too.
+    let mut lead = [0u32; 8];
+    let mut mark = |b: u8| lead[(b >> 5) as usize] |= 1 << (b & 31);
+    for ch in nodes[0].children.keys() {
+        let mut buf = [0u8; 4];
+        mark(ch.encode_utf8(&mut buf).as_bytes()[0]);
+    }
+    mark(0xE2);
+
+    let mut fields = vec![
+        ("root_hi", blob.push_slice(&root_hi)),
+        ("root_pages", blob.push_slice(&pages)),
+        ("child_start", blob.push_slice(&child_start)),
+        ("child_char", blob.push_slice(&child_char)),
+        ("child_node", blob.push_slice(&child_node)),
+        ("node_keylen", blob.push_slice(&node_keylen)),
+        ("node_value", blob.push_slice(&node_value)),
+        ("value_offsets", blob.push_slice(&value_offsets)),
+        ("lead", blob.push_slice(&lead)),
+    ];
+    fields.push(("pool", blob.push_bytes(pool.as_bytes())));
+    BuiltMatcher {
+        describe: tree.describe(),
+        fields,
+        max_depth,
+        key_chars,
+        max_shrink,
+    }
+}
+
+fn check_sums(dir: &Path) {
+    let sums = fs::read_to_string(dir.join("SHA256SUMS")).expect("dictionaries/SHA256SUMS");
+    for line in sums.lines().filter(|l| !l.is_empty()) {
+        let (digest, name) = line.split_once("  ").expect("SHA256SUMS line");
+        let data = fs::read(dir.join(name)).unwrap_or_else(|e| panic!("dictionaries/{name}: {e}"));
+        let got = Sha256::digest(&data);
+        let hex: String = got.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex, digest,
+            "dictionaries/{name} differs from SHA256SUMS; run scripts/refresh_dictionaries.py"
+        );
+    }
+}
+
+fn main() {
+    let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let dict_dir = root.join("dictionaries");
+    println!("cargo:rerun-if-changed=dictionaries");
+    println!("cargo:rerun-if-changed=build.rs");
+    check_sums(&dict_dir);
+
+    let plans: Vec<(&str, ConfigPlan)> = CONFIGS
+        .iter()
+        .map(|c| {
+            (
+                *c,
+                parse_config(&dict_dir.join("config").join(format!("{c}.json"))),
+            )
+        })
+        .collect();
+
+    let mut dicts: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let mut trees: Vec<Tree> = Vec::new();
+    let mut tree_index = |t: &Tree, dicts: &mut HashMap<String, Vec<(String, String)>>| -> usize {
+        let mut leaves = Vec::new();
+        t.leaves(&mut leaves);
+        for l in leaves {
+            dicts
+                .entry(l.clone())
+                .or_insert_with(|| load_dict(&dict_dir.join(&l)));
+        }
+        if let Some(i) = trees.iter().position(|x| x == t) {
+            i
+        } else {
+            trees.push(t.clone());
+            trees.len() - 1
+        }
+    };
+    struct ConfigIdx {
+        norm: Vec<usize>,
+        seg: Option<usize>,
+        chain: Vec<usize>,
+    }
+    let mut idx = Vec::new();
+    for (_, p) in &plans {
+        let norm = p
+            .normalization
+            .iter()
+            .map(|t| tree_index(t, &mut dicts))
+            .collect();
+        let seg = p.segmentation.as_ref().map(|t| tree_index(t, &mut dicts));
+        let chain = p.chain.iter().map(|t| tree_index(t, &mut dicts)).collect();
+        idx.push(ConfigIdx { norm, seg, chain });
+    }
+
+    let mut blob = Blob { words: Vec::new() };
+    let built: Vec<BuiltMatcher> = trees
+        .iter()
+        .map(|t| build_matcher(t, &dicts, &mut blob))
+        .collect();
+
+    let mut rs = String::new();
+    writeln!(
+        rs,
+        "// Generated by build.rs from dictionaries/; do not edit."
+    )
+    .unwrap();
+    writeln!(
+        rs,
+        "pub(crate) const MATCHERS: [MatcherLayout; {}] = [",
+        built.len()
+    )
+    .unwrap();
+    for m in &built {
+        writeln!(rs, "    MatcherLayout {{").unwrap();
+        writeln!(rs, "        describe: {:?},", m.describe).unwrap();
+        writeln!(rs, "        max_depth: {},", m.max_depth).unwrap();
+        for (name, (off, len)) in &m.fields {
+            writeln!(rs, "        {name}: ({off}, {len}),").unwrap();
+        }
+        writeln!(rs, "    }},").unwrap();
+    }
+    writeln!(rs, "];").unwrap();
+
+    writeln!(
+        rs,
+        "pub(crate) const CONFIG_LAYOUTS: [ConfigLayout; {}] = [",
+        plans.len()
+    )
+    .unwrap();
+    for ((name, _), ci) in plans.iter().zip(&idx) {
+        // Characters that occur in no key of any stage: a stream may be cut
+        // right after one of them (see convert::stream).
+        let mut key_chars = BTreeSet::new();
+        let mut shrink: u64 = 1;
+        for &i in ci.norm.iter().chain(ci.seg.iter()).chain(ci.chain.iter()) {
+            key_chars.extend(built[i].key_chars.iter().copied());
+        }
+        for &i in ci.norm.iter().chain(ci.chain.iter()) {
+            shrink = shrink.saturating_mul(built[i].max_shrink as u64);
+        }
+        let mut bmp = vec![0u32; 0x10000 / 32];
+        let mut astral = Vec::new();
+        for ch in &key_chars {
+            let cp = *ch as u32;
+            if cp < 0x10000 {
+                bmp[(cp >> 5) as usize] |= 1 << (cp & 31);
+            } else {
+                astral.push(cp);
+            }
+        }
+        let bmp_f = blob.push_slice(&bmp);
+        let astral_f = blob.push_slice(&astral);
+        let window = (shrink.saturating_mul(IDS_MAX_CODE_POINTS as u64)).min(1 << 20)
+            + IDS_MAX_CODE_POINTS as u64;
+        writeln!(
+            rs,
+            "    ConfigLayout {{ name: {name:?}, normalization: &{:?}, segmentation: {:?}, chain: &{:?}, key_char_bmp: {:?}, key_char_astral: {:?}, ids_window: {window} }},",
+            ci.norm, ci.seg, ci.chain, bmp_f, astral_f
+        )
+        .unwrap();
+    }
+    writeln!(rs, "];").unwrap();
+
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap());
+    // The blob is written in the build host's byte order and read back as
+    // words by the target, so both must agree.
+    let target_little = env::var("CARGO_CFG_TARGET_ENDIAN")
+        .map(|e| e == "little")
+        .unwrap_or(true);
+    assert_eq!(
+        target_little,
+        cfg!(target_endian = "little"),
+        "cross-endian builds are not supported"
+    );
+    let mut bytes = Vec::with_capacity(blob.words.len() * 4);
+    for w in &blob.words {
+        bytes.extend_from_slice(&w.to_ne_bytes());
+    }
+    fs::write(out.join("tables.bin"), bytes).unwrap();
+    fs::write(out.join("tables.rs"), rs).unwrap();
+}

@@ -1,0 +1,216 @@
+//! The matchers compiled by `build.rs`, read in place from the embedded blob.
+
+/// Where one matcher's arrays sit in the blob, as (offset, length) pairs:
+/// word offsets for `u32` arrays, a byte offset for `pool`.
+pub(crate) struct MatcherLayout {
+    /// The dictionary tree this matcher implements, for diagnostics.
+    pub describe: &'static str,
+    /// Longest key, in characters.
+    #[allow(dead_code)]
+    pub max_depth: usize,
+    pub root_hi: (usize, usize),
+    pub root_pages: (usize, usize),
+    pub child_start: (usize, usize),
+    pub child_char: (usize, usize),
+    pub child_node: (usize, usize),
+    pub node_keylen: (usize, usize),
+    pub node_value: (usize, usize),
+    pub value_offsets: (usize, usize),
+    pub lead: (usize, usize),
+    pub pool: (usize, usize),
+}
+
+/// One OpenCC configuration as indices into [`MATCHERS`].
+pub(crate) struct ConfigLayout {
+    pub name: &'static str,
+    pub normalization: &'static [usize],
+    pub segmentation: Option<usize>,
+    pub chain: &'static [usize],
+    /// Bitmap over the BMP of characters used in any key of any stage.
+    pub key_char_bmp: (usize, usize),
+    /// Sorted astral characters used in any key of any stage.
+    pub key_char_astral: (usize, usize),
+    /// How many code points before a cut must be free of ideographic
+    /// description operators for the cut to be safe in every stage.
+    pub ids_window: u64,
+}
+
+include!(concat!(env!("OUT_DIR"), "/tables.rs"));
+
+#[repr(C, align(4))]
+struct Aligned<T: ?Sized>(T);
+
+static BLOB: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/tables.bin")));
+
+fn words(off: usize, len: usize) -> &'static [u32] {
+    let bytes = &BLOB.0;
+    assert!((off + len) * 4 <= bytes.len());
+    // SAFETY: the blob is 4-byte aligned by `Aligned`, the range was checked
+    // above, and every bit pattern is a valid u32. build.rs wrote the words
+    // in this target's byte order.
+    unsafe { std::slice::from_raw_parts(bytes.as_ptr().cast::<u32>().add(off), len) }
+}
+
+fn bytes(off: usize, len: usize) -> &'static [u8] {
+    &BLOB.0[off..off + len]
+}
+
+const NONE: u32 = u32::MAX;
+
+/// A longest-prefix matcher over one dictionary tree.
+#[derive(Clone, Copy)]
+pub(crate) struct Matcher {
+    root_hi: &'static [u32],
+    root_pages: &'static [u32],
+    child_start: &'static [u32],
+    child_char: &'static [u32],
+    child_node: &'static [u32],
+    node_keylen: &'static [u32],
+    node_value: &'static [u32],
+    value_offsets: &'static [u32],
+    lead: [u32; 8],
+    pool: &'static str,
+    pub describe: &'static str,
+}
+
+/// Decodes the character starting at `i` in valid UTF-8, returning it and its length.
+#[inline(always)]
+pub(crate) fn decode_at(b: &[u8], i: usize) -> (u32, usize) {
+    let b0 = b[i] as u32;
+    if b0 < 0x80 {
+        (b0, 1)
+    } else if b0 < 0xE0 {
+        (((b0 & 0x1F) << 6) | (b[i + 1] as u32 & 0x3F), 2)
+    } else if b0 < 0xF0 {
+        (
+            ((b0 & 0x0F) << 12) | ((b[i + 1] as u32 & 0x3F) << 6) | (b[i + 2] as u32 & 0x3F),
+            3,
+        )
+    } else {
+        (
+            ((b0 & 0x07) << 18)
+                | ((b[i + 1] as u32 & 0x3F) << 12)
+                | ((b[i + 2] as u32 & 0x3F) << 6)
+                | (b[i + 3] as u32 & 0x3F),
+            4,
+        )
+    }
+}
+
+/// Length of a UTF-8 sequence from its lead byte (valid UTF-8 only).
+#[inline(always)]
+pub(crate) fn char_len(lead: u8) -> usize {
+    match lead {
+        0x00..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    }
+}
+
+impl Matcher {
+    pub(crate) fn get(index: usize) -> Matcher {
+        let l = &MATCHERS[index];
+        let lead_words = words(l.lead.0, l.lead.1);
+        let mut lead = [0u32; 8];
+        lead.copy_from_slice(lead_words);
+        let pool = std::str::from_utf8(bytes(l.pool.0, l.pool.1)).expect("value pool is UTF-8");
+        Matcher {
+            root_hi: words(l.root_hi.0, l.root_hi.1),
+            root_pages: words(l.root_pages.0, l.root_pages.1),
+            child_start: words(l.child_start.0, l.child_start.1),
+            child_char: words(l.child_char.0, l.child_char.1),
+            child_node: words(l.child_node.0, l.child_node.1),
+            node_keylen: words(l.node_keylen.0, l.node_keylen.1),
+            node_value: words(l.node_value.0, l.node_value.1),
+            value_offsets: words(l.value_offsets.0, l.value_offsets.1),
+            lead,
+            pool,
+            describe: l.describe,
+        }
+    }
+
+    /// Whether a character with this UTF-8 lead byte can start a key (or an
+    /// ideographic description sequence, which needs a closer look too).
+    #[inline(always)]
+    pub(crate) fn may_start(&self, lead: u8) -> bool {
+        self.lead[(lead >> 5) as usize] & (1 << (lead & 31)) != 0
+    }
+
+    #[inline(always)]
+    fn child(&self, node: u32, cp: u32) -> u32 {
+        let lo = self.child_start[node as usize] as usize;
+        let hi = self.child_start[node as usize + 1] as usize;
+        let chars = &self.child_char[lo..hi];
+        match chars.len() {
+            0 => 0,
+            1..=8 => chars
+                .iter()
+                .position(|&c| c == cp)
+                .map_or(0, |p| self.child_node[lo + p]),
+            _ => chars
+                .binary_search(&cp)
+                .map_or(0, |p| self.child_node[lo + p]),
+        }
+    }
+
+    #[inline(always)]
+    fn root_child(&self, cp: u32) -> u32 {
+        if cp < 0x10000 {
+            let page = self.root_hi[(cp >> 8) as usize];
+            if page == NONE {
+                0
+            } else {
+                self.root_pages[page as usize * 256 + (cp & 0xFF) as usize]
+            }
+        } else {
+            self.child(0, cp)
+        }
+    }
+
+    /// The match OpenCC's prefix lookup gives at byte `i` of `b[..end]`: the
+    /// key's length in bytes and the value, if any key matches.
+    #[inline(always)]
+    pub(crate) fn longest(&self, b: &[u8], i: usize, end: usize) -> Option<(usize, &'static str)> {
+        let (cp, len) = decode_at(b, i);
+        let mut node = self.root_child(cp);
+        if node == 0 {
+            return None;
+        }
+        let mut pos = i + len;
+        while pos < end && self.child_start[node as usize] != self.child_start[node as usize + 1] {
+            let (cp, len) = decode_at(b, pos);
+            let next = self.child(node, cp);
+            if next == 0 {
+                break;
+            }
+            node = next;
+            pos += len;
+        }
+        let v = self.node_value[node as usize];
+        if v == NONE {
+            return None;
+        }
+        let keylen = self.node_keylen[node as usize] as usize;
+        let s = self.value_offsets[v as usize] as usize;
+        let e = self.value_offsets[v as usize + 1] as usize;
+        Some((keylen, &self.pool[s..e]))
+    }
+}
+
+/// The configuration tables for `name`, if it is a built-in OpenCC config.
+pub(crate) fn config(name: &str) -> Option<&'static ConfigLayout> {
+    CONFIG_LAYOUTS.iter().find(|c| c.name == name)
+}
+
+/// Whether `cp` occurs in a key of any stage of `cfg`.
+pub(crate) fn is_key_char(cfg: &ConfigLayout, cp: u32) -> bool {
+    if cp < 0x10000 {
+        let bmp = words(cfg.key_char_bmp.0, cfg.key_char_bmp.1);
+        bmp[(cp >> 5) as usize] & (1 << (cp & 31)) != 0
+    } else {
+        words(cfg.key_char_astral.0, cfg.key_char_astral.1)
+            .binary_search(&cp)
+            .is_ok()
+    }
+}

@@ -1,0 +1,176 @@
+//! User dictionaries in OpenCC's text format, applied before the built-in ones.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use super::ConvertError;
+
+/// A user dictionary: lines of `key<TAB>value [value…]`; blank lines and lines
+/// starting with `#` are ignored. As in OpenCC, the first value is the one used.
+#[derive(Debug, Clone, Default)]
+pub struct UserDict {
+    entries: Vec<(String, String)>,
+    source: PathBuf,
+}
+
+impl UserDict {
+    /// Reads and parses a dictionary file.
+    pub fn from_path(path: &Path) -> Result<Self, ConvertError> {
+        let bytes = std::fs::read(path).map_err(|source| ConvertError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let offset = e.utf8_error().valid_up_to();
+            let raw = e.as_bytes();
+            let line = raw[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+            ConvertError::DictSyntax {
+                path: path.to_owned(),
+                line,
+                message: format!("invalid UTF-8 at byte offset {offset}"),
+            }
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Parses dictionary text; `path` names the source in error messages.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, ConvertError> {
+        let err = |line: usize, message: &str| ConvertError::DictSyntax {
+            path: path.to_owned(),
+            line,
+            message: message.to_owned(),
+        };
+        let mut entries = Vec::new();
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+        for (n, line) in text.lines().enumerate() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((key, values)) = line.split_once('\t') else {
+                return Err(err(n + 1, "expected 'key<TAB>value', found no tab"));
+            };
+            if key.is_empty() {
+                return Err(err(n + 1, "empty key"));
+            }
+            if key.chars().any(char::is_whitespace) {
+                return Err(err(n + 1, "key contains whitespace"));
+            }
+            let value = values.split(' ').next().unwrap_or("");
+            if value.is_empty() {
+                return Err(err(n + 1, "empty value"));
+            }
+            if value.contains('\t') {
+                return Err(err(n + 1, "more than one tab"));
+            }
+            entries.push((key.to_owned(), value.to_owned()));
+        }
+        Ok(UserDict {
+            entries,
+            source: path.to_owned(),
+        })
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the dictionary has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The file the dictionary was read from.
+    pub fn source(&self) -> &Path {
+        &self.source
+    }
+}
+
+/// A small trie over all user dictionaries; later dictionaries override
+/// earlier ones for the same key.
+#[derive(Default)]
+pub(crate) struct UserTrie {
+    edges: HashMap<(u32, char), u32>,
+    values: HashMap<u32, String>,
+    chars: HashSet<char>,
+    nodes: u32,
+}
+
+impl UserTrie {
+    pub(crate) fn build(dicts: &[UserDict]) -> Self {
+        let mut t = UserTrie {
+            nodes: 1,
+            ..Default::default()
+        };
+        for d in dicts {
+            for (k, v) in &d.entries {
+                let mut node = 0;
+                for c in k.chars() {
+                    t.chars.insert(c);
+                    let next = t.nodes;
+                    node = *t.edges.entry((node, c)).or_insert(next);
+                    if node == next {
+                        t.nodes += 1;
+                    }
+                }
+                t.values.insert(node, v.clone());
+            }
+        }
+        t
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    pub(crate) fn uses_char(&self, c: char) -> bool {
+        self.chars.contains(&c)
+    }
+
+    /// The longest key at the start of `s`: its byte length and value.
+    pub(crate) fn longest<'a>(&'a self, s: &str) -> Option<(usize, &'a str)> {
+        let mut node = 0;
+        let mut best = None;
+        for (i, c) in s.char_indices() {
+            match self.edges.get(&(node, c)) {
+                Some(&n) => node = n,
+                None => break,
+            }
+            if let Some(v) = self.values.get(&node) {
+                best = Some((i + c.len_utf8(), v.as_str()));
+            }
+        }
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_comments_values_and_reports_bad_lines() {
+        let p = Path::new("my.txt");
+        let d = UserDict::parse(p, "# comment\n\n軟件\t軟體 软件\n").unwrap();
+        assert_eq!(d.entries, vec![("軟件".to_owned(), "軟體".to_owned())]);
+        let e = UserDict::parse(p, "好\t好\nno tab here\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "my.txt: line 2: expected 'key<TAB>value', found no tab"
+        );
+        assert!(UserDict::parse(p, "\tx\n").is_err());
+        assert!(UserDict::parse(p, "x\t\n").is_err());
+    }
+
+    #[test]
+    fn longest_key_wins_and_later_dicts_override() {
+        let p = Path::new("a");
+        let a = UserDict::parse(p, "中\tA\n中国\tB\n").unwrap();
+        let b = UserDict::parse(p, "中\tC\n").unwrap();
+        let t = UserTrie::build(&[a, b]);
+        assert_eq!(t.longest("中国人"), Some(("中国".len(), "B")));
+        assert_eq!(t.longest("中人"), Some(("中".len(), "C")));
+        assert_eq!(t.longest("人"), None);
+    }
+}
