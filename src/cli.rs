@@ -1,0 +1,248 @@
+//! Command-line interface definition.
+//!
+//! Only what the user can type lives here; `main.rs` turns it into a run.
+
+use std::path::{Path, PathBuf};
+
+use clap::builder::{PossibleValue, PossibleValuesParser};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
+use zhnorm::convert::{CONFIG_DESCRIPTIONS, CONFIG_NAMES};
+
+const EXAMPLES: &str = "\
+EXAMPLES:
+  Convert a file to Simplified Chinese on standard output:
+    zhnorm page.txt
+
+  Write the result to a file (replaced atomically):
+    zhnorm page.txt -o page.zh-Hans.txt
+
+  Normalize a live log as it grows:
+    tail -f scrape.log | zhnorm
+
+  Taiwan usage to mainland usage, with phrase conversion:
+    zhnorm -c tw2sp article.txt
+
+  Concatenate several files, with your own dictionary taking precedence:
+    zhnorm --dict terms.txt a.txt b.txt > all.txt
+
+EXIT STATUS:
+  0  success
+  1  some input could not be read or decoded (the others were processed)
+  2  usage error, or a fatal error (bad config, unreadable --dict, output failure)";
+
+/// Turn scraped Chinese web text into clean Simplified Chinese.
+///
+/// Reads UTF-8 text, converts it exactly as OpenCC 1.4.2 does, and writes
+/// UTF-8. Input is streamed in fixed-size chunks, so memory use does not
+/// grow with input size and piped lines appear as soon as they arrive.
+#[derive(Debug, Parser)]
+#[command(name = "zhnorm", version, about, long_about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Input files, processed in order and concatenated like cat. None, or
+    /// `-`, reads standard input.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Write to this file instead of standard output (only with a single
+    /// input). The file is replaced atomically, and never if it is one of
+    /// the inputs. `-` means standard output.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// OpenCC conversion configuration.
+    #[arg(
+        short,
+        long,
+        value_name = "NAME",
+        default_value = "t2s",
+        value_parser = config_parser(),
+    )]
+    pub config: String,
+
+    /// User dictionary in OpenCC's text format (`key<TAB>value` per line);
+    /// its entries win over the built-in ones. Repeatable: later files win
+    /// over earlier ones.
+    #[arg(long = "dict", value_name = "FILE")]
+    pub dicts: Vec<PathBuf>,
+
+    /// Only decode and convert; skip the cleanup step. (There is no
+    /// cleanup step yet, so this currently changes nothing.)
+    #[arg(long)]
+    pub convert_only: bool,
+}
+
+/// Accepts exactly the library's configuration names; `--help` describes
+/// each so users need not know OpenCC's naming scheme.
+fn config_parser() -> PossibleValuesParser {
+    PossibleValuesParser::new(CONFIG_NAMES.iter().map(|&name| {
+        let value = PossibleValue::new(name);
+        match CONFIG_DESCRIPTIONS.iter().find(|(n, _)| *n == name) {
+            Some((_, help)) => value.help(*help),
+            None => value,
+        }
+    }))
+}
+
+/// Where one input comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Standard input.
+    Stdin,
+    /// A named file.
+    File(PathBuf),
+}
+
+impl Input {
+    /// The name used in error messages.
+    pub fn label(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Input::Stdin => "<stdin>".into(),
+            Input::File(p) => p.to_string_lossy(),
+        }
+    }
+}
+
+impl Cli {
+    /// Checks rules that clap's derive cannot express. The error exits
+    /// with status 2 and clap's usual usage formatting.
+    pub fn validate(&self) -> Result<(), clap::Error> {
+        if self.output_path().is_some() && self.paths.len() > 1 {
+            return Err(Cli::command().error(
+                ErrorKind::ArgumentConflict,
+                "--output takes a single input; to combine several inputs, \
+                 redirect standard output instead",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The inputs in order; standard input when none were named.
+    pub fn inputs(&self) -> Vec<Input> {
+        if self.paths.is_empty() {
+            return vec![Input::Stdin];
+        }
+        self.paths
+            .iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    Input::Stdin
+                } else {
+                    Input::File(p.clone())
+                }
+            })
+            .collect()
+    }
+
+    /// The output file, or `None` for standard output.
+    pub fn output_path(&self) -> Option<&Path> {
+        self.output.as_deref().filter(|p| p.as_os_str() != "-")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("zhnorm").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults() {
+        let cli = parse(&[]).unwrap();
+        assert_eq!(cli.config, "t2s");
+        assert!(cli.dicts.is_empty());
+        assert!(!cli.convert_only);
+        assert_eq!(cli.inputs(), vec![Input::Stdin]);
+        assert_eq!(cli.output_path(), None);
+        cli.validate().unwrap();
+    }
+
+    #[test]
+    fn every_config_name_accepted() {
+        for name in CONFIG_NAMES {
+            assert_eq!(parse(&["-c", name]).unwrap().config, *name);
+        }
+    }
+
+    #[test]
+    fn unknown_config_lists_choices() {
+        let err = parse(&["--config", "t2x"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidValue);
+        assert_eq!(err.exit_code(), 2);
+        let msg = err.to_string();
+        assert!(msg.contains("t2x"), "{msg}");
+        assert!(msg.contains("tw2sp") && msg.contains("none"), "{msg}");
+    }
+
+    #[test]
+    fn dash_means_stdin_and_order_is_kept() {
+        let cli = parse(&["a.txt", "-", "b.txt"]).unwrap();
+        assert_eq!(
+            cli.inputs(),
+            vec![
+                Input::File("a.txt".into()),
+                Input::Stdin,
+                Input::File("b.txt".into())
+            ]
+        );
+        cli.validate().unwrap();
+    }
+
+    #[test]
+    fn repeated_dicts_keep_order() {
+        let cli = parse(&["--dict", "x.txt", "--dict", "y.txt"]).unwrap();
+        assert_eq!(
+            cli.dicts,
+            vec![PathBuf::from("x.txt"), PathBuf::from("y.txt")]
+        );
+    }
+
+    #[test]
+    fn output_with_several_inputs_is_usage_error() {
+        let err = parse(&["-o", "out.txt", "a", "b"])
+            .unwrap()
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--output"));
+    }
+
+    #[test]
+    fn output_with_one_input_or_stdin_is_fine() {
+        for args in [&["-o", "out.txt", "a"][..], &["--output", "out.txt"]] {
+            let cli = parse(args).unwrap();
+            cli.validate().unwrap();
+            assert_eq!(cli.output_path(), Some(Path::new("out.txt")));
+        }
+    }
+
+    #[test]
+    fn output_dash_is_stdout() {
+        let cli = parse(&["-o", "-", "a", "b"]).unwrap();
+        assert_eq!(cli.output_path(), None);
+        cli.validate().unwrap();
+    }
+
+    #[test]
+    fn help_has_examples() {
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("EXAMPLES:"), "{help}");
+        assert!(help.contains("tail -f"), "{help}");
+        // Config names are described, not just listed.
+        assert!(help.contains("tw2sp"), "{help}");
+        assert!(help.contains("Taiwan"), "{help}");
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(Input::Stdin.label(), "<stdin>");
+        assert_eq!(Input::File("a/b.txt".into()).label(), "a/b.txt");
+    }
+}
