@@ -33,6 +33,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import bisect
 import os
 import pathlib
 import resource
@@ -128,8 +129,12 @@ def compare(src: Source, expected: str, got: str, max_examples: int) -> tuple[in
     in_lines = src.text.split("\n")
     if len(exp_lines) != len(got_lines):
         p = first_diff(expected, got)
+        line = expected.count("\n", 0, p)
+        where = f"line {line + 1}"
+        if src.case_starts is not None:
+            where += f", generated case {bisect.bisect_right(src.case_starts, line) - 1}"
         report.append(f"    line counts differ: expected {len(exp_lines)}, got {len(got_lines)}; "
-                      f"first difference at character {p} (line {expected.count(chr(10), 0, p) + 1})")
+                      f"first difference at character {p} ({where})")
         report.append(f"      expected: {window(expected, p)}")
         report.append(f"      got:      {window(got, p)}")
         return max(len(expected), len(got)) - p, report
@@ -144,7 +149,6 @@ def compare(src: Source, expected: str, got: str, max_examples: int) -> tuple[in
             shown += 1
             where = f"line {i + 1}, column {p + 1}"
             if src.case_starts is not None:
-                import bisect
                 case = bisect.bisect_right(src.case_starts, i) - 1
                 where += f" (generated case {case})"
             inp = in_lines[i] if i < len(in_lines) else ""
