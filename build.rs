@@ -329,20 +329,121 @@ fn build_matcher(
     }
     child_start.push(child_char.len() as u32);
 
-    // Two-level table for the root's children in the Basic Multilingual Plane.
+    // Every edge also goes into one open-addressing hash table keyed by
+    // (parent, character): nodes near the root of a phrase dictionary have
+    // hundreds of children, and a hash probe beats a binary search there.
+    let edges = child_char.len();
+    let bits = (usize::BITS - (edges * 2).max(16).leading_zeros()) as u32;
+    let size = 1usize << bits;
+    let mut edge_hash = vec![NONE; size * 3];
+    for (parent, node) in nodes.iter().enumerate() {
+        for (ch, c) in &node.children {
+            let key = ((parent as u64) << 21) | *ch as u64;
+            let mut at = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize;
+            while edge_hash[at * 3] != NONE || edge_hash[at * 3 + 1] != NONE {
+                at = (at + 1) & (size - 1);
+            }
+            edge_hash[at * 3] = key as u32;
+            edge_hash[at * 3 + 1] = (key >> 32) as u32;
+            edge_hash[at * 3 + 2] = *c;
+        }
+    }
+
+    // Two-level table for the root's children in the Basic Multilingual
+    // Plane. Each slot is two words: the child node with a kind tag, and for
+    // the commonest case -- a single character with no longer key starting
+    // with it -- the replacement's UTF-8 bytes inline, so the run-time loop
+    // converts it without touching the trie.
+    // Four words per slot:
+    //   word 0: node (bits 0..27) | kind << 27 | inline length << 29
+    //   word 1: inline replacement bytes
+    //   word 2: for kind 2, a filter of the characters that can follow
+    //   kind 1: inline replacement (the character itself when no key
+    //   starts with it; node 0 then); 2: walk the trie, unless the next
+    //   character fails the filter: then the answer is the one-character
+    //   key's inline value (length 0: no such key; 7: value too long to
+    //   inline, read it from the node).
     let mut root_hi = vec![NONE; 256];
     let mut pages: Vec<u32> = Vec::new();
+    // A page, once present, starts with every character mapping to itself
+    // inline, so the run-time loop writes every character the same way.
+    let slot =
+        |cp: u32, w0: u32, w1: u32, w2: u32, root_hi: &mut Vec<u32>, pages: &mut Vec<u32>| {
+            let hi = (cp >> 8) as usize;
+            if root_hi[hi] == NONE {
+                root_hi[hi] = (pages.len() / 1024) as u32;
+                for lo in 0..256u32 {
+                    let c = char::from_u32(((hi as u32) << 8) | lo).unwrap_or('\u{FFFD}');
+                    let mut buf = [0u8; 4];
+                    let len = c.encode_utf8(&mut buf).len() as u32;
+                    pages.push((1 << 27) | (len << 29));
+                    pages.push(u32::from_ne_bytes(buf));
+                    pages.push(0);
+                    pages.push(0);
+                }
+            }
+            let at = (root_hi[hi] as usize * 256 + (cp & 0xFF) as usize) * 4;
+            pages[at] = w0;
+            pages[at + 1] = w1;
+            pages[at + 2] = w2;
+        };
+    assert!(n < (1 << 27), "trie too large for the root table");
     for (ch, c) in &nodes[0].children {
         let cp = *ch as u32;
         if cp >= 0x10000 {
             continue;
         }
-        let hi = (cp >> 8) as usize;
-        if root_hi[hi] == NONE {
-            root_hi[hi] = (pages.len() / 256) as u32;
-            pages.extend(std::iter::repeat_n(0, 256));
+        let leaf_node = nodes[*c as usize].children.is_empty();
+        let v = node_value[*c as usize];
+        let value: &str = if v == NONE {
+            ""
+        } else {
+            &pool[value_offsets[v as usize] as usize..value_offsets[v as usize + 1] as usize]
+        };
+        if leaf_node && v != NONE && !value.is_empty() && value.len() <= 4 {
+            assert_eq!(node_keylen[*c as usize] as usize, ch.len_utf8());
+            let mut buf = [0u8; 4];
+            buf[..value.len()].copy_from_slice(value.as_bytes());
+            slot(
+                cp,
+                *c | (1 << 27) | ((value.len() as u32) << 29),
+                u32::from_ne_bytes(buf),
+                0,
+                &mut root_hi,
+                &mut pages,
+            );
+        } else {
+            // For a character that starts longer keys, the second word holds
+            // a 32-bit filter of the characters that can follow it, so most
+            // non-extending positions skip the trie walk.
+            let mut filter = 0u32;
+            for next in nodes[*c as usize].children.keys() {
+                filter |= 1 << follow_bit(*next as u32);
+            }
+            let (len, inline) = if v == NONE || node_keylen[*c as usize] as usize != ch.len_utf8() {
+                (0, 0)
+            } else if value.len() <= 4 && !value.is_empty() {
+                let mut buf = [0u8; 4];
+                buf[..value.len()].copy_from_slice(value.as_bytes());
+                (value.len() as u32, u32::from_ne_bytes(buf))
+            } else {
+                (7, 0)
+            };
+            slot(
+                cp,
+                *c | (2 << 27) | (len << 29),
+                inline,
+                filter,
+                &mut root_hi,
+                &mut pages,
+            );
         }
-        pages[root_hi[hi] as usize * 256 + (cp & 0xFF) as usize] = *c;
+    }
+    // Description operators need the slow path for IDS handling.
+    for cp in 0x2FF0..=0x2FFFu32 {
+        if char::from_u32(cp).is_some_and(|ch| !nodes[0].children.contains_key(&ch)) {
+            slot(cp, 2 << 27, 0, 0, &mut root_hi, &mut pages);
+        }
     }
 
     // UTF-8 lead bytes that can start a key, so runs of other characters are
@@ -356,16 +457,43 @@ fn build_matcher(
     }
     mark(0xE2);
 
+    // Second bytes of the keys' first characters, to sharpen searches for
+    // the rare matchers whose keys share a few lead bytes.
+    let mut second = [0u32; 8];
+    for ch in nodes[0].children.keys() {
+        let mut buf = [0u8; 4];
+        let enc = ch.encode_utf8(&mut buf).as_bytes();
+        if enc.len() > 1 {
+            second[(enc[1] >> 5) as usize] |= 1 << (enc[1] & 31);
+        }
+    }
+
+    // The same per character for the BMP: which characters can start a key
+    // (or an IDS). Scanning uses this to copy runs of other text in bulk.
+    let mut start_bmp = vec![0u32; 0x10000 / 32];
+    for ch in nodes[0].children.keys() {
+        let cp = *ch as u32;
+        if cp < 0x10000 {
+            start_bmp[(cp >> 5) as usize] |= 1 << (cp & 31);
+        }
+    }
+    for cp in 0x2FF0..=0x2FFFu32 {
+        start_bmp[(cp >> 5) as usize] |= 1 << (cp & 31);
+    }
+
     let mut fields = vec![
         ("root_hi", blob.push_slice(&root_hi)),
         ("root_pages", blob.push_slice(&pages)),
         ("child_start", blob.push_slice(&child_start)),
         ("child_char", blob.push_slice(&child_char)),
         ("child_node", blob.push_slice(&child_node)),
+        ("edge_hash", blob.push_slice(&edge_hash)),
         ("node_keylen", blob.push_slice(&node_keylen)),
         ("node_value", blob.push_slice(&node_value)),
         ("value_offsets", blob.push_slice(&value_offsets)),
         ("lead", blob.push_slice(&lead)),
+        ("second", blob.push_slice(&second)),
+        ("start_bmp", blob.push_slice(&start_bmp)),
     ];
     fields.push(("pool", blob.push_bytes(pool.as_bytes())));
     BuiltMatcher {
@@ -375,6 +503,11 @@ fn build_matcher(
         key_chars,
         max_shrink,
     }
+}
+
+/// Bit of the follow-character filter for `cp` (see the root table).
+fn follow_bit(cp: u32) -> u32 {
+    cp.wrapping_mul(0x9E37_79B1) >> 27
 }
 
 fn check_sums(dir: &Path) {
@@ -477,7 +610,8 @@ fn main() {
         plans.len()
     )
     .unwrap();
-    for ((name, _), ci) in plans.iter().zip(&idx) {
+    let plans_ref = &plans;
+    for (config_no, ((name, _), ci)) in plans.iter().zip(&idx).enumerate() {
         // Characters that occur in no key of any stage: a stream may be cut
         // right after one of them (see convert::stream).
         let mut key_chars = BTreeSet::new();
@@ -500,11 +634,26 @@ fn main() {
         }
         let bmp_f = blob.push_slice(&bmp);
         let astral_f = blob.push_slice(&astral);
+        // When the first conversion's tree is the segmentation tree, or a
+        // short_circuit group led by it, a segment that is a segmentation key
+        // K converts in that step to the segmentation tree's value for K: the
+        // conversion's lookup is bounded by the segment, and under either
+        // policy a tree that resolved to K on the whole text resolves to K
+        // on the text cut after K.
+        let seg_heads_chain = match (
+            &plans_ref[config_no].1.segmentation,
+            plans_ref[config_no].1.chain.first(),
+        ) {
+            (Some(seg), Some(first)) => {
+                first == seg || matches!(first, Tree::ShortCircuit(c) if c.first() == Some(seg))
+            }
+            _ => false,
+        };
         let window = (shrink.saturating_mul(IDS_MAX_CODE_POINTS as u64)).min(1 << 20)
             + IDS_MAX_CODE_POINTS as u64;
         writeln!(
             rs,
-            "    ConfigLayout {{ name: {name:?}, normalization: &{:?}, segmentation: {:?}, chain: &{:?}, key_char_bmp: {:?}, key_char_astral: {:?}, ids_window: {window} }},",
+            "    ConfigLayout {{ name: {name:?}, normalization: &{:?}, segmentation: {:?}, chain: &{:?}, key_char_bmp: {:?}, key_char_astral: {:?}, seg_heads_chain: {seg_heads_chain}, ids_window: {window} }},",
             ci.norm, ci.seg, ci.chain, bmp_f, astral_f
         )
         .unwrap();

@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use super::tables::{char_len, decode_at, Matcher};
+use super::tables::{char_len, decode_at, follow_bit, Matcher, KIND_INLINE, NODE_MASK};
 
 /// Nesting limit of an IDS, as in OpenCC 1.4.2.
 const IDS_MAX_DEPTH: usize = 16;
@@ -83,28 +83,332 @@ fn unmatched_len(b: &[u8], i: usize, end: usize) -> usize {
     char_len(lead)
 }
 
+/// Output buffer with cheap appends of short replacements.
+///
+/// Only whole UTF-8 sequences are ever appended -- slices of valid input cut
+/// at character boundaries, dictionary values, and inline replacements that
+/// build.rs copied from dictionary values -- so the `String` it writes into
+/// stays valid.
+struct Out<'a> {
+    v: &'a mut Vec<u8>,
+}
+
+impl<'a> Out<'a> {
+    fn new(s: &'a mut String, expect: usize) -> Self {
+        // SAFETY: see the type's documentation.
+        let v = unsafe { s.as_mut_vec() };
+        v.reserve(expect);
+        Out { v }
+    }
+
+    /// Appends the first `len` (at most 4) bytes of `word` in memory order.
+    #[inline(always)]
+    fn small(&mut self, word: u32, len: usize) {
+        let l = self.v.len();
+        if self.v.capacity() - l < 4 {
+            self.v.reserve(4096.max(l / 2));
+        }
+        // SAFETY: at least 4 bytes of spare capacity were ensured above;
+        // only `len` of them become part of the vector.
+        unsafe {
+            self.v
+                .as_mut_ptr()
+                .add(l)
+                .cast::<u32>()
+                .write_unaligned(word);
+            self.v.set_len(l + len);
+        }
+    }
+
+    #[inline(always)]
+    fn bytes(&mut self, b: &[u8]) {
+        self.v.extend_from_slice(b);
+    }
+
+    /// Appends `b[from..to]`; short runs are copied as one 16-byte block
+    /// when both sides have room, which beats a call to memcpy.
+    #[inline(always)]
+    fn run(&mut self, b: &[u8], from: usize, to: usize) {
+        let n = to - from;
+        let l = self.v.len();
+        if n <= 16 && from + 16 <= b.len() && self.v.capacity() - l >= 16 {
+            // SAFETY: 16 bytes are readable at `from` and writable at `l`
+            // (checked above); only `n` of them become part of the vector.
+            unsafe {
+                let block = b.as_ptr().add(from).cast::<[u8; 16]>().read_unaligned();
+                self.v
+                    .as_mut_ptr()
+                    .add(l)
+                    .cast::<[u8; 16]>()
+                    .write_unaligned(block);
+                self.v.set_len(l + n);
+            }
+        } else {
+            self.v.extend_from_slice(&b[from..to]);
+        }
+    }
+}
+
+/// Advances from `i` over characters that cannot start a key of `m` nor an
+/// IDS, returning the first position that might (or `end`). `b` must be
+/// valid UTF-8 and `i` a character boundary.
+#[inline(always)]
+fn skip(m: &Matcher, b: &[u8], mut i: usize, end: usize) -> usize {
+    debug_assert!(end <= b.len());
+    let p = b.as_ptr();
+    while i < end {
+        // SAFETY: `i < end <= b.len()`, and in valid UTF-8 a lead byte in
+        // E0..EF is followed by two continuation bytes within the slice
+        // (`end` is always a character boundary).
+        let lead = unsafe { *p.add(i) };
+        if (0xE0..0xF0).contains(&lead) {
+            let cp = unsafe {
+                ((lead as u32 & 0x0F) << 12)
+                    | ((*p.add(i + 1) as u32 & 0x3F) << 6)
+                    | (*p.add(i + 2) as u32 & 0x3F)
+            };
+            if m.starts_bmp(cp) {
+                return i;
+            }
+            i += 3;
+        } else if lead < 0x80 {
+            if m.may_start(lead) {
+                return i;
+            }
+            i += 1;
+        } else {
+            if m.may_start(lead) {
+                return i;
+            }
+            i += char_len(lead);
+        }
+    }
+    end
+}
+
 /// One conversion: appends `m`'s conversion of `s` to `out`.
+///
+/// Works through the text in blocks, each with the loop that suits the
+/// previous block: a dense one when many characters are replaced (typical
+/// Traditional input under t2s), a sparse one that copies untouched runs in
+/// bulk when few are (text already in the target script). Both follow the
+/// same left-to-right matching, so the output does not depend on the choice.
 pub(crate) fn convert_with(m: &Matcher, s: &str, out: &mut String) {
+    const BLOCK: usize = 4096;
     let b = s.as_bytes();
     let end = b.len();
+    let mut out = Out::new(out, end + end / 4);
     let mut i = 0;
-    let mut copied = 0;
+    let mut dense = false;
     while i < end {
-        let lead = b[i];
-        if !m.may_start(lead) {
+        let limit = (i + BLOCK).min(end);
+        let start = i;
+        let (next, hits) = if dense {
+            dense_part(m, b, &mut out, i, limit, end)
+        } else {
+            sparse_part(m, b, &mut out, i, limit, end)
+        };
+        i = next;
+        // About one replacement per 12 bytes (four CJK characters) is
+        // where the dense loop starts to pay.
+        dense = hits * 12 > i - start;
+    }
+}
+
+/// One conversion writing every character through the root table: no
+/// data-dependent branch decides between copying and replacing, since an
+/// unconverted character's slot holds the character itself.
+///
+/// Converts from `i` until at least `limit` (a key may run past it; lookups
+/// still see up to `end`). Returns the new position and how many
+/// characters were replaced.
+fn dense_part(
+    m: &Matcher,
+    b: &[u8],
+    out: &mut Out<'_>,
+    mut i: usize,
+    limit: usize,
+    end: usize,
+) -> (usize, usize) {
+    let p = b.as_ptr();
+    let mut hits = 0;
+    while i < limit {
+        // SAFETY: `i < limit <= end == b.len()`; in valid UTF-8 a lead byte in
+        // E0..EF is followed by two continuation bytes inside the string.
+        let lead = unsafe { *p.add(i) };
+        if (0xE0..0xF0).contains(&lead) {
+            let (b1, b2) = unsafe { (*p.add(i + 1), *p.add(i + 2)) };
+            let cp = ((lead as u32 & 0x0F) << 12) | ((b1 as u32 & 0x3F) << 6) | (b2 as u32 & 0x3F);
+            match m.root_slot_opt(cp) {
+                None => {
+                    out.small(u32::from_ne_bytes([lead, b1, b2, 0]), 3);
+                    i += 3;
+                    continue;
+                }
+                Some((tag, inline)) => {
+                    if (tag >> 27) & 3 == KIND_INLINE {
+                        let len = (tag >> 29) as usize;
+                        if len == 3 {
+                            out.small(inline, 3);
+                        } else {
+                            out.small(inline, len);
+                        }
+                        hits += (tag & NODE_MASK != 0) as usize;
+                        i += 3;
+                        continue;
+                    }
+                    let node = tag & NODE_MASK;
+                    if node != 0 {
+                        let filter = m.root_filter(cp);
+                        if i + 3 >= end || filter & (1 << follow_bit(decode_at(b, i + 3).0)) == 0 {
+                            match tag >> 29 {
+                                0 => out.small(u32::from_ne_bytes([lead, b1, b2, 0]), 3),
+                                7 => match m.single(node) {
+                                    Some((_, value)) => out.bytes(value.as_bytes()),
+                                    None => out.small(u32::from_ne_bytes([lead, b1, b2, 0]), 3),
+                                },
+                                len => out.small(inline, len as usize),
+                            }
+                            i += 3;
+                            continue;
+                        }
+                    }
+                }
+            }
+        } else if !m.may_start(lead) {
+            if lead < 0x80 {
+                out.small(lead as u32, 1);
+                i += 1;
+            } else {
+                let n = char_len(lead);
+                out.bytes(&b[i..i + n]);
+                i += n;
+            }
+            continue;
+        }
+        if let Some((keylen, value)) = m.longest(b, i, end) {
+            out.bytes(value.as_bytes());
+            i += keylen;
+            hits += 1;
+        } else {
+            let n = unmatched_len(b, i, end);
+            out.bytes(&b[i..i + n]);
+            i += n;
+        }
+    }
+    (i, hits)
+}
+
+/// The other way to convert, for text where replacements are rare:
+/// characters that start no key accumulate into a run that is copied in
+/// bulk when something has to be replaced. Same contract as [`dense_part`].
+fn sparse_part(
+    m: &Matcher,
+    b: &[u8],
+    out: &mut Out<'_>,
+    mut i: usize,
+    limit: usize,
+    end: usize,
+) -> (usize, usize) {
+    let p = b.as_ptr();
+    let mut run = i;
+    let mut hits = 0;
+    while i < limit {
+        // SAFETY: `i < limit <= end == b.len()`; in valid UTF-8 a lead byte in E0..EF
+        // is followed by two continuation bytes inside the string.
+        let lead = unsafe { *p.add(i) };
+        if (0xE0..0xF0).contains(&lead) {
+            let cp = unsafe {
+                ((lead as u32 & 0x0F) << 12)
+                    | ((*p.add(i + 1) as u32 & 0x3F) << 6)
+                    | (*p.add(i + 2) as u32 & 0x3F)
+            };
+            if !m.starts_bmp(cp) {
+                i += 3;
+                continue;
+            }
+            let (tag, inline, filter) = m.root_slot(cp);
+            if (tag >> 27) & 3 == KIND_INLINE {
+                out.run(b, run, i);
+                out.small(inline, (tag >> 29) as usize);
+                i += 3;
+                run = i;
+                hits += 1;
+                continue;
+            }
+            // A longer key may start here; if the next character passes no
+            // filter bit, none does and the one-character answer stands.
+            let node = tag & NODE_MASK;
+            if node != 0 && (i + 3 >= end || filter & (1 << follow_bit(decode_at(b, i + 3).0)) == 0)
+            {
+                match tag >> 29 {
+                    0 => {}
+                    7 => {
+                        if let Some((_, value)) = m.single(node) {
+                            out.run(b, run, i);
+                            out.bytes(value.as_bytes());
+                            run = i + 3;
+                        }
+                    }
+                    len => {
+                        out.run(b, run, i);
+                        out.small(inline, len as usize);
+                        run = i + 3;
+                        hits += 1;
+                    }
+                }
+                i += 3;
+                continue;
+            }
+        } else if !m.may_start(lead) {
             i += char_len(lead);
             continue;
         }
         if let Some((keylen, value)) = m.longest(b, i, end) {
-            out.push_str(&s[copied..i]);
-            out.push_str(value);
+            out.run(b, run, i);
+            out.bytes(value.as_bytes());
             i += keylen;
-            copied = i;
+            run = i;
+            hits += 1;
         } else {
             i += unmatched_len(b, i, end);
         }
     }
-    out.push_str(&s[copied..]);
+    out.run(b, run, i);
+    (i, hits)
+}
+
+/// The prefix match of `m` at `i`, using the root table's inline answer for
+/// single-character keys: `(key length, value)`.
+#[inline(always)]
+fn match_at<'m>(
+    m: &'m Matcher,
+    b: &[u8],
+    i: usize,
+    end: usize,
+    inline_buf: &'m mut [u8; 4],
+) -> Option<(usize, &'m [u8])> {
+    let lead = b[i];
+    if !m.may_start(lead) {
+        return None;
+    }
+    if (0xE0..0xF0).contains(&lead) {
+        let cp = ((lead as u32 & 0x0F) << 12)
+            | ((b[i + 1] as u32 & 0x3F) << 6)
+            | (b[i + 2] as u32 & 0x3F);
+        match m.root_slot_opt(cp) {
+            None => return None,
+            Some((tag, inline)) if (tag >> 27) & 3 == KIND_INLINE => {
+                if tag & NODE_MASK == 0 {
+                    return None;
+                }
+                *inline_buf = inline.to_ne_bytes();
+                return Some((3, &inline_buf[..(tag >> 29) as usize]));
+            }
+            Some(_) => {}
+        }
+    }
+    m.longest(b, i, end).map(|(k, v)| (k, v.as_bytes()))
 }
 
 /// Like [`convert_with`], but returns `None` without allocating when no key
@@ -112,50 +416,40 @@ pub(crate) fn convert_with(m: &Matcher, s: &str, out: &mut String) {
 pub(crate) fn convert_if_changed(m: &Matcher, s: &str) -> Option<String> {
     let b = s.as_bytes();
     let end = b.len();
-    let mut i = 0;
-    while i < end {
-        let lead = b[i];
-        if m.may_start(lead) {
-            if m.longest(b, i, end).is_some() {
-                let mut out = String::with_capacity(s.len() + 16);
-                out.push_str(&s[..i]);
-                convert_with(m, &s[i..], &mut out);
-                return Some(out);
-            }
-            i += unmatched_len(b, i, end);
-        } else {
-            i += char_len(lead);
-        }
+    let changed = |i: usize| {
+        let mut out = String::with_capacity(s.len() + 16);
+        out.push_str(&s[..i]);
+        convert_with(m, &s[i..], &mut out);
+        Some(out)
+    };
+    if let Some(leads) = m.few_leads() {
+        // Keys start with only a few distinct lead bytes (as CJK
+        // compatibility ideographs do): let memchr find the candidates. If
+        // no key matches at any candidate, the stage changes nothing; if one
+        // does, convert everything, since a candidate inside an IDS must be
+        // left alone and only the full scan knows.
+        let hit = |i: usize| {
+            (b[i] < 0x80 || b.get(i + 1).is_some_and(|&x| m.may_second(x)))
+                && m.longest(b, i, end).is_some()
+        };
+        let found = match leads {
+            [x] => memchr::memchr_iter(*x, b).any(hit),
+            [x, y] => memchr::memchr2_iter(*x, *y, b).any(hit),
+            [x, y, z] => memchr::memchr3_iter(*x, *y, *z, b).any(hit),
+            _ => true,
+        };
+        return if found { changed(0) } else { None };
     }
-    None
-}
-
-/// Maximum forward matching: the end offsets of the segments of `s`.
-/// Matched keys form their own segments; unmatched stretches are merged.
-pub(crate) fn segment(m: &Matcher, s: &str, ends: &mut Vec<usize>) {
-    let b = s.as_bytes();
-    let end = b.len();
     let mut i = 0;
-    let mut seg_start = 0;
-    while i < end {
-        let lead = b[i];
-        if !m.may_start(lead) {
-            i += char_len(lead);
-            continue;
+    loop {
+        i = skip(m, b, i, end);
+        if i >= end {
+            return None;
         }
-        if let Some((keylen, _)) = m.longest(b, i, end) {
-            if i > seg_start {
-                ends.push(i);
-            }
-            i += keylen;
-            ends.push(i);
-            seg_start = i;
-        } else {
-            i += unmatched_len(b, i, end);
+        if m.longest(b, i, end).is_some() {
+            return changed(i);
         }
-    }
-    if end > seg_start {
-        ends.push(end);
+        i += unmatched_len(b, i, end);
     }
 }
 
@@ -164,6 +458,10 @@ pub(crate) struct Plan {
     pub normalization: Vec<Matcher>,
     pub segmentation: Option<Matcher>,
     pub chain: Vec<Matcher>,
+    /// The first conversion's dictionary tree starts with the segmentation's
+    /// own tree, so a segment that is a segmentation key converts in that
+    /// first step to the key's segmentation value (see build.rs).
+    pub seg_heads_chain: bool,
 }
 
 /// Scratch buffers reused across calls.
@@ -171,7 +469,6 @@ pub(crate) struct Plan {
 pub(crate) struct Scratch {
     a: String,
     b: String,
-    ends: Vec<usize>,
 }
 
 impl Plan {
@@ -193,19 +490,70 @@ impl Plan {
         }
     }
 
-    fn main_stage(&self, text: &str, out: &mut String, scratch: &mut Scratch) {
-        let Scratch { a, b, ends } = scratch;
-        match &self.segmentation {
-            None => self.chain_segment(text, out, a, b),
-            Some(seg) => {
-                ends.clear();
-                segment(seg, text, ends);
-                let mut start = 0;
-                for &e in ends.iter() {
-                    self.chain_segment(&text[start..e], out, a, b);
-                    start = e;
+    /// Runs the chain after its first step, whose output is `first`.
+    fn chain_rest(&self, first: &str, out: &mut String, a: &mut String, b: &mut String) {
+        let rest = &self.chain[1..];
+        match rest.len() {
+            0 => out.push_str(first),
+            1 => convert_with(&rest[0], first, out),
+            n => {
+                a.clear();
+                convert_with(&rest[0], first, a);
+                for m in &rest[1..n - 1] {
+                    b.clear();
+                    convert_with(m, a, b);
+                    std::mem::swap(a, b);
                 }
+                convert_with(&rest[n - 1], a, out);
             }
+        }
+    }
+
+    fn main_stage(&self, text: &str, out: &mut String, scratch: &mut Scratch) {
+        let Scratch { a, b } = scratch;
+        let Some(seg) = &self.segmentation else {
+            self.chain_segment(text, out, a, b);
+            return;
+        };
+        // Maximum forward matching: a matched key is a segment of its own;
+        // unmatched characters (and whole IDS) gather into one segment.
+        let bytes = text.as_bytes();
+        let end = bytes.len();
+        let mut first = String::new();
+        let mut i = 0;
+        let mut run_start = 0;
+        let mut inline_buf = [0u8; 4];
+        while i < end {
+            i = skip(seg, bytes, i, end);
+            if i >= end {
+                break;
+            }
+            match match_at(seg, bytes, i, end, &mut inline_buf) {
+                Some((keylen, value)) => {
+                    if i > run_start {
+                        self.chain_segment(&text[run_start..i], out, a, b);
+                    }
+                    if self.seg_heads_chain {
+                        // SAFETY-free: values are UTF-8 dictionary text.
+                        let value = std::str::from_utf8(value).expect("dictionary value is UTF-8");
+                        if self.chain.len() == 1 {
+                            out.push_str(value);
+                        } else {
+                            first.clear();
+                            first.push_str(value);
+                            self.chain_rest(&first, out, a, b);
+                        }
+                    } else {
+                        self.chain_segment(&text[i..i + keylen], out, a, b);
+                    }
+                    i += keylen;
+                    run_start = i;
+                }
+                None => i += unmatched_len(bytes, i, end),
+            }
+        }
+        if end > run_start {
+            self.chain_segment(&text[run_start..], out, a, b);
         }
     }
 

@@ -174,6 +174,7 @@ impl Converter {
                 .collect(),
             segmentation: l.segmentation.map(tables::Matcher::get),
             chain: l.chain.iter().map(|&i| tables::Matcher::get(i)).collect(),
+            seg_heads_chain: l.seg_heads_chain,
         });
         Ok(Converter {
             name,

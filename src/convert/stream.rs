@@ -21,6 +21,10 @@ use super::Converter;
 /// Bytes held back at most while waiting for a safe cut.
 pub const MAX_PENDING: usize = 1 << 20;
 
+/// Pending bytes beyond which every character is examined for a safe cut,
+/// not only newlines.
+const SLOW_SCAN_AFTER: usize = 64 * 1024;
+
 /// Converts a stream chunk by chunk. Create one with [`Converter::stream`].
 ///
 /// The output never depends on how the input was split into chunks: text is
@@ -50,7 +54,54 @@ impl<'a> StreamConverter<'a> {
     /// Adds a chunk and appends to `out` everything that can already be
     /// converted; the rest is held until a later chunk or [`finish`](Self::finish).
     pub fn push(&mut self, chunk: &str, out: &mut String) {
+        if self.pending.is_empty() {
+            // Nothing held back: convert straight from the chunk up to its
+            // last usable newline and keep only the tail, saving a copy.
+            if let Some(k) = memchr::memrchr(b'\n', chunk.as_bytes()) {
+                let cut = k + 1;
+                if no_operator_before(chunk, cut, self.conv.ids_window()) {
+                    self.conv.convert_into(&chunk[..cut], out);
+                    self.scanned = 0;
+                    self.last_cut = 0;
+                    self.since_op = u64::MAX;
+                    if cut < chunk.len() {
+                        self.push(&chunk[cut..], out);
+                    }
+                    return;
+                }
+            }
+        }
+        let old_len = self.pending.len();
         self.pending.push_str(chunk);
+        // Fast path: a newline is never part of a key, so the last newline
+        // of the new text is a safe cut unless a description operator is
+        // near enough before it.
+        if let Some(k) = memchr::memrchr(b'\n', &self.pending.as_bytes()[old_len..]) {
+            let cut = old_len + k + 1;
+            if no_operator_before(&self.pending, cut, self.conv.ids_window()) {
+                self.emit(cut, out);
+                self.scanned = 0;
+                self.last_cut = 0;
+                self.since_op = u64::MAX;
+            }
+        }
+        // Slow path, for text without usable newlines: look at every new
+        // character once.
+        if self.pending.len() > SLOW_SCAN_AFTER {
+            self.scan(out);
+        }
+        while self.pending.len() > MAX_PENDING {
+            let mut cut = MAX_PENDING;
+            while !self.pending.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.emit(cut, out);
+            self.since_op = u64::MAX;
+        }
+    }
+
+    /// Scans characters not yet looked at for safe cuts and emits up to the last one.
+    fn scan(&mut self, out: &mut String) {
         let window = self.conv.ids_window();
         for (i, c) in self.pending[self.scanned..].char_indices() {
             if super::engine::ids_arity(c as u32) != 0 {
@@ -65,13 +116,6 @@ impl<'a> StreamConverter<'a> {
         self.scanned = self.pending.len();
         if self.last_cut > 0 {
             self.emit(self.last_cut, out);
-        }
-        while self.pending.len() > MAX_PENDING {
-            let mut cut = MAX_PENDING;
-            while !self.pending.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            self.emit(cut, out);
         }
     }
 
@@ -95,6 +139,21 @@ impl<'a> StreamConverter<'a> {
     pub fn pending_len(&self) -> usize {
         self.pending.len()
     }
+}
+
+/// Whether `text[..cut]` has no description operator within `window` code
+/// points before `cut`. Bytes are counted generously (four per code point),
+/// which can only make the answer more cautious.
+fn no_operator_before(text: &str, cut: usize, window: u64) -> bool {
+    let window = (window as usize).saturating_mul(4);
+    let from = cut.saturating_sub(window);
+    let region = &text.as_bytes()[from..cut];
+    // U+2FF0..U+2FFF are E2 BF B0..E2 BF BF in UTF-8.
+    !memchr::memmem::find_iter(region, b"\xE2\xBF").any(|p| {
+        region
+            .get(p + 2)
+            .is_none_or(|&b| (0xB0..=0xBF).contains(&b))
+    })
 }
 
 #[cfg(test)]

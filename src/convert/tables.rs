@@ -13,10 +13,13 @@ pub(crate) struct MatcherLayout {
     pub child_start: (usize, usize),
     pub child_char: (usize, usize),
     pub child_node: (usize, usize),
+    pub edge_hash: (usize, usize),
     pub node_keylen: (usize, usize),
     pub node_value: (usize, usize),
     pub value_offsets: (usize, usize),
     pub lead: (usize, usize),
+    pub second: (usize, usize),
+    pub start_bmp: (usize, usize),
     pub pool: (usize, usize),
 }
 
@@ -30,6 +33,8 @@ pub(crate) struct ConfigLayout {
     pub key_char_bmp: (usize, usize),
     /// Sorted astral characters used in any key of any stage.
     pub key_char_astral: (usize, usize),
+    /// Whether the first conversion's tree begins with the segmentation tree.
+    pub seg_heads_chain: bool,
     /// How many code points before a cut must be free of ideographic
     /// description operators for the cut to be safe in every stage.
     pub ids_window: u64,
@@ -57,6 +62,18 @@ fn bytes(off: usize, len: usize) -> &'static [u8] {
 
 const NONE: u32 = u32::MAX;
 
+/// Bits of a root slot's tag word that hold the node.
+pub(crate) const NODE_MASK: u32 = (1 << 27) - 1;
+/// Root slot kind: a single-character key whose replacement is inline.
+pub(crate) const KIND_INLINE: u32 = 1;
+
+/// Bit of a root slot's follow filter for the character `cp` (must agree
+/// with build.rs).
+#[inline(always)]
+pub(crate) fn follow_bit(cp: u32) -> u32 {
+    cp.wrapping_mul(0x9E37_79B1) >> 27
+}
+
 /// A longest-prefix matcher over one dictionary tree.
 #[derive(Clone, Copy)]
 pub(crate) struct Matcher {
@@ -65,10 +82,16 @@ pub(crate) struct Matcher {
     child_start: &'static [u32],
     child_char: &'static [u32],
     child_node: &'static [u32],
+    edge_hash: &'static [u32],
+    edge_bits: u32,
     node_keylen: &'static [u32],
     node_value: &'static [u32],
     value_offsets: &'static [u32],
     lead: [u32; 8],
+    second: [u32; 8],
+    /// The lead bytes of all keys, when there are at most three of them.
+    few_leads: Option<([u8; 3], usize)>,
+    start_bmp: &'static [u32],
     pool: &'static str,
     pub describe: &'static str,
 }
@@ -114,6 +137,26 @@ impl Matcher {
         let lead_words = words(l.lead.0, l.lead.1);
         let mut lead = [0u32; 8];
         lead.copy_from_slice(lead_words);
+        let mut second = [0u32; 8];
+        second.copy_from_slice(words(l.second.0, l.second.1));
+        let key_leads: Vec<u8> = (0..=255u8)
+            .filter(|&b| b != 0xE2 && lead[(b >> 5) as usize] & (1 << (b & 31)) != 0)
+            .collect();
+        // 0xE2 is always marked for IDS handling; it is a key lead only if
+        // the root table has a key starting with a U+2000..U+2FFF character.
+        let e2_keys = (0x2000..0x3000u32).any(|cp| {
+            let page = words(l.root_hi.0, l.root_hi.1)[(cp >> 8) as usize];
+            page != NONE
+                && words(l.root_pages.0, l.root_pages.1)
+                    [(page as usize * 256 + (cp & 0xFF) as usize) * 4]
+                    & NODE_MASK
+                    != 0
+        });
+        let few_leads = (!e2_keys && !key_leads.is_empty() && key_leads.len() <= 3).then(|| {
+            let mut a = [0u8; 3];
+            a[..key_leads.len()].copy_from_slice(&key_leads);
+            (a, key_leads.len())
+        });
         let pool = std::str::from_utf8(bytes(l.pool.0, l.pool.1)).expect("value pool is UTF-8");
         Matcher {
             root_hi: words(l.root_hi.0, l.root_hi.1),
@@ -121,10 +164,15 @@ impl Matcher {
             child_start: words(l.child_start.0, l.child_start.1),
             child_char: words(l.child_char.0, l.child_char.1),
             child_node: words(l.child_node.0, l.child_node.1),
+            edge_hash: words(l.edge_hash.0, l.edge_hash.1),
+            edge_bits: (l.edge_hash.1 / 3).trailing_zeros(),
             node_keylen: words(l.node_keylen.0, l.node_keylen.1),
             node_value: words(l.node_value.0, l.node_value.1),
             value_offsets: words(l.value_offsets.0, l.value_offsets.1),
             lead,
+            second,
+            few_leads,
+            start_bmp: words(l.start_bmp.0, l.start_bmp.1),
             pool,
             describe: l.describe,
         }
@@ -137,35 +185,113 @@ impl Matcher {
         self.lead[(lead >> 5) as usize] & (1 << (lead & 31)) != 0
     }
 
+    /// Whether `byte` is the second byte of some key's first character
+    /// (for multi-byte first characters).
+    #[inline(always)]
+    pub(crate) fn may_second(&self, byte: u8) -> bool {
+        self.second[(byte >> 5) as usize] & (1 << (byte & 31)) != 0
+    }
+
+    /// The lead bytes of all keys, when there are at most three of them.
+    pub(crate) fn few_leads(&self) -> Option<&[u8]> {
+        self.few_leads.as_ref().map(|(a, n)| &a[..*n])
+    }
+
+    /// Whether the BMP character `cp` can start a key or an IDS.
+    #[inline(always)]
+    pub(crate) fn starts_bmp(&self, cp: u32) -> bool {
+        debug_assert!(cp < 0x10000);
+        // SAFETY: the bitmap has 0x10000 / 32 words and cp < 0x10000.
+        let w = unsafe { *self.start_bmp.get_unchecked((cp >> 5) as usize) };
+        w & (1 << (cp & 31)) != 0
+    }
+
+    /// The child of `node` along `cp`, or 0. Small fan-outs are scanned;
+    /// large ones are found in the edge hash table.
     #[inline(always)]
     fn child(&self, node: u32, cp: u32) -> u32 {
         let lo = self.child_start[node as usize] as usize;
         let hi = self.child_start[node as usize + 1] as usize;
-        let chars = &self.child_char[lo..hi];
-        match chars.len() {
-            0 => 0,
-            1..=8 => chars
+        if hi - lo <= 4 {
+            let chars = &self.child_char[lo..hi];
+            return chars
                 .iter()
                 .position(|&c| c == cp)
-                .map_or(0, |p| self.child_node[lo + p]),
-            _ => chars
-                .binary_search(&cp)
-                .map_or(0, |p| self.child_node[lo + p]),
+                .map_or(0, |p| self.child_node[lo + p]);
         }
+        let key = ((node as u64) << 21) | cp as u64;
+        let mask = (1usize << self.edge_bits) - 1;
+        let mut at = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - self.edge_bits)) as usize;
+        loop {
+            let k0 = self.edge_hash[at * 3];
+            let k1 = self.edge_hash[at * 3 + 1];
+            if k0 == key as u32 && k1 == (key >> 32) as u32 {
+                return self.edge_hash[at * 3 + 2];
+            }
+            if k0 == NONE && k1 == NONE {
+                return 0;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// The root-table slot of a BMP character: `(tag word, inline bytes,
+    /// follow filter)`. See build.rs for the layout; zeros when no key
+    /// starts with it.
+    #[inline(always)]
+    pub(crate) fn root_slot(&self, cp: u32) -> (u32, u32, u32) {
+        let page = self.root_hi[(cp >> 8) as usize];
+        if page == NONE {
+            return (0, 0, 0);
+        }
+        let at = (page as usize * 256 + (cp & 0xFF) as usize) * 4;
+        let slot = &self.root_pages[at..at + 4];
+        (slot[0], slot[1], slot[2])
+    }
+
+    /// Like [`root_slot`](Self::root_slot), but `None` for a character
+    /// whose whole 256-character page holds no key.
+    #[inline(always)]
+    pub(crate) fn root_slot_opt(&self, cp: u32) -> Option<(u32, u32)> {
+        let page = self.root_hi[(cp >> 8) as usize];
+        if page == NONE {
+            return None;
+        }
+        let at = (page as usize * 256 + (cp & 0xFF) as usize) * 4;
+        Some((self.root_pages[at], self.root_pages[at + 1]))
+    }
+
+    /// The follow filter of a BMP character's slot (0 without a page).
+    #[inline(always)]
+    pub(crate) fn root_filter(&self, cp: u32) -> u32 {
+        let page = self.root_hi[(cp >> 8) as usize];
+        if page == NONE {
+            return 0;
+        }
+        self.root_pages[(page as usize * 256 + (cp & 0xFF) as usize) * 4 + 2]
     }
 
     #[inline(always)]
     fn root_child(&self, cp: u32) -> u32 {
         if cp < 0x10000 {
-            let page = self.root_hi[(cp >> 8) as usize];
-            if page == NONE {
-                0
-            } else {
-                self.root_pages[page as usize * 256 + (cp & 0xFF) as usize]
-            }
+            self.root_slot(cp).0 & NODE_MASK
         } else {
             self.child(0, cp)
         }
+    }
+
+    /// The answer for a key of exactly one character at `node`, a child of
+    /// the root, when the walk cannot go further.
+    #[inline(always)]
+    pub(crate) fn single(&self, node: u32) -> Option<(usize, &'static str)> {
+        let v = self.node_value[node as usize];
+        if v == NONE {
+            return None;
+        }
+        let keylen = self.node_keylen[node as usize] as usize;
+        let s = self.value_offsets[v as usize] as usize;
+        let e = self.value_offsets[v as usize + 1] as usize;
+        Some((keylen, &self.pool[s..e]))
     }
 
     /// The match OpenCC's prefix lookup gives at byte `i` of `b[..end]`: the

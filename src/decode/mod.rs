@@ -117,7 +117,9 @@ impl Utf8StreamDecoder {
                 return Ok(());
             }
         }
-        match std::str::from_utf8(bytes) {
+        // simdutf8 validates several times faster than std on CJK text and
+        // reports errors exactly as std's `Utf8Error` does.
+        match simdutf8::compat::from_utf8(bytes) {
             Ok(text) => {
                 self.emit(text, out);
                 self.offset += bytes.len() as u64;
@@ -125,9 +127,9 @@ impl Utf8StreamDecoder {
             }
             Err(e) => {
                 let valid = &bytes[..e.valid_up_to()];
-                // SAFETY: `Utf8Error::valid_up_to` is documented as the length
-                // of the longest prefix that is valid UTF-8; re-validating it
-                // would double the cost of every chunk that ends mid-character.
+                // SAFETY: `valid_up_to` is documented as the length of the
+                // longest prefix that is valid UTF-8; re-validating it would
+                // double the cost of every chunk that ends mid-character.
                 let text = unsafe { std::str::from_utf8_unchecked(valid) };
                 self.emit(text, out);
                 self.offset += valid.len() as u64;
