@@ -358,29 +358,21 @@ fn build_matcher(
     //   word 0: node (bits 0..27) | kind << 27 | inline length << 29
     //   word 1: inline replacement bytes
     //   word 2: for kind 2, a filter of the characters that can follow
-    //   kind 1: inline replacement (the character itself when no key
-    //   starts with it; node 0 then); 2: walk the trie, unless the next
+    //   kind 0: no key starts with this character (it is copied);
+    //   kind 1: inline replacement; 2: walk the trie, unless the next
     //   character fails the filter: then the answer is the one-character
     //   key's inline value (length 0: no such key; 7: value too long to
     //   inline, read it from the node).
-    let mut root_hi = vec![NONE; 256];
-    let mut pages: Vec<u32> = Vec::new();
-    // A page, once present, starts with every character mapping to itself
-    // inline, so the run-time loop writes every character the same way.
+    // Page 0 is all zeros and stands for every 256-character block without
+    // keys, so the lookup itself never branches on a missing page.
+    let mut root_hi = vec![0u32; 256];
+    let mut pages: Vec<u32> = vec![0; 1024];
     let slot =
         |cp: u32, w0: u32, w1: u32, w2: u32, root_hi: &mut Vec<u32>, pages: &mut Vec<u32>| {
             let hi = (cp >> 8) as usize;
-            if root_hi[hi] == NONE {
+            if root_hi[hi] == 0 {
                 root_hi[hi] = (pages.len() / 1024) as u32;
-                for lo in 0..256u32 {
-                    let c = char::from_u32(((hi as u32) << 8) | lo).unwrap_or('\u{FFFD}');
-                    let mut buf = [0u8; 4];
-                    let len = c.encode_utf8(&mut buf).len() as u32;
-                    pages.push((1 << 27) | (len << 29));
-                    pages.push(u32::from_ne_bytes(buf));
-                    pages.push(0);
-                    pages.push(0);
-                }
+                pages.extend(std::iter::repeat_n(0, 1024));
             }
             let at = (root_hi[hi] as usize * 256 + (cp & 0xFF) as usize) * 4;
             pages[at] = w0;
@@ -457,17 +449,6 @@ fn build_matcher(
     }
     mark(0xE2);
 
-    // Second bytes of the keys' first characters, to sharpen searches for
-    // the rare matchers whose keys share a few lead bytes.
-    let mut second = [0u32; 8];
-    for ch in nodes[0].children.keys() {
-        let mut buf = [0u8; 4];
-        let enc = ch.encode_utf8(&mut buf).as_bytes();
-        if enc.len() > 1 {
-            second[(enc[1] >> 5) as usize] |= 1 << (enc[1] & 31);
-        }
-    }
-
     // The same per character for the BMP: which characters can start a key
     // (or an IDS). Scanning uses this to copy runs of other text in bulk.
     let mut start_bmp = vec![0u32; 0x10000 / 32];
@@ -492,7 +473,6 @@ fn build_matcher(
         ("node_value", blob.push_slice(&node_value)),
         ("value_offsets", blob.push_slice(&value_offsets)),
         ("lead", blob.push_slice(&lead)),
-        ("second", blob.push_slice(&second)),
         ("start_bmp", blob.push_slice(&start_bmp)),
     ];
     fields.push(("pool", blob.push_bytes(pool.as_bytes())));

@@ -239,40 +239,37 @@ fn dense_part(
         if (0xE0..0xF0).contains(&lead) {
             let (b1, b2) = unsafe { (*p.add(i + 1), *p.add(i + 2)) };
             let cp = ((lead as u32 & 0x0F) << 12) | ((b1 as u32 & 0x3F) << 6) | (b2 as u32 & 0x3F);
-            match m.root_slot_opt(cp) {
-                None => {
-                    out.small(u32::from_ne_bytes([lead, b1, b2, 0]), 3);
+            let (tag, inline) = m.root_tag(cp);
+            let kind = (tag >> 27) & 3;
+            if kind != 2 {
+                // Kind 0 copies the character, kind 1 writes its inline
+                // replacement; choosing without a branch keeps the loop
+                // free of mispredictions on mixed text.
+                let src = u32::from_ne_bytes([lead, b1, b2, 0]);
+                let (word, len) = if kind == 0 {
+                    (src, 3)
+                } else {
+                    (inline, (tag >> 29) as usize)
+                };
+                out.small(word, len);
+                hits += kind as usize;
+                i += 3;
+                continue;
+            }
+            let node = tag & NODE_MASK;
+            if node != 0 {
+                let filter = m.root_filter(cp);
+                if i + 3 >= end || filter & (1 << follow_bit(decode_at(b, i + 3).0)) == 0 {
+                    match tag >> 29 {
+                        0 => out.small(u32::from_ne_bytes([lead, b1, b2, 0]), 3),
+                        7 => match m.single(node) {
+                            Some((_, value)) => out.bytes(value.as_bytes()),
+                            None => out.small(u32::from_ne_bytes([lead, b1, b2, 0]), 3),
+                        },
+                        len => out.small(inline, len as usize),
+                    }
                     i += 3;
                     continue;
-                }
-                Some((tag, inline)) => {
-                    if (tag >> 27) & 3 == KIND_INLINE {
-                        let len = (tag >> 29) as usize;
-                        if len == 3 {
-                            out.small(inline, 3);
-                        } else {
-                            out.small(inline, len);
-                        }
-                        hits += (tag & NODE_MASK != 0) as usize;
-                        i += 3;
-                        continue;
-                    }
-                    let node = tag & NODE_MASK;
-                    if node != 0 {
-                        let filter = m.root_filter(cp);
-                        if i + 3 >= end || filter & (1 << follow_bit(decode_at(b, i + 3).0)) == 0 {
-                            match tag >> 29 {
-                                0 => out.small(u32::from_ne_bytes([lead, b1, b2, 0]), 3),
-                                7 => match m.single(node) {
-                                    Some((_, value)) => out.bytes(value.as_bytes()),
-                                    None => out.small(u32::from_ne_bytes([lead, b1, b2, 0]), 3),
-                                },
-                                len => out.small(inline, len as usize),
-                            }
-                            i += 3;
-                            continue;
-                        }
-                    }
                 }
             }
         } else if !m.may_start(lead) {
@@ -396,16 +393,14 @@ fn match_at<'m>(
         let cp = ((lead as u32 & 0x0F) << 12)
             | ((b[i + 1] as u32 & 0x3F) << 6)
             | (b[i + 2] as u32 & 0x3F);
-        match m.root_slot_opt(cp) {
-            None => return None,
-            Some((tag, inline)) if (tag >> 27) & 3 == KIND_INLINE => {
-                if tag & NODE_MASK == 0 {
-                    return None;
-                }
+        let (tag, inline) = m.root_tag(cp);
+        match (tag >> 27) & 3 {
+            0 => return None,
+            KIND_INLINE => {
                 *inline_buf = inline.to_ne_bytes();
                 return Some((3, &inline_buf[..(tag >> 29) as usize]));
             }
-            Some(_) => {}
+            _ => {}
         }
     }
     m.longest(b, i, end).map(|(k, v)| (k, v.as_bytes()))
@@ -422,22 +417,13 @@ pub(crate) fn convert_if_changed(m: &Matcher, s: &str) -> Option<String> {
         convert_with(m, &s[i..], &mut out);
         Some(out)
     };
-    if let Some(leads) = m.few_leads() {
-        // Keys start with only a few distinct lead bytes (as CJK
-        // compatibility ideographs do): let memchr find the candidates. If
-        // no key matches at any candidate, the stage changes nothing; if one
-        // does, convert everything, since a candidate inside an IDS must be
-        // left alone and only the full scan knows.
-        let hit = |i: usize| {
-            (b[i] < 0x80 || b.get(i + 1).is_some_and(|&x| m.may_second(x)))
-                && m.longest(b, i, end).is_some()
-        };
-        let found = match leads {
-            [x] => memchr::memchr_iter(*x, b).any(hit),
-            [x, y] => memchr::memchr2_iter(*x, *y, b).any(hit),
-            [x, y, z] => memchr::memchr3_iter(*x, *y, *z, b).any(hit),
-            _ => true,
-        };
+    if let Some(pairs) = m.pairs() {
+        // Keys begin with only a few byte pairs (as CJK compatibility
+        // ideographs do): a vectorised scan finds the candidates. If no key
+        // matches at any candidate, the stage changes nothing; if one does,
+        // convert everything, since a candidate inside an IDS must be left
+        // alone and only the full scan knows.
+        let found = super::scan::any_pair(b, pairs, |i| m.longest(b, i, end).is_some());
         return if found { changed(0) } else { None };
     }
     let mut i = 0;

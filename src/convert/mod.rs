@@ -12,6 +12,7 @@
 //! ```
 
 mod engine;
+mod scan;
 mod stream;
 mod tables;
 mod user_dict;

@@ -18,7 +18,6 @@ pub(crate) struct MatcherLayout {
     pub node_value: (usize, usize),
     pub value_offsets: (usize, usize),
     pub lead: (usize, usize),
-    pub second: (usize, usize),
     pub start_bmp: (usize, usize),
     pub pool: (usize, usize),
 }
@@ -75,7 +74,7 @@ pub(crate) fn follow_bit(cp: u32) -> u32 {
 }
 
 /// A longest-prefix matcher over one dictionary tree.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct Matcher {
     root_hi: &'static [u32],
     root_pages: &'static [u32],
@@ -88,9 +87,10 @@ pub(crate) struct Matcher {
     node_value: &'static [u32],
     value_offsets: &'static [u32],
     lead: [u32; 8],
-    second: [u32; 8],
-    /// The lead bytes of all keys, when there are at most three of them.
-    few_leads: Option<([u8; 3], usize)>,
+    /// The (lead, second byte range) pairs that begin keys, when the keys'
+    /// first characters are all multi-byte and fall in at most three such
+    /// groups.
+    pairs: Option<Vec<super::scan::PairRange>>,
     start_bmp: &'static [u32],
     pool: &'static str,
     pub describe: &'static str,
@@ -137,26 +137,7 @@ impl Matcher {
         let lead_words = words(l.lead.0, l.lead.1);
         let mut lead = [0u32; 8];
         lead.copy_from_slice(lead_words);
-        let mut second = [0u32; 8];
-        second.copy_from_slice(words(l.second.0, l.second.1));
-        let key_leads: Vec<u8> = (0..=255u8)
-            .filter(|&b| b != 0xE2 && lead[(b >> 5) as usize] & (1 << (b & 31)) != 0)
-            .collect();
-        // 0xE2 is always marked for IDS handling; it is a key lead only if
-        // the root table has a key starting with a U+2000..U+2FFF character.
-        let e2_keys = (0x2000..0x3000u32).any(|cp| {
-            let page = words(l.root_hi.0, l.root_hi.1)[(cp >> 8) as usize];
-            page != NONE
-                && words(l.root_pages.0, l.root_pages.1)
-                    [(page as usize * 256 + (cp & 0xFF) as usize) * 4]
-                    & NODE_MASK
-                    != 0
-        });
-        let few_leads = (!e2_keys && !key_leads.is_empty() && key_leads.len() <= 3).then(|| {
-            let mut a = [0u8; 3];
-            a[..key_leads.len()].copy_from_slice(&key_leads);
-            (a, key_leads.len())
-        });
+        let pairs = key_pairs(l);
         let pool = std::str::from_utf8(bytes(l.pool.0, l.pool.1)).expect("value pool is UTF-8");
         Matcher {
             root_hi: words(l.root_hi.0, l.root_hi.1),
@@ -170,8 +151,7 @@ impl Matcher {
             node_value: words(l.node_value.0, l.node_value.1),
             value_offsets: words(l.value_offsets.0, l.value_offsets.1),
             lead,
-            second,
-            few_leads,
+            pairs,
             start_bmp: words(l.start_bmp.0, l.start_bmp.1),
             pool,
             describe: l.describe,
@@ -185,16 +165,9 @@ impl Matcher {
         self.lead[(lead >> 5) as usize] & (1 << (lead & 31)) != 0
     }
 
-    /// Whether `byte` is the second byte of some key's first character
-    /// (for multi-byte first characters).
-    #[inline(always)]
-    pub(crate) fn may_second(&self, byte: u8) -> bool {
-        self.second[(byte >> 5) as usize] & (1 << (byte & 31)) != 0
-    }
-
-    /// The lead bytes of all keys, when there are at most three of them.
-    pub(crate) fn few_leads(&self) -> Option<&[u8]> {
-        self.few_leads.as_ref().map(|(a, n)| &a[..*n])
+    /// The byte pairs that begin every key, if few (see [`super::scan`]).
+    pub(crate) fn pairs(&self) -> Option<&[super::scan::PairRange]> {
+        self.pairs.as_deref()
     }
 
     /// Whether the BMP character `cp` can start a key or an IDS.
@@ -241,33 +214,23 @@ impl Matcher {
     #[inline(always)]
     pub(crate) fn root_slot(&self, cp: u32) -> (u32, u32, u32) {
         let page = self.root_hi[(cp >> 8) as usize];
-        if page == NONE {
-            return (0, 0, 0);
-        }
         let at = (page as usize * 256 + (cp & 0xFF) as usize) * 4;
         let slot = &self.root_pages[at..at + 4];
         (slot[0], slot[1], slot[2])
     }
 
-    /// Like [`root_slot`](Self::root_slot), but `None` for a character
-    /// whose whole 256-character page holds no key.
+    /// The tag word and inline bytes of a BMP character's slot.
     #[inline(always)]
-    pub(crate) fn root_slot_opt(&self, cp: u32) -> Option<(u32, u32)> {
+    pub(crate) fn root_tag(&self, cp: u32) -> (u32, u32) {
         let page = self.root_hi[(cp >> 8) as usize];
-        if page == NONE {
-            return None;
-        }
         let at = (page as usize * 256 + (cp & 0xFF) as usize) * 4;
-        Some((self.root_pages[at], self.root_pages[at + 1]))
+        (self.root_pages[at], self.root_pages[at + 1])
     }
 
     /// The follow filter of a BMP character's slot (0 without a page).
     #[inline(always)]
     pub(crate) fn root_filter(&self, cp: u32) -> u32 {
         let page = self.root_hi[(cp >> 8) as usize];
-        if page == NONE {
-            return 0;
-        }
         self.root_pages[(page as usize * 256 + (cp & 0xFF) as usize) * 4 + 2]
     }
 
@@ -322,6 +285,53 @@ impl Matcher {
         let e = self.value_offsets[v as usize + 1] as usize;
         Some((keylen, &self.pool[s..e]))
     }
+}
+
+/// Groups the first characters of a matcher's keys by UTF-8 lead byte and
+/// returns each group's range of second bytes, if there are at most three
+/// groups and no key starts with a one-byte character.
+fn key_pairs(l: &MatcherLayout) -> Option<Vec<super::scan::PairRange>> {
+    let root_hi = words(l.root_hi.0, l.root_hi.1);
+    let pages = words(l.root_pages.0, l.root_pages.1);
+    let mut firsts: Vec<u32> = Vec::new();
+    for hi in 0..256u32 {
+        let page = root_hi[hi as usize];
+        if page == 0 {
+            continue;
+        }
+        for lo in 0..256u32 {
+            if pages[(page as usize * 256 + lo as usize) * 4] & NODE_MASK != 0 {
+                firsts.push((hi << 8) | lo);
+            }
+        }
+    }
+    let cs = words(l.child_start.0, l.child_start.1);
+    let chars = words(l.child_char.0, l.child_char.1);
+    firsts.extend(
+        chars[cs[0] as usize..cs[1] as usize]
+            .iter()
+            .filter(|&&c| c >= 0x10000),
+    );
+    let mut groups: Vec<super::scan::PairRange> = Vec::new();
+    for cp in firsts {
+        let mut buf = [0u8; 4];
+        let enc = char::from_u32(cp)?.encode_utf8(&mut buf).as_bytes();
+        if enc.len() < 2 {
+            return None;
+        }
+        match groups.iter_mut().find(|g| g.lead == enc[0]) {
+            Some(g) => {
+                g.lo = g.lo.min(enc[1]);
+                g.hi = g.hi.max(enc[1]);
+            }
+            None => groups.push(super::scan::PairRange {
+                lead: enc[0],
+                lo: enc[1],
+                hi: enc[1],
+            }),
+        }
+    }
+    (!groups.is_empty() && groups.len() <= 3).then_some(groups)
 }
 
 /// The configuration tables for `name`, if it is a built-in OpenCC config.
