@@ -14,11 +14,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use cli::{Cli, Input};
 use zhnorm::convert::{ConvertError, Converter, UserDict};
-use zhnorm::decode::{DecodeError, Utf8StreamDecoder};
+use zhnorm::decode::{ReadError, TextReader};
 
 /// Read size. Large enough that per-call overhead vanishes on files, small
 /// enough that memory use is trivially bounded.
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 128 * 1024;
 
 const EXIT_INPUT_FAILED: u8 = 1;
 const EXIT_FATAL: u8 = 2;
@@ -274,20 +274,15 @@ fn open(input: &Input) -> io::Result<Source> {
     }
 }
 
-/// Buffers reused across inputs so steady-state processing allocates
-/// nothing.
+/// Buffers reused across inputs.
 struct Buffers {
-    bytes: Vec<u8>,
-    text: String,
     out: String,
 }
 
 impl Buffers {
     fn new() -> Self {
         Buffers {
-            bytes: vec![0; CHUNK],
-            text: String::with_capacity(CHUNK),
-            out: String::with_capacity(CHUNK),
+            out: String::with_capacity(CHUNK * 2),
         }
     }
 }
@@ -303,30 +298,18 @@ fn pump(
     flush_each: bool,
     bufs: &mut Buffers,
 ) -> Result<(), PumpError> {
-    let mut decoder = Utf8StreamDecoder::new();
+    // Plain `read` calls (inside TextReader) return whatever a pipe has
+    // now, instead of waiting for a full buffer or a whole line.
+    let mut reader = TextReader::new(source, CHUNK);
     let mut stream = conv.stream();
     // Invariant: `bufs.out` holds only output not yet written.
     bufs.out.clear();
     let failure: Option<String> = loop {
-        // Plain `read` returns whatever a pipe has now instead of waiting
-        // for a full buffer or a whole line.
-        let n = match source.read(&mut bufs.bytes) {
-            Ok(0) => {
-                bufs.text.clear();
-                let end = decoder.finish(&mut bufs.text);
-                stream.push(&bufs.text, &mut bufs.out);
-                break end.err().map(decode_message);
-            }
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => break Some(io_message(&e)),
-        };
-        bufs.text.clear();
-        let decoded = decoder.push(&bufs.bytes[..n], &mut bufs.text);
-        // Even on error: `text` is everything before the bad byte.
-        stream.push(&bufs.text, &mut bufs.out);
-        if let Err(e) = decoded {
-            break Some(decode_message(e));
+        match reader.next_chunk() {
+            Ok(Some(text)) => stream.push(text, &mut bufs.out),
+            Ok(None) => break None,
+            Err(ReadError::Io(e)) => break Some(io_message(&e)),
+            Err(ReadError::Decode(e)) => break Some(e.to_string()),
         }
         write_out(out, &mut bufs.out, flush_each)?;
     };
@@ -345,10 +328,6 @@ fn write_out(out: &mut dyn Write, text: &mut String, flush: bool) -> Result<(), 
         out.flush().map_err(PumpError::Output)?;
     }
     Ok(())
-}
-
-fn decode_message(e: DecodeError) -> String {
-    e.to_string()
 }
 
 /// The `-o` file. A regular file appears under its name only when

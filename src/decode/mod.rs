@@ -5,6 +5,10 @@
 //! appends text to a buffer the caller owns, so a caller can reuse the same
 //! `String` for every chunk and keep memory bounded whatever the input size.
 
+mod reader;
+
+pub use reader::{ReadError, TextReader};
+
 use std::fmt;
 
 /// Why a byte stream could not be decoded.
