@@ -333,7 +333,7 @@ fn build_matcher(
     // (parent, character): nodes near the root of a phrase dictionary have
     // hundreds of children, and a hash probe beats a binary search there.
     let edges = child_char.len();
-    let bits = (usize::BITS - (edges * 2).max(16).leading_zeros()) as u32;
+    let bits = usize::BITS - (edges * 2).max(16).leading_zeros();
     let size = 1usize << bits;
     let mut edge_hash = vec![NONE; size * 3];
     for (parent, node) in nodes.iter().enumerate() {
