@@ -54,20 +54,30 @@ impl<'a> StreamConverter<'a> {
     /// Adds a chunk and appends to `out` everything that can already be
     /// converted; the rest is held until a later chunk or [`finish`](Self::finish).
     pub fn push(&mut self, chunk: &str, out: &mut String) {
+        let window = self.conv.ids_window();
+        let mut chunk = chunk;
+        if !self.pending.is_empty() && self.pending.len() <= SLOW_SCAN_AFTER {
+            // Complete the held-back line with the chunk's first line only,
+            // so that the bulk of the chunk need not be copied.
+            if let Some(k) = memchr::memchr(b'\n', chunk.as_bytes()) {
+                self.pending.push_str(&chunk[..k + 1]);
+                chunk = &chunk[k + 1..];
+                if no_operator_before(&self.pending, self.pending.len(), window) {
+                    let all = self.pending.len();
+                    self.emit(all, out);
+                    self.reset_scan();
+                }
+            }
+        }
         if self.pending.is_empty() {
             // Nothing held back: convert straight from the chunk up to its
-            // last usable newline and keep only the tail, saving a copy.
+            // last usable newline and keep only the tail.
             if let Some(k) = memchr::memrchr(b'\n', chunk.as_bytes()) {
                 let cut = k + 1;
-                if no_operator_before(chunk, cut, self.conv.ids_window()) {
+                if no_operator_before(chunk, cut, window) {
                     self.conv.convert_into(&chunk[..cut], out);
-                    self.scanned = 0;
-                    self.last_cut = 0;
-                    self.since_op = u64::MAX;
-                    if cut < chunk.len() {
-                        self.push(&chunk[cut..], out);
-                    }
-                    return;
+                    self.reset_scan();
+                    chunk = &chunk[cut..];
                 }
             }
         }
@@ -78,11 +88,9 @@ impl<'a> StreamConverter<'a> {
         // near enough before it.
         if let Some(k) = memchr::memrchr(b'\n', &self.pending.as_bytes()[old_len..]) {
             let cut = old_len + k + 1;
-            if no_operator_before(&self.pending, cut, self.conv.ids_window()) {
+            if no_operator_before(&self.pending, cut, window) {
                 self.emit(cut, out);
-                self.scanned = 0;
-                self.last_cut = 0;
-                self.since_op = u64::MAX;
+                self.reset_scan();
             }
         }
         // Slow path, for text without usable newlines: look at every new
@@ -98,6 +106,15 @@ impl<'a> StreamConverter<'a> {
             self.emit(cut, out);
             self.since_op = u64::MAX;
         }
+    }
+
+    /// Forgets the slow scan's state after a cut made by the fast path; the
+    /// cut was checked to have no description operator within the window
+    /// before it, so counting starts as if the last one were far away.
+    fn reset_scan(&mut self) {
+        self.scanned = 0;
+        self.last_cut = 0;
+        self.since_op = u64::MAX;
     }
 
     /// Scans characters not yet looked at for safe cuts and emits up to the last one.
