@@ -354,10 +354,11 @@ fn build_matcher(
     // the commonest case -- a single character with no longer key starting
     // with it -- the replacement's UTF-8 bytes inline, so the run-time loop
     // converts it without touching the trie.
-    // Four words per slot:
+    // Two words per slot, plus one in a parallel table of filters that is
+    // only read for kind 2 (keeping the slots small keeps them in cache):
     //   word 0: node (bits 0..27) | kind << 27 | inline length << 29
     //   word 1: inline replacement bytes
-    //   word 2: for kind 2, a filter of the characters that can follow
+    //   filter: for kind 2, the characters that can follow
     //   kind 0: no key starts with this character (it is copied);
     //   kind 1: inline replacement; 2: walk the trie, unless the next
     //   character fails the filter: then the answer is the one-character
@@ -366,19 +367,26 @@ fn build_matcher(
     // Page 0 is all zeros and stands for every 256-character block without
     // keys, so the lookup itself never branches on a missing page.
     let mut root_hi = vec![0u32; 256];
-    let mut pages: Vec<u32> = vec![0; 1024];
-    let slot =
-        |cp: u32, w0: u32, w1: u32, w2: u32, root_hi: &mut Vec<u32>, pages: &mut Vec<u32>| {
-            let hi = (cp >> 8) as usize;
-            if root_hi[hi] == 0 {
-                root_hi[hi] = (pages.len() / 1024) as u32;
-                pages.extend(std::iter::repeat_n(0, 1024));
-            }
-            let at = (root_hi[hi] as usize * 256 + (cp & 0xFF) as usize) * 4;
-            pages[at] = w0;
-            pages[at + 1] = w1;
-            pages[at + 2] = w2;
-        };
+    let mut pages: Vec<u32> = vec![0; 512];
+    let mut filters: Vec<u32> = vec![0; 256];
+    let slot = |cp: u32,
+                w0: u32,
+                w1: u32,
+                w2: u32,
+                root_hi: &mut Vec<u32>,
+                pages: &mut Vec<u32>,
+                filters: &mut Vec<u32>| {
+        let hi = (cp >> 8) as usize;
+        if root_hi[hi] == 0 {
+            root_hi[hi] = (pages.len() / 512) as u32;
+            pages.extend(std::iter::repeat_n(0, 512));
+            filters.extend(std::iter::repeat_n(0, 256));
+        }
+        let at = root_hi[hi] as usize * 256 + (cp & 0xFF) as usize;
+        pages[at * 2] = w0;
+        pages[at * 2 + 1] = w1;
+        filters[at] = w2;
+    };
     assert!(n < (1 << 27), "trie too large for the root table");
     for (ch, c) in &nodes[0].children {
         let cp = *ch as u32;
@@ -403,6 +411,7 @@ fn build_matcher(
                 0,
                 &mut root_hi,
                 &mut pages,
+                &mut filters,
             );
         } else {
             // For a character that starts longer keys, the second word holds
@@ -428,13 +437,14 @@ fn build_matcher(
                 filter,
                 &mut root_hi,
                 &mut pages,
+                &mut filters,
             );
         }
     }
     // Description operators need the slow path for IDS handling.
     for cp in 0x2FF0..=0x2FFFu32 {
         if char::from_u32(cp).is_some_and(|ch| !nodes[0].children.contains_key(&ch)) {
-            slot(cp, 2 << 27, 0, 0, &mut root_hi, &mut pages);
+            slot(cp, 2 << 27, 0, 0, &mut root_hi, &mut pages, &mut filters);
         }
     }
 
@@ -465,6 +475,7 @@ fn build_matcher(
     let mut fields = vec![
         ("root_hi", blob.push_slice(&root_hi)),
         ("root_pages", blob.push_slice(&pages)),
+        ("root_filters", blob.push_slice(&filters)),
         ("child_start", blob.push_slice(&child_start)),
         ("child_char", blob.push_slice(&child_char)),
         ("child_node", blob.push_slice(&child_node)),

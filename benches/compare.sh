@@ -19,7 +19,8 @@
 #
 # Runs alternate between the two tools (zhnorm, opencc, zhnorm, opencc, ...)
 # so that noise from other load on a shared machine hits both alike; the
-# median wall time of each is reported. Both read a file and write a file.
+# median wall time of each is reported. Both read a file and write their
+# standard output to a file.
 # Exit status is non-zero only when a tool fails, never because of a ratio.
 set -euo pipefail
 
@@ -62,7 +63,8 @@ export RAYON_NUM_THREADS=1
 # --- helpers -----------------------------------------------------------------
 # Interleaved timer: timeit.py REPS -- CMD_A... -- CMD_B...
 # Runs A, B, A, B, ... REPS times each and prints the two median wall times
-# in seconds. Any failing run aborts with the tool's stderr.
+# in milliseconds. A final argument `>FILE` sends that command's standard
+# output to FILE. Any failing run aborts with the tool's stderr.
 cat > "$TMP/timeit.py" <<'PY'
 import statistics, subprocess, sys, time
 reps = int(sys.argv[1])
@@ -76,10 +78,16 @@ for a in sys.argv[2:]:
 times = [[] for _ in cmds]
 for _ in range(reps):
     for i, cmd in enumerate(cmds):
+        dest = None
+        if cmd and cmd[-1].startswith(">"):
+            dest, cmd = cmd[-1][1:], cmd[:-1]
+        out = open(dest, "wb") if dest else subprocess.DEVNULL
         t0 = time.perf_counter()
-        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=out,
                            stderr=subprocess.PIPE)
         times[i].append(time.perf_counter() - t0)
+        if dest:
+            out.close()
         if r.returncode != 0:
             sys.stderr.write(f"command failed ({r.returncode}): {' '.join(cmd)}\n")
             sys.stderr.write(r.stderr.decode("utf-8", "replace"))
@@ -102,9 +110,12 @@ same() { if cmp -s "$1" "$2"; then echo "identical"; else echo "DIFFERENT"; fi; 
 case_row() {
     local name=$1 cfg=$2 input=$3 reps=$4 libout=$5
     local zout="$TMP/zhnorm.out" oout="$TMP/opencc.out" zt ot
+    # Both write to standard output redirected to a file: the plain
+    # pipeline use. (zhnorm's -o would add an fsync before its atomic
+    # rename, which OpenCC's -o does not do.)
     read -r zt ot < <(python3 "$TMP/timeit.py" "$reps" \
-        -- "$ZHNORM" -c "$cfg" --convert-only "$input" -o "$zout" \
-        -- "$OPENCC" "${OPENCC_EXTRA[@]}" -c "$SHARE/$cfg.json" -i "$input" -o "$oout") \
+        -- "$ZHNORM" -c "$cfg" --convert-only "$input" ">$zout" \
+        -- "$OPENCC" "${OPENCC_EXTRA[@]}" -c "$SHARE/$cfg.json" -i "$input" ">$oout") \
         || die "timing failed for $name"
     [[ -n "$zt" && -n "$ot" ]] || die "timing failed for $name"
     printf '%-28s %-6s %10.1f %10.1f %7.2f   %-10s %-10s\n' "$name" "$cfg" "$zt" "$ot" \

@@ -91,6 +91,13 @@ fn unmatched_len(b: &[u8], i: usize, end: usize) -> usize {
 /// stays valid.
 struct Out<'a> {
     v: &'a mut Vec<u8>,
+    // The vector's pointer, length and capacity, kept in locals while the
+    // hot loops run (writing the length back through `v` at every
+    // character would cost a store and a load each time); `len` is written
+    // back on reallocation and on drop.
+    ptr: *mut u8,
+    len: usize,
+    cap: usize,
 }
 
 impl<'a> Out<'a> {
@@ -98,31 +105,41 @@ impl<'a> Out<'a> {
         // SAFETY: see the type's documentation.
         let v = unsafe { s.as_mut_vec() };
         v.reserve(expect);
-        Out { v }
+        let (ptr, len, cap) = (v.as_mut_ptr(), v.len(), v.capacity());
+        Out { v, ptr, len, cap }
+    }
+
+    /// Makes room for at least `extra` more bytes.
+    #[cold]
+    fn grow(&mut self, extra: usize) {
+        // SAFETY: the first `len` bytes were initialised by the writes below.
+        unsafe { self.v.set_len(self.len) };
+        self.v.reserve(extra.max(4096).max(self.len / 2));
+        self.ptr = self.v.as_mut_ptr();
+        self.cap = self.v.capacity();
     }
 
     /// Appends the first `len` (at most 4) bytes of `word` in memory order.
     #[inline(always)]
     fn small(&mut self, word: u32, len: usize) {
-        let l = self.v.len();
-        if self.v.capacity() - l < 4 {
-            self.v.reserve(4096.max(l / 2));
+        if self.cap - self.len < 4 {
+            self.grow(4);
         }
         // SAFETY: at least 4 bytes of spare capacity were ensured above;
-        // only `len` of them become part of the vector.
-        unsafe {
-            self.v
-                .as_mut_ptr()
-                .add(l)
-                .cast::<u32>()
-                .write_unaligned(word);
-            self.v.set_len(l + len);
-        }
+        // only `len` of them count as written.
+        unsafe { self.ptr.add(self.len).cast::<u32>().write_unaligned(word) };
+        self.len += len;
     }
 
     #[inline(always)]
     fn bytes(&mut self, b: &[u8]) {
-        self.v.extend_from_slice(b);
+        if self.cap - self.len < b.len() {
+            self.grow(b.len());
+        }
+        // SAFETY: room for `b.len()` bytes was ensured above; `b` cannot
+        // overlap the vector's spare capacity.
+        unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), self.ptr.add(self.len), b.len()) };
+        self.len += b.len();
     }
 
     /// Appends `b[from..to]`; short runs are copied as one 16-byte block
@@ -130,22 +147,28 @@ impl<'a> Out<'a> {
     #[inline(always)]
     fn run(&mut self, b: &[u8], from: usize, to: usize) {
         let n = to - from;
-        let l = self.v.len();
-        if n <= 16 && from + 16 <= b.len() && self.v.capacity() - l >= 16 {
-            // SAFETY: 16 bytes are readable at `from` and writable at `l`
-            // (checked above); only `n` of them become part of the vector.
+        if n <= 16 && from + 16 <= b.len() && self.cap - self.len >= 16 {
+            // SAFETY: 16 bytes are readable at `from` and writable at `len`
+            // (checked above); only `n` of them count as written.
             unsafe {
                 let block = b.as_ptr().add(from).cast::<[u8; 16]>().read_unaligned();
-                self.v
-                    .as_mut_ptr()
-                    .add(l)
+                self.ptr
+                    .add(self.len)
                     .cast::<[u8; 16]>()
                     .write_unaligned(block);
-                self.v.set_len(l + n);
             }
+            self.len += n;
         } else {
-            self.v.extend_from_slice(&b[from..to]);
+            self.bytes(&b[from..to]);
         }
+    }
+}
+
+impl Drop for Out<'_> {
+    fn drop(&mut self) {
+        // SAFETY: every byte up to `len` was written by the methods above,
+        // and only whole UTF-8 sequences were written.
+        unsafe { self.v.set_len(self.len) };
     }
 }
 
@@ -240,19 +263,18 @@ fn dense_part(
             let (b1, b2) = unsafe { (*p.add(i + 1), *p.add(i + 2)) };
             let cp = ((lead as u32 & 0x0F) << 12) | ((b1 as u32 & 0x3F) << 6) | (b2 as u32 & 0x3F);
             let (tag, inline) = m.root_tag(cp);
-            let kind = (tag >> 27) & 3;
-            if kind != 2 {
+            if tag & (2 << 27) == 0 {
                 // Kind 0 copies the character, kind 1 writes its inline
-                // replacement; choosing without a branch keeps the loop
-                // free of mispredictions on mixed text.
+                // replacement. The choice is made with masks, not a
+                // branch: on Traditional text the two alternate at random
+                // and a branch would be mispredicted about half the time.
                 let src = u32::from_ne_bytes([lead, b1, b2, 0]);
-                let (word, len) = if kind == 0 {
-                    (src, 3)
-                } else {
-                    (inline, (tag >> 29) as usize)
-                };
-                out.small(word, len);
-                hits += kind as usize;
+                let replace = (tag >> 27) & 1;
+                let mask = replace.wrapping_neg();
+                let word = (inline & mask) | (src & !mask);
+                let len = ((tag >> 29) & mask) | (3 & !mask);
+                out.small(word, len as usize);
+                hits += replace as usize;
                 i += 3;
                 continue;
             }

@@ -10,6 +10,7 @@ pub(crate) struct MatcherLayout {
     pub max_depth: usize,
     pub root_hi: (usize, usize),
     pub root_pages: (usize, usize),
+    pub root_filters: (usize, usize),
     pub child_start: (usize, usize),
     pub child_char: (usize, usize),
     pub child_node: (usize, usize),
@@ -78,6 +79,7 @@ pub(crate) fn follow_bit(cp: u32) -> u32 {
 pub(crate) struct Matcher {
     root_hi: &'static [u32],
     root_pages: &'static [u32],
+    root_filters: &'static [u32],
     child_start: &'static [u32],
     child_char: &'static [u32],
     child_node: &'static [u32],
@@ -138,10 +140,18 @@ impl Matcher {
         let mut lead = [0u32; 8];
         lead.copy_from_slice(lead_words);
         let pairs = key_pairs(l);
+        // The unchecked reads in `root_tag` rely on these.
+        let root_hi = words(l.root_hi.0, l.root_hi.1);
+        let root_pages = words(l.root_pages.0, l.root_pages.1);
+        assert_eq!(root_hi.len(), 256);
+        assert!(root_hi
+            .iter()
+            .all(|&p| (p as usize + 1) * 512 <= root_pages.len()));
         let pool = std::str::from_utf8(bytes(l.pool.0, l.pool.1)).expect("value pool is UTF-8");
         Matcher {
             root_hi: words(l.root_hi.0, l.root_hi.1),
             root_pages: words(l.root_pages.0, l.root_pages.1),
+            root_filters: words(l.root_filters.0, l.root_filters.1),
             child_start: words(l.child_start.0, l.child_start.1),
             child_char: words(l.child_char.0, l.child_char.1),
             child_node: words(l.child_node.0, l.child_node.1),
@@ -214,24 +224,36 @@ impl Matcher {
     #[inline(always)]
     pub(crate) fn root_slot(&self, cp: u32) -> (u32, u32, u32) {
         let page = self.root_hi[(cp >> 8) as usize];
-        let at = (page as usize * 256 + (cp & 0xFF) as usize) * 4;
-        let slot = &self.root_pages[at..at + 4];
-        (slot[0], slot[1], slot[2])
+        let at = page as usize * 256 + (cp & 0xFF) as usize;
+        (
+            self.root_pages[at * 2],
+            self.root_pages[at * 2 + 1],
+            self.root_filters[at],
+        )
     }
 
     /// The tag word and inline bytes of a BMP character's slot.
     #[inline(always)]
     pub(crate) fn root_tag(&self, cp: u32) -> (u32, u32) {
-        let page = self.root_hi[(cp >> 8) as usize];
-        let at = (page as usize * 256 + (cp & 0xFF) as usize) * 4;
-        (self.root_pages[at], self.root_pages[at + 1])
+        debug_assert!(cp < 0x10000);
+        // SAFETY: `root_hi` has 256 entries and `cp >> 8 < 256` for a BMP
+        // character; every entry names a page inside `root_pages`, which
+        // `Matcher::get` checked.
+        unsafe {
+            let page = *self.root_hi.get_unchecked((cp >> 8) as usize);
+            let at = (page as usize * 256 + (cp & 0xFF) as usize) * 2;
+            (
+                *self.root_pages.get_unchecked(at),
+                *self.root_pages.get_unchecked(at + 1),
+            )
+        }
     }
 
     /// The follow filter of a BMP character's slot (0 without a page).
     #[inline(always)]
     pub(crate) fn root_filter(&self, cp: u32) -> u32 {
         let page = self.root_hi[(cp >> 8) as usize];
-        self.root_pages[(page as usize * 256 + (cp & 0xFF) as usize) * 4 + 2]
+        self.root_filters[page as usize * 256 + (cp & 0xFF) as usize]
     }
 
     #[inline(always)]
@@ -300,7 +322,7 @@ fn key_pairs(l: &MatcherLayout) -> Option<Vec<super::scan::PairRange>> {
             continue;
         }
         for lo in 0..256u32 {
-            if pages[(page as usize * 256 + lo as usize) * 4] & NODE_MASK != 0 {
+            if pages[(page as usize * 256 + lo as usize) * 2] & NODE_MASK != 0 {
                 firsts.push((hi << 8) | lo);
             }
         }
