@@ -361,39 +361,52 @@ pub fn ids_complete() -> impl Strategy<Value = String> {
 pub fn ids() -> impl Strategy<Value = String> {
     prop_oneof![
         6 => ids_complete(),
-        3 => (ids_complete(), any::<Index>()).prop_map(|(s, i)| {
-            // Cut short: keep a prefix (at least the operator).
-            let n = s.chars().count();
-            s.chars().take(1 + i.index(n)).collect()
-        }),
+        3 => ids_cut_short(),
         2 => ids_operator().prop_map(String::from),
-        2 => (4usize..=18, prop::collection::vec(ids_leaf_char(), 19)).prop_map(
-            |(depth, leaves)| {
-                // ⿰⿰…⿰ a b … : a long run of operands after the last
-                // operator; depth 16 is the limit.
-                "⿰".repeat(depth) + &leaves[..=depth].concat()
-            }
-        ),
-        1 => (11usize..=13, 0usize..4, prop::collection::vec(ids_leaf_char(), 70)).prop_map(
-            |(levels, tail, leaves)| {
-                // ⿰(⿲abc, ⿰(⿲def, … tail)): 5 code points a level, depth
-                // within the limit, 59 to 70 code points: around the limit
-                // of 64.
-                let tail = ["c", "⿰cc", "⿲ccc", "⿱c⿰cc"][tail];
-                let shape = "⿰⿲ccc".repeat(levels) + tail;
-                let mut leaves = leaves.iter();
-                let mut s = String::new();
-                for ch in shape.chars() {
-                    if ch == 'c' {
-                        s.push_str(leaves.next().expect("enough leaves"));
-                    } else {
-                        s.push(ch);
-                    }
-                }
-                s
-            }
-        ),
+        2 => ids_deep(),
+        2 => ids_near_size_limit(),
     ]
+}
+
+/// A sequence cut short: a prefix of one, at least the operator.
+pub fn ids_cut_short() -> impl Strategy<Value = String> {
+    (ids_complete(), any::<Index>()).prop_map(|(s, i)| {
+        let n = s.chars().count();
+        s.chars().take(1 + i.index(n)).collect()
+    })
+}
+
+/// ⿰⿰…⿰ a b …: nested 4 to 18 deep (15 is the most OpenCC accepts), with
+/// a long run of operands after the last operator.
+pub fn ids_deep() -> impl Strategy<Value = String> {
+    (4usize..=18, prop::collection::vec(ids_leaf_char(), 19))
+        .prop_map(|(depth, leaves)| "⿰".repeat(depth) + &leaves[..=depth].concat())
+}
+
+/// ⿲(a, ⿲bcd, ⿲(e, ⿲fgh, … tail)): 6 code points a level, nesting within
+/// the limit, 55 to 71 code points in all, mostly 61, 63, 64 and 65: around
+/// the limit of 64. Only a complete sequence protects the operand right
+/// after the outermost operator from conversion.
+pub fn ids_near_size_limit() -> impl Strategy<Value = String> {
+    (
+        prop_oneof![3 => Just(10usize), 1 => 9usize..=11],
+        0usize..4,
+        prop::collection::vec(ids_leaf_char(), 70),
+    )
+        .prop_map(|(levels, tail, leaves)| {
+            let tail = ["c", "⿰cc", "⿲ccc", "⿱c⿰cc"][tail];
+            let shape = "⿲c⿲ccc".repeat(levels) + tail;
+            let mut leaves = leaves.iter();
+            let mut s = String::new();
+            for ch in shape.chars() {
+                if ch == 'c' {
+                    s.push_str(leaves.next().expect("enough leaves"));
+                } else {
+                    s.push(ch);
+                }
+            }
+            s
+        })
 }
 
 /// A rare odd character: NUL, BOM, replacement character, lone controls.
