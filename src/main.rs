@@ -18,7 +18,7 @@ use zhnorm::decode::{ReadError, TextReader};
 
 /// Read size. Large enough that per-call overhead vanishes on files, small
 /// enough that memory use is trivially bounded.
-const CHUNK: usize = 128 * 1024;
+const CHUNK: usize = 256 * 1024;
 
 const EXIT_INPUT_FAILED: u8 = 1;
 const EXIT_FATAL: u8 = 2;
