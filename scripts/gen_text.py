@@ -37,10 +37,13 @@ CJK_PUNCT = "，。、；：？！「」『』（）《》〈〉【】〔〕…�
 ASCII_PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 WHITESPACE = [" ", "  ", "\t", "\n", "\r\n", "\r", "\u3000", "\u00a0",
               "\u2028", "\u200b", "\x0b", "\x0c"]
-# IDS operators: U+2FF2 and U+2FF3 take three operands, the rest two (in
-# OpenCC 1.4.2 even U+2FFE/U+2FFF, which Unicode 15.1 defines as unary).
+# IDS operators as OpenCC 1.4.2 reads them (checked against the Python
+# library): U+2FF2 and U+2FF3 take three operands, U+2FFE and U+2FFF one,
+# the rest two. U+31EF is not an operator for OpenCC; it is generated too,
+# as a look-alike that must convert like any other character.
 IDS_OPS = [chr(c) for c in range(0x2FF0, 0x3000)] + ["\u31ef"]
 IDS_TERNARY = {"\u2ff2", "\u2ff3"}
+IDS_UNARY = {"\u2ffe", "\u2fff"}
 EMOJI = ["\U0001F600", "\U0001F44D", "\U0001F44D\U0001F3FD", "\U0001F1E8\U0001F1F3",
          "\U0001F468\u200d\U0001F469\u200d\U0001F467", "\u2764\ufe0f", "\U0001F9E7",
          "\U0001FAE0", "#\ufe0f\u20e3"]
@@ -158,7 +161,7 @@ def _ids(rng: random.Random, pools: Pools, cp: ConfigPool, depth: int = 0) -> st
     """An IDS, sometimes nested, sometimes cut short, with operands that are
     usually convertible characters but sometimes anything at all."""
     op = rng.choice(IDS_OPS)
-    n = 3 if op in IDS_TERNARY else 2
+    n = 3 if op in IDS_TERNARY else 1 if op in IDS_UNARY else 2
     parts = [op]
     for _ in range(n):
         r = rng.random()
