@@ -229,6 +229,10 @@ fn resolve(tree: &Tree, best: &LeafBest, next_leaf: &mut usize) -> Option<(usize
 
 struct BuiltMatcher {
     describe: String,
+    /// (lead byte, lowest second byte, highest second byte) groups of the
+    /// keys' first characters, when there are at most three groups and no
+    /// key starts with a one-byte character; empty otherwise.
+    pairs: Vec<(u8, u8, u8)>,
     fields: Vec<(&'static str, (usize, usize))>,
     max_depth: usize,
     key_chars: BTreeSet<char>,
@@ -487,8 +491,29 @@ fn build_matcher(
         ("start_bmp", blob.push_slice(&start_bmp)),
     ];
     fields.push(("pool", blob.push_bytes(pool.as_bytes())));
+    let mut pairs: Vec<(u8, u8, u8)> = Vec::new();
+    let mut single_byte = false;
+    for ch in nodes[0].children.keys() {
+        let mut buf = [0u8; 4];
+        let enc = ch.encode_utf8(&mut buf).as_bytes();
+        if enc.len() < 2 {
+            single_byte = true;
+            break;
+        }
+        match pairs.iter_mut().find(|g| g.0 == enc[0]) {
+            Some(g) => {
+                g.1 = g.1.min(enc[1]);
+                g.2 = g.2.max(enc[1]);
+            }
+            None => pairs.push((enc[0], enc[1], enc[1])),
+        }
+    }
+    if single_byte || pairs.len() > 3 {
+        pairs.clear();
+    }
     BuiltMatcher {
         describe: tree.describe(),
+        pairs,
         fields,
         max_depth,
         key_chars,
@@ -588,6 +613,7 @@ fn main() {
         writeln!(rs, "    MatcherLayout {{").unwrap();
         writeln!(rs, "        describe: {:?},", m.describe).unwrap();
         writeln!(rs, "        max_depth: {},", m.max_depth).unwrap();
+        writeln!(rs, "        pairs: &{:?},", m.pairs).unwrap();
         for (name, (off, len)) in &m.fields {
             writeln!(rs, "        {name}: ({off}, {len}),").unwrap();
         }

@@ -8,6 +8,10 @@ pub(crate) struct MatcherLayout {
     /// Longest key, in characters.
     #[allow(dead_code)]
     pub max_depth: usize,
+    /// (lead, lowest second byte, highest second byte) groups of the keys'
+    /// first characters when there are few (see [`super::scan`]); empty
+    /// otherwise.
+    pub pairs: &'static [(u8, u8, u8)],
     pub root_hi: (usize, usize),
     pub root_pages: (usize, usize),
     pub root_filters: (usize, usize),
@@ -139,7 +143,12 @@ impl Matcher {
         let lead_words = words(l.lead.0, l.lead.1);
         let mut lead = [0u32; 8];
         lead.copy_from_slice(lead_words);
-        let pairs = key_pairs(l);
+        let pairs = (!l.pairs.is_empty()).then(|| {
+            l.pairs
+                .iter()
+                .map(|&(lead, lo, hi)| super::scan::PairRange { lead, lo, hi })
+                .collect()
+        });
         // The unchecked reads in `root_tag` rely on these.
         let root_hi = words(l.root_hi.0, l.root_hi.1);
         let root_pages = words(l.root_pages.0, l.root_pages.1);
@@ -307,53 +316,6 @@ impl Matcher {
         let e = self.value_offsets[v as usize + 1] as usize;
         Some((keylen, &self.pool[s..e]))
     }
-}
-
-/// Groups the first characters of a matcher's keys by UTF-8 lead byte and
-/// returns each group's range of second bytes, if there are at most three
-/// groups and no key starts with a one-byte character.
-fn key_pairs(l: &MatcherLayout) -> Option<Vec<super::scan::PairRange>> {
-    let root_hi = words(l.root_hi.0, l.root_hi.1);
-    let pages = words(l.root_pages.0, l.root_pages.1);
-    let mut firsts: Vec<u32> = Vec::new();
-    for hi in 0..256u32 {
-        let page = root_hi[hi as usize];
-        if page == 0 {
-            continue;
-        }
-        for lo in 0..256u32 {
-            if pages[(page as usize * 256 + lo as usize) * 2] & NODE_MASK != 0 {
-                firsts.push((hi << 8) | lo);
-            }
-        }
-    }
-    let cs = words(l.child_start.0, l.child_start.1);
-    let chars = words(l.child_char.0, l.child_char.1);
-    firsts.extend(
-        chars[cs[0] as usize..cs[1] as usize]
-            .iter()
-            .filter(|&&c| c >= 0x10000),
-    );
-    let mut groups: Vec<super::scan::PairRange> = Vec::new();
-    for cp in firsts {
-        let mut buf = [0u8; 4];
-        let enc = char::from_u32(cp)?.encode_utf8(&mut buf).as_bytes();
-        if enc.len() < 2 {
-            return None;
-        }
-        match groups.iter_mut().find(|g| g.lead == enc[0]) {
-            Some(g) => {
-                g.lo = g.lo.min(enc[1]);
-                g.hi = g.hi.max(enc[1]);
-            }
-            None => groups.push(super::scan::PairRange {
-                lead: enc[0],
-                lo: enc[1],
-                hi: enc[1],
-            }),
-        }
-    }
-    (!groups.is_empty() && groups.len() <= 3).then_some(groups)
 }
 
 /// The configuration tables for `name`, if it is a built-in OpenCC config.
