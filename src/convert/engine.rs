@@ -172,6 +172,18 @@ impl Drop for Out<'_> {
     }
 }
 
+/// The code point of the three-byte sequence whose lead byte is at `p + i`.
+///
+/// # Safety
+/// `p + i` must start a three-byte sequence of valid UTF-8 inside its
+/// allocation (so `p + i + 2` is readable).
+#[inline(always)]
+unsafe fn cp3_at(p: *const u8, i: usize) -> u32 {
+    ((*p.add(i) as u32 & 0x0F) << 12)
+        | ((*p.add(i + 1) as u32 & 0x3F) << 6)
+        | (*p.add(i + 2) as u32 & 0x3F)
+}
+
 /// Advances from `i` over characters that cannot start a key of `m` nor an
 /// IDS, returning the first position that might (or `end`). `b` must be
 /// valid UTF-8 and `i` a character boundary.
@@ -185,11 +197,7 @@ fn skip(m: &Matcher, b: &[u8], mut i: usize, end: usize) -> usize {
         // (`end` is always a character boundary).
         let lead = unsafe { *p.add(i) };
         if (0xE0..0xF0).contains(&lead) {
-            let cp = unsafe {
-                ((lead as u32 & 0x0F) << 12)
-                    | ((*p.add(i + 1) as u32 & 0x3F) << 6)
-                    | (*p.add(i + 2) as u32 & 0x3F)
-            };
+            let cp = unsafe { cp3_at(p, i) };
             if m.starts_bmp(cp) {
                 return i;
             }
@@ -284,7 +292,7 @@ fn dense_part(
                 if i + 3 >= end || filter & (1 << follow_bit(decode_at(b, i + 3).0)) == 0 {
                     match tag >> 29 {
                         0 => out.small(u32::from_ne_bytes([lead, b1, b2, 0]), 3),
-                        7 => match m.single(node) {
+                        7 => match m.answer_at(node) {
                             Some((_, value)) => out.bytes(value.as_bytes()),
                             None => out.small(u32::from_ne_bytes([lead, b1, b2, 0]), 3),
                         },
@@ -337,11 +345,7 @@ fn sparse_part(
         // is followed by two continuation bytes inside the string.
         let lead = unsafe { *p.add(i) };
         if (0xE0..0xF0).contains(&lead) {
-            let cp = unsafe {
-                ((lead as u32 & 0x0F) << 12)
-                    | ((*p.add(i + 1) as u32 & 0x3F) << 6)
-                    | (*p.add(i + 2) as u32 & 0x3F)
-            };
+            let cp = unsafe { cp3_at(p, i) };
             if !m.starts_bmp(cp) {
                 i += 3;
                 continue;
@@ -363,7 +367,7 @@ fn sparse_part(
                 match tag >> 29 {
                     0 => {}
                     7 => {
-                        if let Some((_, value)) = m.single(node) {
+                        if let Some((_, value)) = m.answer_at(node) {
                             out.run(b, run, i);
                             out.bytes(value.as_bytes());
                             run = i + 3;

@@ -278,10 +278,10 @@ impl Matcher {
         }
     }
 
-    /// The answer for a key of exactly one character at `node`, a child of
-    /// the root, when the walk cannot go further.
+    /// What a lookup answers when its walk ends at `node`: the resolved key
+    /// length in bytes and value, if any key on the path applies.
     #[inline(always)]
-    pub(crate) fn single(&self, node: u32) -> Option<(usize, &'static str)> {
+    pub(crate) fn answer_at(&self, node: u32) -> Option<(usize, &'static str)> {
         let v = self.node_value[node as usize];
         if v == NONE {
             return None;
@@ -311,14 +311,7 @@ impl Matcher {
             node = next;
             pos += len;
         }
-        let v = self.node_value[node as usize];
-        if v == NONE {
-            return None;
-        }
-        let keylen = self.node_keylen[node as usize] as usize;
-        let s = self.value_offsets[v as usize] as usize;
-        let e = self.value_offsets[v as usize + 1] as usize;
-        Some((keylen, &self.pool[s..e]))
+        self.answer_at(node)
     }
 }
 
