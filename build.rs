@@ -578,6 +578,7 @@ fn main() {
         norm: Vec<usize>,
         seg: Option<usize>,
         chain: Vec<usize>,
+        run_head: Option<usize>,
     }
     let mut idx = Vec::new();
     for (_, p) in &plans {
@@ -588,7 +589,28 @@ fn main() {
             .collect();
         let seg = p.segmentation.as_ref().map(|t| tree_index(t, &mut dicts));
         let chain = p.chain.iter().map(|t| tree_index(t, &mut dicts)).collect();
-        idx.push(ConfigIdx { norm, seg, chain });
+        // In configurations whose first conversion is short_circuit(S, R...)
+        // with S the segmentation tree, S matches nowhere inside a stretch
+        // that segmentation left unmatched (it was tried at every position
+        // there, with more text in view), so the first conversion of such a
+        // stretch is short_circuit(R...) alone, a much smaller matcher.
+        let run_head = match (&p.segmentation, p.chain.first()) {
+            (Some(seg), Some(Tree::ShortCircuit(c))) if c.len() >= 2 && &c[0] == seg => {
+                let rest = if c.len() == 2 {
+                    c[1].clone()
+                } else {
+                    Tree::ShortCircuit(c[1..].to_vec())
+                };
+                Some(tree_index(&rest, &mut dicts))
+            }
+            _ => None,
+        };
+        idx.push(ConfigIdx {
+            norm,
+            seg,
+            chain,
+            run_head,
+        });
     }
 
     let mut blob = Blob { words: Vec::new() };
@@ -670,8 +692,8 @@ fn main() {
             + IDS_MAX_CODE_POINTS as u64;
         writeln!(
             rs,
-            "    ConfigLayout {{ name: {name:?}, normalization: &{:?}, segmentation: {:?}, chain: &{:?}, key_char_bmp: {:?}, key_char_astral: {:?}, seg_heads_chain: {seg_heads_chain}, ids_window: {window} }},",
-            ci.norm, ci.seg, ci.chain, bmp_f, astral_f
+            "    ConfigLayout {{ name: {name:?}, normalization: &{:?}, segmentation: {:?}, chain: &{:?}, key_char_bmp: {:?}, key_char_astral: {:?}, seg_heads_chain: {seg_heads_chain}, run_head: {:?}, ids_window: {window} }},",
+            ci.norm, ci.seg, ci.chain, bmp_f, astral_f, ci.run_head
         )
         .unwrap();
     }

@@ -474,6 +474,9 @@ pub(crate) struct Plan {
     /// own tree, so a segment that is a segmentation key converts in that
     /// first step to the key's segmentation value (see build.rs).
     pub seg_heads_chain: bool,
+    /// The first conversion for stretches that segmentation left
+    /// unmatched, when it can be narrowed (see build.rs).
+    pub run_head: Option<Matcher>,
 }
 
 /// Scratch buffers reused across calls.
@@ -499,6 +502,22 @@ impl Plan {
                 }
                 convert_with(&self.chain[n - 1], a, out);
             }
+        }
+    }
+
+    /// Runs the chain on a stretch that segmentation left unmatched.
+    fn chain_run(&self, run: &str, out: &mut String, a: &mut String, b: &mut String) {
+        let Some(head) = &self.run_head else {
+            return self.chain_segment(run, out, a, b);
+        };
+        if self.chain.len() == 1 {
+            convert_with(head, run, out);
+        } else {
+            let mut first = std::mem::take(a);
+            first.clear();
+            convert_with(head, run, &mut first);
+            self.chain_rest(&first, out, a, b);
+            *a = first;
         }
     }
 
@@ -543,10 +562,11 @@ impl Plan {
             match match_at(seg, bytes, i, end, &mut inline_buf) {
                 Some((keylen, value)) => {
                     if i > run_start {
-                        self.chain_segment(&text[run_start..i], out, a, b);
+                        self.chain_run(&text[run_start..i], out, a, b);
                     }
                     if self.seg_heads_chain {
-                        // SAFETY-free: values are UTF-8 dictionary text.
+                        // Values are whole dictionary strings, so this check
+                        // of a few bytes never fails.
                         let value = std::str::from_utf8(value).expect("dictionary value is UTF-8");
                         if self.chain.len() == 1 {
                             out.push_str(value);
@@ -565,7 +585,7 @@ impl Plan {
             }
         }
         if end > run_start {
-            self.chain_segment(&text[run_start..], out, a, b);
+            self.chain_run(&text[run_start..], out, a, b);
         }
     }
 

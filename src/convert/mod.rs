@@ -176,6 +176,7 @@ impl Converter {
             segmentation: l.segmentation.map(tables::Matcher::get),
             chain: l.chain.iter().map(|&i| tables::Matcher::get(i)).collect(),
             seg_heads_chain: l.seg_heads_chain,
+            run_head: l.run_head.map(tables::Matcher::get),
         });
         Ok(Converter {
             name,

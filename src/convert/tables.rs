@@ -39,6 +39,9 @@ pub(crate) struct ConfigLayout {
     pub key_char_astral: (usize, usize),
     /// Whether the first conversion's tree begins with the segmentation tree.
     pub seg_heads_chain: bool,
+    /// The first conversion's tree without its leading segmentation tree,
+    /// for stretches segmentation left unmatched (see build.rs).
+    pub run_head: Option<usize>,
     /// How many code points before a cut must be free of ideographic
     /// description operators for the cut to be safe in every stage.
     pub ids_window: u64,
