@@ -159,6 +159,10 @@ impl Matcher {
         assert!(root_hi
             .iter()
             .all(|&p| (p as usize + 1) * 512 <= root_pages.len()));
+        assert_eq!(
+            words(l.root_filters.0, l.root_filters.1).len() * 2,
+            root_pages.len()
+        );
         // SAFETY: build.rs wrote the pool from Rust strings (the values of
         // dictionaries read with `read_to_string`); validating up to a
         // megabyte here would dominate start-up. The test
@@ -268,8 +272,15 @@ impl Matcher {
     /// The follow filter of a BMP character's slot (0 without a page).
     #[inline(always)]
     pub(crate) fn root_filter(&self, cp: u32) -> u32 {
-        let page = self.root_hi[(cp >> 8) as usize];
-        self.root_filters[page as usize * 256 + (cp & 0xFF) as usize]
+        debug_assert!(cp < 0x10000);
+        // SAFETY: as in `root_tag`; `root_filters` has one word for each
+        // slot of `root_pages` (checked in `Matcher::get`).
+        unsafe {
+            let page = *self.root_hi.get_unchecked((cp >> 8) as usize);
+            *self
+                .root_filters
+                .get_unchecked(page as usize * 256 + (cp & 0xFF) as usize)
+        }
     }
 
     #[inline(always)]
