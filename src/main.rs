@@ -77,8 +77,8 @@ enum PumpError {
 fn run(cli: &Cli) -> Result<bool, Fatal> {
     let converter = build_converter(cli)?;
     let inputs = cli.inputs();
-    // There is no cleanup stage yet; once there is, it runs between convert
-    // and output unless `--convert-only` is given.
+    // There is no cleanup stage yet; once there is, it runs between decode
+    // and convert unless `--convert-only` is given.
     let _ = cli.convert_only;
     let mut bufs = Buffers::new();
     match cli.output_path() {
