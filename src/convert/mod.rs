@@ -318,6 +318,17 @@ mod tests {
     }
 
     #[test]
+    fn nul_and_what_follows_are_kept() {
+        // OpenCC 1.4.2 drops everything after a NUL in segmented configs
+        // (tw2s → "a"); zhnorm deliberately keeps the text.
+        for name in ["t2s", "tw2s", "s2twp"] {
+            let out = Converter::new(name).unwrap().convert("a\0b\n");
+            assert_eq!(out, "a\0b\n", "{name}");
+        }
+        assert_eq!(Converter::new("tw2s").unwrap().convert("a\0漢"), "a\0汉");
+    }
+
+    #[test]
     fn converter_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<Converter>();
