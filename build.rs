@@ -234,7 +234,6 @@ struct BuiltMatcher {
     /// key starts with a one-byte character; empty otherwise.
     pairs: Vec<(u8, u8, u8)>,
     fields: Vec<(&'static str, (usize, usize))>,
-    max_depth: usize,
     key_chars: BTreeSet<char>,
     /// Largest ratio of key length to value length, in code points.
     max_shrink: u32,
@@ -256,7 +255,6 @@ fn build_matcher(
     let mut value_ids: HashMap<String, u32> = HashMap::new();
     let mut value_offsets: Vec<u32> = vec![0];
     let mut key_chars = BTreeSet::new();
-    let mut max_depth = 0;
     let mut max_shrink = 1;
     for (li, leaf) in leaves.iter().enumerate() {
         for (key, value) in &dicts[leaf] {
@@ -279,7 +277,6 @@ fn build_matcher(
                     }
                 };
             }
-            max_depth = max_depth.max(depth);
             let vlen = value.chars().count().max(1) as u32;
             max_shrink = max_shrink.max((depth as u32).div_ceil(vlen));
             let vid = *value_ids.entry(value.clone()).or_insert_with(|| {
@@ -515,7 +512,6 @@ fn build_matcher(
         describe: tree.describe(),
         pairs,
         fields,
-        max_depth,
         key_chars,
         max_shrink,
     }
@@ -634,7 +630,6 @@ fn main() {
     for m in &built {
         writeln!(rs, "    MatcherLayout {{").unwrap();
         writeln!(rs, "        describe: {:?},", m.describe).unwrap();
-        writeln!(rs, "        max_depth: {},", m.max_depth).unwrap();
         writeln!(rs, "        pairs: &{:?},", m.pairs).unwrap();
         for (name, (off, len)) in &m.fields {
             writeln!(rs, "        {name}: ({off}, {len}),").unwrap();

@@ -5,9 +5,6 @@
 pub(crate) struct MatcherLayout {
     /// The dictionary tree this matcher implements, for diagnostics.
     pub describe: &'static str,
-    /// Longest key, in characters.
-    #[allow(dead_code)]
-    pub max_depth: usize,
     /// (lead, lowest second byte, highest second byte) groups of the keys'
     /// first characters when there are few (see [`super::scan`]); empty
     /// otherwise.
