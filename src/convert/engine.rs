@@ -416,9 +416,9 @@ fn match_at<'m>(
         return None;
     }
     if (0xE0..0xF0).contains(&lead) {
-        let cp = ((lead as u32 & 0x0F) << 12)
-            | ((b[i + 1] as u32 & 0x3F) << 6)
-            | (b[i + 2] as u32 & 0x3F);
+        assert!(i + 2 < b.len());
+        // SAFETY: a three-byte lead in valid UTF-8, and the bound just checked.
+        let cp = unsafe { cp3_at(b.as_ptr(), i) };
         let (tag, inline) = m.root_tag(cp);
         match (tag >> 27) & 3 {
             0 => return None,

@@ -240,13 +240,8 @@ impl Matcher {
     /// starts with it.
     #[inline(always)]
     pub(crate) fn root_slot(&self, cp: u32) -> (u32, u32, u32) {
-        let page = self.root_hi[(cp >> 8) as usize];
-        let at = page as usize * 256 + (cp & 0xFF) as usize;
-        (
-            self.root_pages[at * 2],
-            self.root_pages[at * 2 + 1],
-            self.root_filters[at],
-        )
+        let (tag, inline) = self.root_tag(cp);
+        (tag, inline, self.root_filter(cp))
     }
 
     /// The tag word and inline bytes of a BMP character's slot.
