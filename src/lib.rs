@@ -9,6 +9,7 @@
 //! Later stages (cleanup, batch output) slot in between without reshaping
 //! these. The command-line tool in `src/main.rs` only wires them together.
 
+pub mod clean;
 pub mod convert;
 pub mod decode;
 

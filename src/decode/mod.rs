@@ -5,6 +5,7 @@
 //! appends text to a buffer the caller owns, so a caller can reuse the same
 //! `String` for every chunk and keep memory bounded whatever the input size.
 
+pub mod legacy;
 mod reader;
 
 pub use reader::{ReadError, TextReader};

@@ -1,0 +1,1 @@
+//! HTML character references (placeholder, being written).

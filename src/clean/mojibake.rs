@@ -1,0 +1,1 @@
+//! Mojibake repair (placeholder, being written).

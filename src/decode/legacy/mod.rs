@@ -1,0 +1,1 @@
+//! Decoders for the Chinese encodings encoding_rs lacks (placeholder, being written).
