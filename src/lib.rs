@@ -12,5 +12,6 @@
 pub mod clean;
 pub mod convert;
 pub mod decode;
+pub mod model;
 
 pub use convert::{ConvertError, Converter, StreamConverter, UserDict, CONFIG_NAMES};
