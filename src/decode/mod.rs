@@ -1,13 +1,25 @@
 //! Bytes to text.
 //!
-//! For now the only input encoding is UTF-8. The decoder is streaming: it
-//! takes the input in arbitrary byte chunks (as they come off a pipe), and
-//! appends text to a buffer the caller owns, so a caller can reuse the same
-//! `String` for every chunk and keep memory bounded whatever the input size.
+//! [`AutoDecoder`] is what zhnorm runs on every input: it settles the
+//! encoding from a byte-order mark, a checked charset declaration or the
+//! bytes themselves ([`detect()`]), then decodes, switching encoding run by
+//! run where a file mixes them and marking only damaged bytes. Everything
+//! streams: input comes in arbitrary byte chunks (as they come off a pipe)
+//! and text is appended to a buffer the caller owns.
+//!
+//! [`TextReader`] and [`Utf8StreamDecoder`] are the strict UTF-8-only
+//! decoders for callers that want invalid input to be an error.
 
+mod auto;
+mod charset;
+mod detect;
 pub mod legacy;
+mod mixed;
 mod reader;
 
+pub use auto::{decode_bytes, AutoDecoder, DecodeOptions, DecodeReport, Run, PREFIX};
+pub use charset::Charset;
+pub use detect::{detect, sniff_declared, Basis, Declared, Detection};
 pub use reader::{ReadError, TextReader};
 
 use std::fmt;

@@ -59,7 +59,9 @@ fn bmp_table() -> &'static [u8; 0x10000] {
                 continue;
             }
             let bits = -(count / total).log2();
-            let cost = (bits * BIT as f64).round().clamp(FLOOR as f64, UNKNOWN_HAN as f64) as u8;
+            let cost = (bits * BIT as f64)
+                .round()
+                .clamp(FLOOR as f64, UNKNOWN_HAN as f64) as u8;
             table[cp as usize] = cost;
         }
         table
@@ -110,10 +112,12 @@ fn class_cost(cp: u32) -> u8 {
         0xA0 => 10,
         0xA1..=0xBF | 0xD7 | 0xF7 => 14,
         0xC0..=0xFF => 12,
-        0x100..=0x24F => 15,
-        0x250..=0x36F => 18,
-        0x370..=0x3FF | 0x400..=0x4FF => 14,
-        0x590..=0x6FF => 17,
+        // Letters of other alphabets: normal in their own texts, but next to
+        // Han characters they are mostly a wrong reading of GBK or Big5.
+        0x100..=0x24F => 17,
+        0x250..=0x36F => 19,
+        0x370..=0x3FF | 0x400..=0x4FF => 17,
+        0x590..=0x6FF => 19,
         // General punctuation: the quotes, dashes and ellipsis Chinese text uses.
         0x2014 | 0x2018 | 0x2019 | 0x201C | 0x201D | 0x2026 => 8,
         0x2000..=0x206F => 13,

@@ -1,0 +1,587 @@
+//! The streaming decoder zhnorm runs on every input: detect, then decode,
+//! run by run where the encoding changes.
+//!
+//! Detection looks at a bounded prefix (see [`PREFIX`]); until it has seen
+//! enough, lines made only of plain ASCII are passed on at once, since every
+//! ASCII-compatible reading agrees on them, so a live pipe still streams.
+//! After the verdict the input is decoded block by block (a block ends at a
+//! line break). A block the main encoding reads cleanly and plausibly is
+//! decoded in one go at full speed; any other line is handed to the
+//! cheapest-reading search of [`super::mixed`], which may split it into runs
+//! of different encodings and marks only truly damaged bytes.
+
+use std::ops::Range;
+
+use super::charset::{Charset, Unit};
+use super::detect::{self, Basis, Detection};
+use super::legacy::LegacyDecoder;
+use super::mixed::{self, SWITCH_AWAY};
+use crate::model::{self, BIT};
+
+/// Bytes of input the encoding is decided on (unless the input is shorter,
+/// or a shorter prefix already settles it).
+pub const PREFIX: usize = 64 * 1024;
+/// Longest block decoded at once when no line break comes.
+const MAX_BLOCK: usize = 1024 * 1024;
+/// Damage offsets remembered per input, for messages; the count is exact.
+const MAX_OFFSETS: usize = 16;
+/// A line read in a legacy encoding whose characters cost more than this
+/// on average (in the model's units) is re-examined: wrong readings of
+/// Chinese cost far more per character than right ones.
+const SUSPICIOUS_MEAN: u64 = 14 * BIT as u64;
+/// Characters in the sliding window of [`line_cost_is_high`].
+const WINDOW: usize = 4;
+/// Most a window of characters may cost before its line is re-examined.
+const WINDOW_MAX: u64 = WINDOW as u64 * 16 * BIT as u64;
+
+/// How to decode an input.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DecodeOptions {
+    /// Decode in this encoding, skipping detection (a BOM is still honoured
+    /// when it agrees).
+    pub from: Option<Charset>,
+    /// Decode the whole input in its main encoding, without looking for
+    /// runs in other encodings.
+    pub single: bool,
+}
+
+/// One run of an input decoded in one encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    /// Byte range in the input.
+    pub bytes: Range<u64>,
+    /// The encoding of the run.
+    pub charset: Charset,
+}
+
+/// What decoding found out about an input.
+#[derive(Debug, Clone, Default)]
+pub struct DecodeReport {
+    /// The verdict on the main encoding; `None` for an empty input.
+    pub detection: Option<Detection>,
+    /// Runs, in order; more than one for a mixed input.
+    pub runs: Vec<Run>,
+    /// Damaged spots: bytes or sequences no encoding could read, each
+    /// written as one U+FFFD.
+    pub damaged: u64,
+    /// Offsets of the first damaged spots.
+    pub damage_offsets: Vec<u64>,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Offset of the first NUL byte, if the input has NUL bytes that no
+    /// detected encoding explains: a sign of binary data.
+    pub nul_at: Option<u64>,
+}
+
+impl DecodeReport {
+    /// Whether the input switched encoding along the way.
+    pub fn is_mixed(&self) -> bool {
+        self.runs.windows(2).any(|w| w[0].charset != w[1].charset)
+    }
+}
+
+enum Mode {
+    Undecided,
+    /// UTF-8, GB18030 or Big5, switching where the bytes say so.
+    Mixable {
+        current: Unit,
+        single: bool,
+    },
+    Std(encoding_rs::Decoder),
+    Legacy(LegacyDecoder),
+}
+
+/// Streaming decoder with detection. Feed bytes with [`push`](Self::push),
+/// then call [`finish`](Self::finish).
+pub struct AutoDecoder {
+    options: DecodeOptions,
+    mode: Mode,
+    /// Bytes received and not yet decoded.
+    pending: Vec<u8>,
+    /// Offset in the input of `pending[0]`.
+    base: u64,
+    /// The first bytes of the input, kept for the charset declaration even
+    /// after early ASCII lines have been passed on.
+    head: Vec<u8>,
+    report: DecodeReport,
+}
+
+impl AutoDecoder {
+    /// A decoder for one input.
+    pub fn new(options: DecodeOptions) -> Self {
+        AutoDecoder {
+            options,
+            mode: Mode::Undecided,
+            pending: Vec::new(),
+            base: 0,
+            head: Vec::new(),
+            report: DecodeReport::default(),
+        }
+    }
+
+    /// What has been found so far (complete after [`finish`](Self::finish)).
+    pub fn report(&self) -> &DecodeReport {
+        &self.report
+    }
+
+    /// Decode the next bytes of the input, appending text to `out`. Text may
+    /// lag behind the bytes: an unfinished line or character is held back.
+    pub fn push(&mut self, bytes: &[u8], out: &mut String) {
+        self.report.bytes += bytes.len() as u64;
+        if self.head.len() < 4096 {
+            let take = bytes.len().min(4096 - self.head.len());
+            self.head.extend_from_slice(&bytes[..take]);
+        }
+        if let Some(nul) = memchr::memchr(0, bytes) {
+            if self.report.nul_at.is_none() {
+                self.report.nul_at = Some(self.report.bytes - bytes.len() as u64 + nul as u64);
+            }
+        }
+        match &mut self.mode {
+            Mode::Std(_) | Mode::Legacy(_) => {
+                self.decode_streaming(bytes, out, false);
+                return;
+            }
+            _ => self.pending.extend_from_slice(bytes),
+        }
+        if matches!(self.mode, Mode::Undecided) {
+            self.pass_ascii_lines(out);
+            if self.pending.len() < PREFIX && !self.settled_early() {
+                return;
+            }
+            self.decide(false);
+            if matches!(self.mode, Mode::Std(_) | Mode::Legacy(_)) {
+                let pending = std::mem::take(&mut self.pending);
+                self.decode_streaming(&pending, out, false);
+                return;
+            }
+        }
+        self.drain_blocks(out, false);
+    }
+
+    /// Decode whatever is left; the input has ended.
+    pub fn finish(&mut self, out: &mut String) -> &DecodeReport {
+        if matches!(self.mode, Mode::Undecided) {
+            if self.pending.is_empty() && self.report.bytes == 0 {
+                return &self.report;
+            }
+            self.decide(true);
+        }
+        match self.mode {
+            Mode::Std(_) | Mode::Legacy(_) => {
+                let pending = std::mem::take(&mut self.pending);
+                self.decode_streaming(&pending, out, true);
+            }
+            _ => self.drain_blocks(out, true),
+        }
+        // A NUL that the encoding explains (UTF-16) is no sign of binary data.
+        if let Some(Detection {
+            charset: Charset::Std(e),
+            ..
+        }) = &self.report.detection
+        {
+            if *e == encoding_rs::UTF_16LE || *e == encoding_rs::UTF_16BE {
+                self.report.nul_at = None;
+            }
+        }
+        &self.report
+    }
+
+    /// Before the verdict, pass on leading complete lines of plain ASCII
+    /// (nothing an ASCII-incompatible encoding could claim: no NUL, ESC or
+    /// `~`), so interactive use is not held up.
+    fn pass_ascii_lines(&mut self, out: &mut String) {
+        if self.base == 0 && self.pending.len() < 4 {
+            return;
+        }
+        let mut end = 0;
+        for (i, &b) in self.pending.iter().enumerate() {
+            if b >= 0x80 || b == 0 || b == 0x1B || b == b'~' {
+                break;
+            }
+            if b == b'\n' {
+                end = i + 1;
+            }
+        }
+        if end > 0 {
+            // Safe: checked ASCII above.
+            out.push_str(std::str::from_utf8(&self.pending[..end]).unwrap_or_default());
+            self.extend_run(self.base..self.base + end as u64, Charset::UTF8);
+            self.pending.drain(..end);
+            self.base += end as u64;
+        }
+    }
+
+    /// Whether the bytes so far already settle the encoding: enough valid
+    /// UTF-8 beyond doubt.
+    fn settled_early(&self) -> bool {
+        let bytes = &self.pending;
+        let valid = match std::str::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) if e.error_len().is_none() => {
+                std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("")
+            }
+            Err(_) => return false,
+        };
+        valid.chars().filter(|c| !c.is_ascii()).take(16).count() >= 16
+    }
+
+    fn decide(&mut self, complete: bool) {
+        let mut detection = match self.options.from {
+            Some(charset) => Detection {
+                charset,
+                basis: Basis::Forced,
+                confidence: 1.0,
+                declared: detect::sniff_declared(&self.head).map(|label| detect::Declared {
+                    charset: Charset::for_label(&label),
+                    correct: Charset::for_label(&label) == Some(charset),
+                    label,
+                }),
+                bom_len: 0,
+            },
+            None => detect::detect(&self.pending, complete),
+        };
+        if self.options.from.is_some() {
+            // A BOM of the forced encoding is still not text.
+            if let (Some((enc, len)), Charset::Std(forced)) = (
+                encoding_rs::Encoding::for_bom(&self.pending),
+                detection.charset,
+            ) {
+                if enc == forced {
+                    detection.bom_len = len;
+                }
+            }
+        } else if detection.declared.is_none() && self.base > 0 {
+            // The declaration may sit in lines already passed on.
+            if let Some(label) = detect::sniff_declared(&self.head) {
+                let charset = Charset::for_label(&label);
+                detection.declared = Some(detect::Declared {
+                    correct: charset == Some(detection.charset),
+                    charset,
+                    label,
+                });
+            }
+        }
+        let skip = detection.bom_len.min(self.pending.len());
+        self.pending.drain(..skip);
+        self.base += skip as u64;
+        self.mode = match (detection.charset.unit(), detection.charset) {
+            (Some(unit), _) => Mode::Mixable {
+                current: unit,
+                single: self.options.single || detection.basis == Basis::Forced,
+            },
+            (None, Charset::Std(enc)) => Mode::Std(enc.new_decoder_without_bom_handling()),
+            (None, Charset::Legacy(l)) => Mode::Legacy(l.new_decoder()),
+        };
+        // Lines passed on before the verdict were ASCII, which reads the
+        // same in the main encoding: count them as part of its run.
+        let main = detection.charset;
+        for run in &mut self.report.runs {
+            run.charset = main;
+        }
+        self.report.runs.dedup_by(|later, earlier| {
+            let joined = earlier.bytes.end == later.bytes.start;
+            if joined {
+                earlier.bytes.end = later.bytes.end;
+            }
+            joined
+        });
+        self.report.detection = Some(detection);
+    }
+
+    /// Decode with an encoding that is never mixed (UTF-16, Shift_JIS, the
+    /// legacy Chinese ones, ...).
+    fn decode_streaming(&mut self, bytes: &[u8], out: &mut String, last: bool) {
+        let start = self.base;
+        let charset = self
+            .report
+            .detection
+            .as_ref()
+            .map(|d| d.charset)
+            .unwrap_or(Charset::UTF8);
+        match &mut self.mode {
+            Mode::Std(decoder) => {
+                let mut rest = bytes;
+                loop {
+                    if let Some(need) =
+                        decoder.max_utf8_buffer_length_without_replacement(rest.len())
+                    {
+                        out.reserve(need);
+                    }
+                    let (result, read) =
+                        decoder.decode_to_string_without_replacement(rest, out, last);
+                    rest = &rest[read..];
+                    self.base += read as u64;
+                    match result {
+                        encoding_rs::DecoderResult::InputEmpty => break,
+                        encoding_rs::DecoderResult::OutputFull => {}
+                        encoding_rs::DecoderResult::Malformed(bad, after) => {
+                            out.push('\u{FFFD}');
+                            let at = self.base - after as u64 - bad as u64;
+                            record_damage(&mut self.report, at);
+                        }
+                    }
+                }
+            }
+            Mode::Legacy(decoder) => {
+                let stats = decoder.decode(bytes, out, last);
+                self.base += bytes.len() as u64;
+                if stats.errors > 0 {
+                    let first = stats.first_error.unwrap_or(start);
+                    record_damage(&mut self.report, first);
+                    self.report.damaged += stats.errors as u64 - 1;
+                }
+            }
+            _ => unreachable!("decode_streaming only runs in the streaming modes"),
+        }
+        self.extend_run(start..self.base, charset);
+    }
+
+    /// Decode the complete blocks in `pending` (all of it when `last`).
+    fn drain_blocks(&mut self, out: &mut String, last: bool) {
+        loop {
+            let end = if last {
+                self.pending.len()
+            } else {
+                match memchr::memrchr(b'\n', &self.pending) {
+                    Some(i) => i + 1,
+                    None if self.pending.len() >= MAX_BLOCK => self.safe_cut(),
+                    None => 0,
+                }
+            };
+            if end == 0 {
+                return;
+            }
+            let block = std::mem::take(&mut self.pending);
+            self.decode_block(&block[..end], out);
+            self.base += end as u64;
+            self.pending = block;
+            self.pending.drain(..end);
+            if last || self.pending.len() < MAX_BLOCK {
+                return;
+            }
+        }
+    }
+
+    /// Where to cut a long block with no line break: after an ASCII byte
+    /// (no multi-byte character of any mixable encoding spans that point),
+    /// or failing that at a character boundary of the current encoding.
+    fn safe_cut(&self) -> usize {
+        let window = &self.pending[..MAX_BLOCK];
+        if let Some(i) = window.iter().rposition(|&b| b < 0x80) {
+            if i > 0 {
+                return i + 1;
+            }
+        }
+        let unit = match self.mode {
+            Mode::Mixable { current, .. } => current,
+            _ => Unit::Utf8,
+        };
+        let mut i = 0;
+        while i < MAX_BLOCK / 2 {
+            i += unit.step(window, i).map_or(1, |s| s.len as usize);
+        }
+        i
+    }
+
+    fn decode_block(&mut self, block: &[u8], out: &mut String) {
+        let Mode::Mixable { current, single } = self.mode else {
+            return;
+        };
+        if block_is_clean(current, block, out) {
+            self.extend_run(self.base..self.base + block.len() as u64, current.charset());
+            return;
+        }
+        if single {
+            let r = mixed::cheapest_reading(block, only(current), Some(current));
+            self.take_reading(r, self.base, out);
+            return;
+        }
+        let mut offset = 0;
+        for line in block.split_inclusive(|&b| b == b'\n') {
+            let at = self.base + offset as u64;
+            offset += line.len();
+            let unit = match self.mode {
+                Mode::Mixable { current, .. } => current,
+                _ => unreachable!(),
+            };
+            if block_is_clean(unit, line, out) {
+                self.extend_run(at..at + line.len() as u64, unit.charset());
+                continue;
+            }
+            let mut start = [SWITCH_AWAY; 3];
+            start[unit as usize] = 0;
+            let r = mixed::cheapest_reading(line, start, Some(unit));
+            if let Some(end) = r.end {
+                self.mode = Mode::Mixable {
+                    current: end,
+                    single,
+                };
+            }
+            self.take_reading(r, at, out);
+        }
+    }
+
+    fn take_reading(&mut self, r: mixed::Reading, at: u64, out: &mut String) {
+        out.push_str(&r.text);
+        for e in &r.errors {
+            record_damage(&mut self.report, at + *e as u64);
+        }
+        for (range, unit) in r.runs {
+            self.extend_run(
+                at + range.start as u64..at + range.end as u64,
+                unit.charset(),
+            );
+        }
+    }
+
+    fn extend_run(&mut self, bytes: Range<u64>, charset: Charset) {
+        if bytes.is_empty() {
+            return;
+        }
+        match self.report.runs.last_mut() {
+            Some(last) if last.charset == charset && last.bytes.end == bytes.start => {
+                last.bytes.end = bytes.end
+            }
+            _ => self.report.runs.push(Run { bytes, charset }),
+        }
+    }
+}
+
+fn record_damage(report: &mut DecodeReport, at: u64) {
+    report.damaged += 1;
+    if report.damage_offsets.len() < MAX_OFFSETS {
+        report.damage_offsets.push(at);
+    }
+}
+
+/// Start costs that allow one unit only.
+fn only(unit: Unit) -> [u32; 3] {
+    let mut start = [u32::MAX / 2; 3];
+    start[unit as usize] = 0;
+    start
+}
+
+/// Decode `block` in `unit` straight into `out` if it reads cleanly there:
+/// no damage, nothing that looks like another encoding. Returns false (and
+/// leaves `out` as it was) otherwise.
+fn block_is_clean(unit: Unit, block: &[u8], out: &mut String) -> bool {
+    match unit {
+        Unit::Utf8 => {
+            let Ok(text) = simdutf8::basic::from_utf8(block) else {
+                return false;
+            };
+            // Two-byte sequences are where short GBK or Big5 runs pass for
+            // UTF-8 (as Hebrew, Cyrillic, Latin letters); look closer there.
+            if block.iter().any(|&b| (0xC2..=0xDF).contains(&b)) && !utf8_two_byte_plausible(text) {
+                return false;
+            }
+            out.push_str(text);
+            true
+        }
+        Unit::Gb18030 | Unit::Big5 => {
+            let enc = match unit {
+                Unit::Gb18030 => encoding_rs::GB18030,
+                _ => encoding_rs::BIG5,
+            };
+            if has_utf8_run(block) {
+                return false;
+            }
+            let mark = out.len();
+            let mut decoder = enc.new_decoder_without_bom_handling();
+            out.reserve(block.len() * 3 / 2 + 4);
+            let (result, _) = decoder.decode_to_string_without_replacement(block, out, true);
+            if !matches!(result, encoding_rs::DecoderResult::InputEmpty)
+                || !legacy_text_plausible(&out[mark..])
+            {
+                out.truncate(mark);
+                return false;
+            }
+            true
+        }
+    }
+}
+
+/// Whether the two-byte UTF-8 characters of valid lines are plausible: in
+/// Chinese lines a few (a name with an accent, a middle dot, ×) are; a
+/// Chinese line that reads unlike Chinese is checked more closely.
+fn utf8_two_byte_plausible(text: &str) -> bool {
+    for line in text.split_inclusive('\n') {
+        let (mut two, mut other) = (0usize, 0usize);
+        for c in line.chars() {
+            match c as u32 {
+                0x80..=0x7FF => two += 1,
+                0x800.. => other += 1,
+                _ => {}
+            }
+        }
+        // A line of only two-byte characters is Greek, Cyrillic, Hebrew...
+        // in their own right; a GBK run passing for UTF-8 shows up inside
+        // Chinese lines.
+        if two > 0 && other > 0 && line_cost_is_high(line) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether a line reads unlike Chinese somewhere: its non-ASCII characters
+/// cost too much on average, or any few of them in a row do. The second
+/// test catches a short misread stretch (a pasted UTF-8 quote that knocks
+/// a GBK line out of step for three characters) that an average over a
+/// long line would hide.
+fn line_cost_is_high(line: &str) -> bool {
+    let (mut cost, mut n) = (0u64, 0u64);
+    let mut window = [0u64; WINDOW];
+    for c in line.chars().filter(|c| !c.is_ascii()) {
+        let k = model::char_cost(c) as u64;
+        let slot = (n as usize) % WINDOW;
+        cost += k;
+        n += 1;
+        window[slot] = k;
+        if n >= WINDOW as u64 && window.iter().sum::<u64>() > WINDOW_MAX {
+            return true;
+        }
+    }
+    n > 0 && cost > SUSPICIOUS_MEAN * n
+}
+
+/// Whether legacy-decoded text reads like Chinese line by line; a line
+/// that does not is where another encoding may have been pasted in.
+fn legacy_text_plausible(text: &str) -> bool {
+    text.split_inclusive('\n')
+        .all(|line| !line_cost_is_high(line))
+}
+
+/// Whether `bytes` holds two UTF-8 three-byte sequences in a row, which
+/// GBK and Big5 text almost never does by chance but a pasted-in UTF-8
+/// fragment always does.
+fn has_utf8_run(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    let n = bytes.len();
+    while i + 6 <= n {
+        let b = bytes[i];
+        if (0xE0..=0xEF).contains(&b) {
+            let seq3 = |j: usize| {
+                (0xE0..=0xEF).contains(&bytes[j])
+                    && (0x80..=0xBF).contains(&bytes[j + 1])
+                    && (0x80..=0xBF).contains(&bytes[j + 2])
+            };
+            if seq3(i) && seq3(i + 3) {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Decode a whole input at once: convenience over [`AutoDecoder`].
+pub fn decode_bytes(bytes: &[u8], options: DecodeOptions) -> (String, DecodeReport) {
+    let mut decoder = AutoDecoder::new(options);
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
+    decoder.push(bytes, &mut out);
+    decoder.finish(&mut out);
+    let report = std::mem::take(&mut decoder.report);
+    (out, report)
+}

@@ -1,0 +1,370 @@
+//! The input encodings zhnorm knows, and single-character decoding for the
+//! three that can be mixed inside one file.
+//!
+//! Mixed-encoding decoding needs to ask "what character starts at byte i if
+//! this run is GB18030 (or Big5, or UTF-8)?" at every position, which a
+//! streaming decoder cannot answer cheaply. For the two legacy encodings the
+//! answer for every two-byte code is therefore tabulated once, from
+//! encoding_rs itself, so both paths agree byte for byte.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use encoding_rs::Encoding;
+
+use super::legacy::LegacyEncoding;
+
+/// An input encoding as zhnorm decodes it.
+///
+/// GB2312 and GBK are decoded as their superset GB18030, and Big5 with the
+/// HKSCS and cp950 extensions (the WHATWG Big5 table); a label naming any of
+/// them maps here accordingly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Charset {
+    /// An encoding encoding_rs decodes (UTF-8, UTF-16, GB18030, Big5,
+    /// Shift_JIS, EUC-KR, windows-1252, ...).
+    Std(&'static Encoding),
+    /// HZ-GB-2312, EUC-TW or ISO-2022-CN, decoded by [`super::legacy`].
+    Legacy(LegacyEncoding),
+}
+
+impl Charset {
+    /// UTF-8.
+    pub const UTF8: Charset = Charset::Std(encoding_rs::UTF_8);
+    /// GB18030 (and so GB2312 and GBK).
+    pub const GB18030: Charset = Charset::Std(encoding_rs::GB18030);
+    /// Big5 with HKSCS.
+    pub const BIG5: Charset = Charset::Std(encoding_rs::BIG5);
+
+    /// Look up an encoding label (`gb2312`, `big5-hkscs`, `hz-gb-2312`,
+    /// `x-euc-tw`, ...), as a `--from` option or a charset declaration gives it.
+    pub fn for_label(label: &str) -> Option<Charset> {
+        let label = label.trim();
+        if let Some(legacy) = LegacyEncoding::for_label(label) {
+            return Some(Charset::Legacy(legacy));
+        }
+        let lower = label.to_ascii_lowercase();
+        // Labels WHATWG does not list but Chinese pages and tools use.
+        let std = match lower.as_str() {
+            "big5-hkscs" | "big5hkscs" | "cp950" | "ms950" | "windows-950" => {
+                Some(encoding_rs::BIG5)
+            }
+            "gb18030-2000" | "gb18030-2005" | "cp936" | "ms936" | "windows-936" | "euc-cn"
+            | "gb_2312" => Some(encoding_rs::GB18030),
+            "utf8" => Some(encoding_rs::UTF_8),
+            "utf-16" | "utf16" => Some(encoding_rs::UTF_16LE),
+            _ => Encoding::for_label(lower.as_bytes()),
+        }?;
+        // "replacement" is WHATWG's sink for hostile labels; refusing it is more
+        // useful than decoding a whole file to one U+FFFD.
+        if std == encoding_rs::REPLACEMENT {
+            return None;
+        }
+        Some(Charset::Std(normalise(std)))
+    }
+
+    /// The name zhnorm reports: the WHATWG name, or the usual name of the
+    /// encodings WHATWG does not cover.
+    pub fn name(self) -> &'static str {
+        match self {
+            Charset::Std(e) => e.name(),
+            Charset::Legacy(l) => l.name(),
+        }
+    }
+
+    /// Whether this is one of the encodings a mixed file is decoded in, run
+    /// by run.
+    pub fn unit(self) -> Option<Unit> {
+        match self {
+            Charset::Std(e) if e == encoding_rs::UTF_8 => Some(Unit::Utf8),
+            Charset::Std(e) if e == encoding_rs::GB18030 => Some(Unit::Gb18030),
+            Charset::Std(e) if e == encoding_rs::BIG5 => Some(Unit::Big5),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Charset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// GBK is decoded as GB18030, its superset, so a page that declares gb2312
+/// but uses GB18030's four-byte codes still decodes.
+fn normalise(e: &'static Encoding) -> &'static Encoding {
+    if e == encoding_rs::GBK {
+        encoding_rs::GB18030
+    } else {
+        e
+    }
+}
+
+/// The encodings that can alternate inside one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unit {
+    /// UTF-8.
+    Utf8 = 0,
+    /// GB18030 (GB2312, GBK).
+    Gb18030 = 1,
+    /// Big5 with HKSCS.
+    Big5 = 2,
+}
+
+impl Unit {
+    /// All units, in index order.
+    pub const ALL: [Unit; 3] = [Unit::Utf8, Unit::Gb18030, Unit::Big5];
+
+    /// The charset this unit decodes.
+    pub fn charset(self) -> Charset {
+        match self {
+            Unit::Utf8 => Charset::UTF8,
+            Unit::Gb18030 => Charset::GB18030,
+            Unit::Big5 => Charset::BIG5,
+        }
+    }
+
+    /// Decode the character that starts at `bytes[i]`.
+    ///
+    /// Returns `None` when no valid character starts there (the caller then
+    /// counts one bad byte and moves on) or when the input ends inside one.
+    #[inline]
+    pub fn step(self, bytes: &[u8], i: usize) -> Option<Step> {
+        let b0 = bytes[i];
+        if b0 < 0x80 {
+            return Some(Step::one(b0 as char, 1));
+        }
+        match self {
+            Unit::Utf8 => utf8_step(bytes, i),
+            Unit::Gb18030 => gb_step(bytes, i),
+            Unit::Big5 => big5_step(bytes, i),
+        }
+    }
+}
+
+impl Unit {
+    /// Whether `bytes[i..]` is the valid beginning of a character of this
+    /// encoding that the end of `bytes` cuts off.
+    pub fn is_cut_off(self, bytes: &[u8], i: usize) -> bool {
+        let rest = &bytes[i..];
+        let b0 = rest[0];
+        match self {
+            Unit::Utf8 => {
+                let need = match b0 {
+                    0xC2..=0xDF => 2,
+                    0xE0..=0xEF => 3,
+                    0xF0..=0xF4 => 4,
+                    _ => return false,
+                };
+                rest.len() < need && rest[1..].iter().all(|b| (0x80..=0xBF).contains(b))
+            }
+            Unit::Gb18030 => match rest {
+                [0x81..=0xFE] => true,
+                [0x81..=0xFE, 0x30..=0x39] => true,
+                [0x81..=0xFE, 0x30..=0x39, 0x81..=0xFE] => true,
+                _ => false,
+            },
+            Unit::Big5 => matches!(rest, [0x81..=0xFE]),
+        }
+    }
+}
+
+/// One decoded character (or, for four Big5 codes, a base and a combining mark).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// Bytes consumed.
+    pub len: u8,
+    /// The character.
+    pub c: char,
+    /// A second character, for the few codes that decode to two.
+    pub c2: Option<char>,
+}
+
+impl Step {
+    fn one(c: char, len: u8) -> Step {
+        Step { len, c, c2: None }
+    }
+}
+
+fn utf8_step(bytes: &[u8], i: usize) -> Option<Step> {
+    let b0 = bytes[i];
+    let need = match b0 {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let seq = bytes.get(i..i + need)?;
+    let (lo, hi) = match b0 {
+        0xE0 => (0xA0, 0xBF),
+        0xED => (0x80, 0x9F),
+        0xF0 => (0x90, 0xBF),
+        0xF4 => (0x80, 0x8F),
+        _ => (0x80, 0xBF),
+    };
+    if !(lo..=hi).contains(&seq[1]) || seq[2..].iter().any(|&b| !(0x80..=0xBF).contains(&b)) {
+        return None;
+    }
+    let s = std::str::from_utf8(seq).ok()?;
+    Some(Step::one(s.chars().next()?, need as u8))
+}
+
+/// Index of a two-byte legacy code in the pair tables: lead 0x81–0xFE times
+/// every trail byte value (unused trails stay invalid), so lookups need no
+/// range arithmetic per trail class.
+#[inline]
+fn pair_index(lead: u8, trail: u8) -> usize {
+    (lead as usize - 0x81) * 256 + trail as usize
+}
+
+/// Marker in a pair table for "not a valid code".
+const INVALID: u32 = u32::MAX;
+/// Flag in a pair table for Big5 codes that decode to two characters; the
+/// low bits then index [`BIG5_PAIRS`].
+const DOUBLE: u32 = 0x8000_0000;
+
+fn build_pair_table(encoding: &'static Encoding, doubles: &mut Vec<(char, char)>) -> Box<[u32]> {
+    let mut table = vec![INVALID; 126 * 256].into_boxed_slice();
+    for lead in 0x81u8..=0xFE {
+        for trail in 0x40u8..=0xFE {
+            let pair = [lead, trail];
+            if let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(&pair)
+            {
+                let mut chars = text.chars();
+                let (Some(a), b) = (chars.next(), chars.next()) else {
+                    continue;
+                };
+                // A pair whose second byte came back as ASCII is not a code.
+                if a.is_ascii() || b.is_some_and(|b| b.is_ascii()) {
+                    continue;
+                }
+                table[pair_index(lead, trail)] = match b {
+                    None => a as u32,
+                    Some(b) => {
+                        doubles.push((a, b));
+                        DOUBLE | (doubles.len() as u32 - 1)
+                    }
+                };
+            }
+        }
+    }
+    table
+}
+
+fn gb_table() -> &'static [u32] {
+    static T: OnceLock<Box<[u32]>> = OnceLock::new();
+    T.get_or_init(|| build_pair_table(encoding_rs::GB18030, &mut Vec::new()))
+}
+
+static BIG5_PAIRS: OnceLock<Vec<(char, char)>> = OnceLock::new();
+
+fn big5_table() -> &'static [u32] {
+    static T: OnceLock<Box<[u32]>> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut doubles = Vec::new();
+        let table = build_pair_table(encoding_rs::BIG5, &mut doubles);
+        let _ = BIG5_PAIRS.set(doubles);
+        table
+    })
+}
+
+fn gb_step(bytes: &[u8], i: usize) -> Option<Step> {
+    let b0 = bytes[i];
+    if b0 == 0x80 || b0 == 0xFF {
+        return None;
+    }
+    let b1 = *bytes.get(i + 1)?;
+    if (0x30..=0x39).contains(&b1) {
+        let seq = bytes.get(i..i + 4)?;
+        let text = encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(seq)?;
+        let mut chars = text.chars();
+        let c = chars.next()?;
+        return (chars.next().is_none() && !c.is_ascii()).then_some(Step::one(c, 4));
+    }
+    let v = gb_table()[pair_index(b0, b1)];
+    (v != INVALID).then(|| Step::one(char::from_u32(v).unwrap_or('\u{FFFD}'), 2))
+}
+
+fn big5_step(bytes: &[u8], i: usize) -> Option<Step> {
+    let b0 = bytes[i];
+    if b0 == 0x80 || b0 == 0xFF {
+        return None;
+    }
+    let b1 = *bytes.get(i + 1)?;
+    let v = big5_table()[pair_index(b0, b1)];
+    if v == INVALID {
+        return None;
+    }
+    if v & DOUBLE != 0 {
+        let (a, b) = BIG5_PAIRS.get()?[(v & !DOUBLE) as usize];
+        return Some(Step {
+            len: 2,
+            c: a,
+            c2: Some(b),
+        });
+    }
+    Some(Step::one(char::from_u32(v).unwrap_or('\u{FFFD}'), 2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_by_steps(unit: Unit, bytes: &[u8]) -> String {
+        let mut out = String::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            match unit.step(bytes, i) {
+                Some(s) => {
+                    out.push(s.c);
+                    out.extend(s.c2);
+                    i += s.len as usize;
+                }
+                None => {
+                    out.push('\u{FFFD}');
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn steps_agree_with_encoding_rs_on_valid_text() {
+        let text = "中文測試，香港𠮷字，ABC 123。€ 〇";
+        for unit in Unit::ALL {
+            let encoding = match unit.charset() {
+                Charset::Std(e) => e,
+                Charset::Legacy(_) => unreachable!(),
+            };
+            let (bytes, _, unmappable) = encoding.encode(text);
+            if unmappable {
+                // Big5 cannot encode 𠮷's neighbours everywhere; compare what it can.
+                let expected = encoding.decode_without_bom_handling(&bytes).0;
+                assert_eq!(decode_by_steps(unit, &bytes), expected, "{unit:?}");
+            } else {
+                assert_eq!(decode_by_steps(unit, &bytes), text, "{unit:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn big5_codes_with_two_characters_decode_to_both() {
+        // Big5-HKSCS 0x8862 is Ê followed by a combining macron (WHATWG index).
+        let step = Unit::Big5.step(&[0x88, 0x62], 0).unwrap();
+        assert_eq!((step.c, step.c2), ('\u{CA}', Some('\u{304}')));
+    }
+
+    #[test]
+    fn labels_map_to_the_decoding_superset() {
+        assert_eq!(Charset::for_label("GB2312"), Some(Charset::GB18030));
+        assert_eq!(Charset::for_label(" gbk "), Some(Charset::GB18030));
+        assert_eq!(Charset::for_label("big5-hkscs"), Some(Charset::BIG5));
+        assert_eq!(
+            Charset::for_label("x-euc-tw"),
+            Some(Charset::Legacy(LegacyEncoding::EucTw))
+        );
+        assert_eq!(Charset::for_label("no-such-thing"), None);
+        assert_eq!(Charset::for_label("csiso2022kr"), None);
+    }
+}

@@ -1,0 +1,511 @@
+//! Deciding what encoding a file is in.
+//!
+//! Evidence is weighed in a fixed order: a byte-order mark settles it; a
+//! declared charset (HTML `<meta>`, XML declaration) is believed only when
+//! the bytes agree with it; otherwise the bytes decide. Deciding from bytes
+//! combines two judges. chardetng knows many languages, but drops an
+//! encoding at its first invalid byte, so one stray byte in a GBK page sends
+//! it to windows-1252. zhnorm's own reading ([`super::mixed`]) instead
+//! charges each damaged byte a cost and compares whole readings by how
+//! plausible their text is as Chinese, so damage only costs what it is
+//! worth. chardetng's word is taken for the non-Chinese encodings it alone
+//! can tell apart (Shift_JIS, EUC-KR, ...) when the text is long enough for
+//! it to be reliable and it decodes cleanly; the Chinese family and
+//! windows-1252 are settled by comparing costs.
+
+use encoding_rs::Encoding;
+
+use super::charset::{Charset, Unit};
+use super::legacy::{self, LegacyEncoding};
+use super::mixed::{self, SWITCH};
+use crate::model::{self, BIT};
+
+/// How many leading bytes the charset declaration is looked for in.
+const DECLARATION_WINDOW: usize = 4096;
+/// Valid UTF-8 with at least this many non-ASCII characters is UTF-8
+/// without further ado: legacy text is almost never valid UTF-8 that long.
+const UTF8_SURE_CHARS: usize = 16;
+/// chardetng's verdict on a non-Chinese encoding is trusted from this many
+/// non-ASCII bytes on.
+const CHARDET_MIN_NON_ASCII: usize = 64;
+
+/// What settled the encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// The caller named it (`--from`).
+    Forced,
+    /// A byte-order mark.
+    Bom,
+    /// A charset declaration in the document, confirmed by the bytes.
+    Declared,
+    /// The bytes alone.
+    Detected,
+    /// Only ASCII bytes: every ASCII-compatible reading is the same.
+    Ascii,
+}
+
+impl Basis {
+    /// Short lower-case name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Basis::Forced => "forced",
+            Basis::Bom => "bom",
+            Basis::Declared => "declared",
+            Basis::Detected => "detected",
+            Basis::Ascii => "ascii",
+        }
+    }
+}
+
+/// A charset declaration found in the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declared {
+    /// The label as written.
+    pub label: String,
+    /// What the label means, if zhnorm knows it.
+    pub charset: Option<Charset>,
+    /// Whether the declaration named the encoding the bytes are in (labels of
+    /// one family count as right: `gb2312` for GBK or GB18030 bytes).
+    pub correct: bool,
+}
+
+/// The verdict on a file's encoding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// The encoding the file is decoded in (the main one, for mixed files).
+    pub charset: Charset,
+    /// What settled it.
+    pub basis: Basis,
+    /// How sure: 0.5 is a coin toss, 1.0 certainty. Derived from how much
+    /// cheaper the winning reading is than the best reading in another
+    /// encoding.
+    pub confidence: f32,
+    /// The document's own declaration, if it has one.
+    pub declared: Option<Declared>,
+    /// Length of the byte-order mark to skip.
+    pub bom_len: usize,
+}
+
+/// Decide the encoding of a file from its first bytes.
+///
+/// `complete` says `prefix` is the whole input, so a character cut off at
+/// its end is damage rather than the edge of the sample.
+pub fn detect(prefix: &[u8], complete: bool) -> Detection {
+    if let Some((enc, len)) = Encoding::for_bom(prefix) {
+        return Detection {
+            charset: Charset::Std(enc),
+            basis: Basis::Bom,
+            confidence: 1.0,
+            declared: sniff_declared(&prefix[len..])
+                .map(|label| declared(label, Charset::Std(enc))),
+            bom_len: len,
+        };
+    }
+    if prefix.starts_with(&[0x84, 0x31, 0x95, 0x33]) {
+        return Detection {
+            charset: Charset::GB18030,
+            basis: Basis::Bom,
+            confidence: 1.0,
+            declared: None,
+            bom_len: 4,
+        };
+    }
+    let (charset, basis, confidence) = judge(prefix, complete);
+    let declared_label = sniff_declared(prefix);
+    let mut detection = Detection {
+        charset,
+        basis,
+        confidence,
+        declared: None,
+        bom_len: 0,
+    };
+    if let Some(label) = declared_label {
+        let mut d = declared(label, charset);
+        if !d.correct {
+            if let Some(claimed) = d.charset {
+                if agrees(claimed, charset, prefix, complete) {
+                    detection.charset = claimed;
+                    detection.basis = Basis::Declared;
+                    d.correct = true;
+                }
+            }
+        } else if basis != Basis::Ascii {
+            detection.basis = Basis::Declared;
+        }
+        detection.declared = Some(d);
+    }
+    detection
+}
+
+fn declared(label: String, actual: Charset) -> Declared {
+    let charset = Charset::for_label(&label);
+    let correct = charset.is_some_and(|c| same_family(c, actual));
+    Declared {
+        label,
+        charset,
+        correct,
+    }
+}
+
+/// Labels of one family decode the same way here (GBK and GB2312 both map to
+/// GB18030); UTF-16 without a byte order is taken to mean either order.
+fn same_family(a: Charset, b: Charset) -> bool {
+    let utf16 = |c: Charset| matches!(c, Charset::Std(e) if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE);
+    a == b || (utf16(a) && utf16(b))
+}
+
+/// Whether a declared charset the detector did not pick still reads the
+/// bytes about as well as the detector's pick; then the declaration wins, as
+/// the author's word on a close call.
+fn agrees(claimed: Charset, detected: Charset, prefix: &[u8], complete: bool) -> bool {
+    let (Some(c_claimed), Some(c_detected)) = (
+        whole_cost(claimed, prefix, complete),
+        whole_cost(detected, prefix, complete),
+    ) else {
+        return false;
+    };
+    if c_claimed.1 > c_detected.1 {
+        return false;
+    }
+    // Within two bits per hundred bytes, plus a little: a tie as far as the
+    // evidence goes.
+    let slack = 8 * BIT as u64 + prefix.len() as u64 * 2 * BIT as u64 / 100;
+    c_claimed.0 <= c_detected.0 + slack
+}
+
+/// Cost and damaged-byte count of reading all of `bytes` in one encoding.
+pub(crate) fn whole_cost(charset: Charset, bytes: &[u8], complete: bool) -> Option<(u64, usize)> {
+    let (text, errors) = match charset {
+        Charset::Std(enc) => decode_counting(enc, bytes, complete),
+        Charset::Legacy(l) => {
+            let mut d = l.new_decoder();
+            let mut text = String::new();
+            let stats = d.decode(bytes, &mut text, complete);
+            (text, stats.errors)
+        }
+    };
+    Some((
+        model::text_cost(&text) + errors as u64 * mixed::ERROR as u64,
+        errors,
+    ))
+}
+
+/// Decode `bytes` with `enc`, writing U+FFFD for damage, and count the damage.
+pub(crate) fn decode_counting(enc: &'static Encoding, bytes: &[u8], last: bool) -> (String, usize) {
+    let mut decoder = enc.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(bytes.len() + 16);
+    let mut errors = 0;
+    let mut rest = bytes;
+    loop {
+        if let Some(need) = decoder.max_utf8_buffer_length_without_replacement(rest.len()) {
+            out.reserve(need);
+        }
+        let (result, read) = decoder.decode_to_string_without_replacement(rest, &mut out, last);
+        rest = &rest[read..];
+        match result {
+            encoding_rs::DecoderResult::InputEmpty => break,
+            encoding_rs::DecoderResult::OutputFull => continue,
+            encoding_rs::DecoderResult::Malformed(_, _) => {
+                errors += 1;
+                out.push('\u{FFFD}');
+            }
+        }
+    }
+    (out, errors)
+}
+
+fn judge(prefix: &[u8], complete: bool) -> (Charset, Basis, f32) {
+    let non_ascii = prefix.iter().filter(|&&b| b >= 0x80).count();
+    if let Some(order) = utf16_by_zeros(prefix) {
+        return (Charset::Std(order), Basis::Detected, 0.99);
+    }
+    if non_ascii == 0 {
+        for l in [LegacyEncoding::Hz, LegacyEncoding::Iso2022Cn] {
+            if legacy::looks_like(l, prefix) {
+                return (Charset::Legacy(l), Basis::Detected, 0.99);
+            }
+        }
+        if prefix.contains(&0x1B) {
+            // ISO-2022-JP and -KR are 7-bit too; chardetng knows them.
+            let guess = chardet(prefix, complete);
+            if guess != encoding_rs::UTF_8 && guess != encoding_rs::WINDOWS_1252 {
+                return (Charset::Std(guess), Basis::Detected, 0.9);
+            }
+        }
+        return (Charset::UTF8, Basis::Ascii, 1.0);
+    }
+    if let Some(chars) = utf8_chars(prefix, complete) {
+        if chars >= UTF8_SURE_CHARS {
+            return (Charset::UTF8, Basis::Detected, 1.0);
+        }
+    }
+
+    // The Chinese family: cheapest reading over UTF-8, GB18030 and Big5,
+    // each byte free to be read in any of them at a switching cost.
+    let reading = mixed::cheapest_reading(prefix, [0, 0, 0], None);
+    let main = Unit::ALL
+        .into_iter()
+        .max_by_key(|u| reading.non_ascii[*u as usize])
+        .unwrap_or(Unit::Utf8);
+    let mut best = (main.charset(), reading.cost);
+    let mut candidates: Vec<(Charset, u64)> = Vec::new();
+    for unit in Unit::ALL {
+        if let Some((cost, _)) = whole_cost(unit.charset(), prefix, complete) {
+            candidates.push((unit.charset(), cost));
+        }
+    }
+    // EUC-TW overlaps Big5 and GBK byte for byte; only its cost tells.
+    if legacy::looks_like(LegacyEncoding::EucTw, prefix) {
+        if let Some((cost, 0)) =
+            whole_cost(Charset::Legacy(LegacyEncoding::EucTw), prefix, complete)
+        {
+            candidates.push((Charset::Legacy(LegacyEncoding::EucTw), cost));
+            if cost + SWITCH as u64 * 2 < best.1 {
+                best = (Charset::Legacy(LegacyEncoding::EucTw), cost);
+            }
+        }
+    }
+    // Chinese UTF-16 without a byte-order mark has no zero bytes to show.
+    if prefix.len() % 2 == 0 || !complete {
+        for enc in [encoding_rs::UTF_16LE, encoding_rs::UTF_16BE] {
+            if let Some((cost, 0)) = whole_cost(Charset::Std(enc), prefix, complete) {
+                candidates.push((Charset::Std(enc), cost));
+                if cost < best.1 {
+                    best = (Charset::Std(enc), cost);
+                }
+            }
+        }
+    }
+
+    let guess = chardet(prefix, complete);
+    let guess_is_chinese = [
+        encoding_rs::UTF_8,
+        encoding_rs::GBK,
+        encoding_rs::GB18030,
+        encoding_rs::BIG5,
+    ]
+    .contains(&guess);
+    if !guess_is_chinese {
+        if let Some((cost, errors)) = whole_cost(Charset::Std(guess), prefix, complete) {
+            candidates.push((Charset::Std(guess), cost));
+            let single_byte = guess.is_single_byte();
+            let trusted = errors == 0 && !single_byte && non_ascii >= CHARDET_MIN_NON_ASCII;
+            if trusted || cost < best.1 {
+                best = (Charset::Std(guess), cost);
+            }
+        }
+    }
+    let runner_up = candidates
+        .iter()
+        .filter(|(c, _)| !same_family(*c, best.0))
+        .map(|&(_, cost)| cost)
+        .min();
+    (best.0, Basis::Detected, confidence(best.1, runner_up))
+}
+
+/// Map the cost margin to the runner-up onto (0.5, 1]: every four bits of
+/// margin halve the remaining doubt.
+fn confidence(best: u64, runner_up: Option<u64>) -> f32 {
+    let Some(other) = runner_up else {
+        return 1.0;
+    };
+    let margin_bits = other.saturating_sub(best) as f32 / BIT as f32;
+    (1.0 - 0.5 * (-margin_bits / 4.0).exp2()).clamp(0.5, 1.0)
+}
+
+fn chardet(prefix: &[u8], complete: bool) -> &'static Encoding {
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(prefix, complete);
+    let guess = detector.guess(None, true);
+    if guess == encoding_rs::GBK {
+        encoding_rs::GB18030
+    } else {
+        guess
+    }
+}
+
+/// Number of non-ASCII characters if `bytes` is valid UTF-8 (a character
+/// cut off at the end is allowed when more input follows).
+fn utf8_chars(bytes: &[u8], complete: bool) -> Option<usize> {
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) if !complete && e.error_len().is_none() => {
+            std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()?
+        }
+        Err(_) => return None,
+    };
+    Some(valid.chars().filter(|c| !c.is_ascii()).count())
+}
+
+/// UTF-16 without a byte-order mark, told by where its zero bytes fall:
+/// Latin text in UTF-16 has a zero in every other byte.
+fn utf16_by_zeros(prefix: &[u8]) -> Option<&'static Encoding> {
+    let sample = &prefix[..prefix.len().min(8192) & !1];
+    let pairs = sample.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let (mut even, mut odd) = (0usize, 0usize);
+    for pair in sample.chunks_exact(2) {
+        even += (pair[0] == 0) as usize;
+        odd += (pair[1] == 0) as usize;
+    }
+    let enc = if odd * 10 >= pairs * 3 && even * 20 < pairs {
+        encoding_rs::UTF_16LE
+    } else if even * 10 >= pairs * 3 && odd * 20 < pairs {
+        encoding_rs::UTF_16BE
+    } else {
+        return None;
+    };
+    let (_, errors) = decode_counting(enc, sample, false);
+    (errors * 100 <= pairs).then_some(enc)
+}
+
+/// Find the charset a document declares for itself: `<meta charset=...>`,
+/// `<meta http-equiv="Content-Type" content="...; charset=...">`, or an XML
+/// declaration's `encoding="..."`, within the first few kilobytes.
+pub fn sniff_declared(bytes: &[u8]) -> Option<String> {
+    let window = &bytes[..bytes.len().min(DECLARATION_WINDOW)];
+    let lower: Vec<u8> = window.iter().map(|b| b.to_ascii_lowercase()).collect();
+    if lower.starts_with(b"<?xml") {
+        let end = find(&lower, b"?>").unwrap_or(lower.len());
+        if let Some(at) = find(&lower[..end], b"encoding") {
+            if let Some(value) = attribute_value(&window[at + 8..end]) {
+                return Some(value);
+            }
+        }
+    }
+    let mut from = 0;
+    while let Some(at) = find(&lower[from..], b"charset") {
+        let start = from + at + 7;
+        // Only inside a tag: the nearest '<' before must be a <meta.
+        let tag_start = lower[..from + at].iter().rposition(|&b| b == b'<');
+        let tag_end = lower[..from + at].iter().rposition(|&b| b == b'>');
+        let in_meta = match (tag_start, tag_end) {
+            (Some(s), e) if e.is_none_or(|e| e < s) => lower[s..].starts_with(b"<meta"),
+            _ => false,
+        };
+        if in_meta {
+            if let Some(value) = attribute_value(&window[start..]) {
+                return Some(value);
+            }
+        }
+        from = start;
+    }
+    None
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Parse `  = "value"` (quotes optional) at the start of `rest`.
+fn attribute_value(rest: &[u8]) -> Option<String> {
+    let mut i = 0;
+    while i < rest.len() && rest[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if rest.get(i) != Some(&b'=') {
+        return None;
+    }
+    i += 1;
+    while i < rest.len() && rest[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if matches!(rest.get(i), Some(b'"') | Some(b'\'')) {
+        i += 1;
+    }
+    let start = i;
+    while i < rest.len() && (rest[i].is_ascii_alphanumeric() || b"-_.:".contains(&rest[i])) {
+        i += 1;
+    }
+    (i > start).then(|| String::from_utf8_lossy(&rest[start..i]).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gbk(text: &str) -> Vec<u8> {
+        encoding_rs::GB18030.encode(text).0.into_owned()
+    }
+    fn big5(text: &str) -> Vec<u8> {
+        encoding_rs::BIG5.encode(text).0.into_owned()
+    }
+
+    #[test]
+    fn declarations_are_found_in_meta_and_xml() {
+        assert_eq!(
+            sniff_declared(b"<html><head><META http-equiv=\"Content-Type\" content=\"text/html; charset=GB2312\">").as_deref(),
+            Some("GB2312")
+        );
+        assert_eq!(
+            sniff_declared(b"<meta charset='big5'>").as_deref(),
+            Some("big5")
+        );
+        assert_eq!(
+            sniff_declared(b"<?xml version=\"1.0\" encoding=\"gbk\"?><rss>").as_deref(),
+            Some("gbk")
+        );
+        // The word in running text is not a declaration.
+        assert_eq!(
+            sniff_declared(b"<p>set charset=utf-8 in your editor</p>"),
+            None
+        );
+    }
+
+    #[test]
+    fn short_titles_are_told_apart() {
+        assert_eq!(detect(&gbk("中国经济新闻"), true).charset, Charset::GB18030);
+        assert_eq!(detect(&big5("臺灣經濟新聞"), true).charset, Charset::BIG5);
+        assert_eq!(detect("中国经济".as_bytes(), true).charset, Charset::UTF8);
+    }
+
+    #[test]
+    fn one_stray_byte_does_not_change_the_verdict() {
+        let text = "今天上午，市政府召开新闻发布会，介绍了今年以来全市经济运行的情况。".repeat(5);
+        let mut bytes = gbk(&text);
+        bytes.insert(40, 0xFF);
+        assert_eq!(detect(&bytes, true).charset, Charset::GB18030);
+        let mut bytes = big5(&text.replace("经济", "經濟"));
+        bytes.truncate(bytes.len() - 1);
+        assert_eq!(detect(&bytes, true).charset, Charset::BIG5);
+    }
+
+    #[test]
+    fn a_wrong_declaration_is_overruled_and_a_right_one_confirmed() {
+        let mut page = b"<html><head><meta charset=\"gb2312\"></head><body>".to_vec();
+        page.extend("这是一个用UTF-8保存的网页，但声明写错了。".as_bytes());
+        let d = detect(&page, true);
+        assert_eq!(d.charset, Charset::UTF8);
+        assert!(!d.declared.unwrap().correct);
+
+        let mut page = b"<html><head><meta charset=\"gb2312\"></head><body>".to_vec();
+        page.extend(gbk("这是一个用GBK保存的网页，声明是对的。"));
+        let d = detect(&page, true);
+        assert_eq!(d.charset, Charset::GB18030);
+        assert_eq!(d.basis, Basis::Declared);
+        assert!(d.declared.unwrap().correct);
+    }
+
+    #[test]
+    fn boms_win() {
+        let d = detect(b"\xFF\xFEa\x00", true);
+        assert_eq!(
+            (d.charset, d.bom_len),
+            (Charset::Std(encoding_rs::UTF_16LE), 2)
+        );
+    }
+
+    #[test]
+    fn utf16_without_bom_is_found_by_its_zeros() {
+        let text: Vec<u8> = "Hello, world. 你好"
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes())
+            .collect();
+        assert_eq!(
+            detect(&text, true).charset,
+            Charset::Std(encoding_rs::UTF_16BE)
+        );
+    }
+}
