@@ -1,3 +1,82 @@
+//! The HZ-GB-2312, EUC-TW and ISO-2022-CN decoders, fed arbitrary bytes in
+//! arbitrary chunks, must never panic, must write exactly the characters
+//! and errors they count (no table maps to U+FFFD, so every U+FFFD is an
+//! error), and must give the same text and totals however the stream is
+//! cut: in the fuzzer's chunks, byte by byte, and whole.
+//!
+//! Input layout: byte 0 picks the encoding; byte 1 says how many chunk
+//! sizes follow (at most 16), one byte each (0: an empty chunk); the rest is
+//! the byte stream, whose remainder after the sized chunks is the last chunk.
+
 #![no_main]
-// placeholder, being written
-libfuzzer_sys::fuzz_target!(|_data: &[u8]| {});
+
+use libfuzzer_sys::fuzz_target;
+use zhnorm::decode::legacy::{decode_all, looks_like, DecodeStats, LegacyEncoding};
+
+fn decode_chunks(enc: LegacyEncoding, chunks: &[&[u8]]) -> (String, DecodeStats) {
+    let mut dec = enc.new_decoder();
+    let mut out = String::new();
+    let mut total = DecodeStats::default();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let before = out.len();
+        let st = dec.decode(chunk, &mut out, i + 1 == chunks.len());
+        // Each call's own counts describe what that call wrote.
+        assert_eq!(out[before..].chars().count(), st.chars);
+        assert_eq!(out[before..].matches('\u{FFFD}').count(), st.errors);
+        total.merge(st);
+    }
+    (out, total)
+}
+
+fuzz_target!(|data: &[u8]| {
+    let [which, count, rest @ ..] = data else {
+        return;
+    };
+    let enc = LegacyEncoding::ALL[*which as usize % LegacyEncoding::ALL.len()];
+    let count = (*count as usize % 17).min(rest.len());
+    let (sizes, bytes) = rest.split_at(count);
+
+    let (text, st) = decode_all(enc, bytes);
+    assert_eq!(text.chars().count(), st.chars);
+    assert_eq!(text.matches('\u{FFFD}').count(), st.errors);
+    assert_eq!(st.errors == 0, st.first_error.is_none());
+    if let Some(at) = st.first_error {
+        assert!(at < bytes.len() as u64, "error at {at} past the end");
+    }
+    if enc != LegacyEncoding::EucTw {
+        // 7-bit encodings: each high byte is an error of its own.
+        assert!(st.errors >= bytes.iter().filter(|&&b| b >= 0x80).count());
+    }
+
+    let mut chunks = Vec::with_capacity(sizes.len() + 1);
+    let mut at = 0;
+    for &size in sizes {
+        let end = (at + size as usize).min(bytes.len());
+        chunks.push(&bytes[at..end]);
+        at = end;
+    }
+    chunks.push(&bytes[at..]);
+    assert_eq!(decode_chunks(enc, &chunks), (text.clone(), st));
+
+    let single: Vec<&[u8]> = if bytes.is_empty() {
+        vec![bytes]
+    } else {
+        bytes.chunks(1).collect()
+    };
+    assert_eq!(decode_chunks(enc, &single), (text.clone(), st));
+
+    // A decoder is fresh again after `last`.
+    let mut dec = enc.new_decoder();
+    let mut first = String::new();
+    dec.decode(bytes, &mut first, true);
+    let mut again = String::new();
+    assert_eq!(dec.decode(bytes, &mut again, true), st);
+    assert_eq!(again, text);
+
+    for e in LegacyEncoding::ALL {
+        if looks_like(e, bytes) && e == LegacyEncoding::EucTw {
+            let mut out = String::new();
+            assert_eq!(e.new_decoder().decode(bytes, &mut out, false).errors, 0);
+        }
+    }
+});

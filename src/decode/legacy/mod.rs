@@ -23,7 +23,10 @@
 //!
 //! On well-formed input the output equals `iconv -f EUC-TW`, `iconv -f
 //! ISO-2022-CN-EXT` and Python's `hz` codec (but for the two GB 2312 cells
-//! above). On malformed input we choose resynchronisation over their
+//! above, and one glibc quirk: its ISO-2022-CN decoder applies a new G1
+//! designation only at the next SO, while ISO 2022, RFC 1922 and glibc's
+//! own encoder, which switches G1 in mid-shift, have it apply at once, as
+//! we do). On malformed input we choose resynchronisation over their
 //! behaviour (iconv stops; Python skips one byte):
 //!
 //! * A line end inside HZ's GB mode or ISO-2022-CN's shifted mode is one
