@@ -1,0 +1,482 @@
+//! The "right" side of a mis-decoding: reading recovered bytes with the
+//! encoding they were written in, including bytes that were lost.
+//!
+//! Without holes the reading is the ordinary one. A hole (a byte the wrong
+//! decoder replaced by U+FFFD) is filled with every value the wrong
+//! decoder's rules allow (see [`Src::hole_allows`]) that makes a valid
+//! character; the filling is kept only when it is unique or clearly the
+//! most plausible, otherwise the character comes out as U+FFFD. Since a
+//! hole may start a character or continue one, the reading is a shortest
+//! path over byte positions, which for hole-free input is just the
+//! left-to-right decoding.
+
+use super::stream::{Src, Stream, KNOWN, LOST, UNKNOWN_PAIR};
+use super::tables::{gb18030_four, tables};
+use crate::model::{char_cost, BIT};
+
+/// The encoding the bytes were really written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dst {
+    /// UTF-8.
+    Utf8,
+    /// GBK / GB18030.
+    Gbk,
+    /// Big5, with HKSCS.
+    Big5,
+}
+
+/// How a unit of output came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    /// Read from known bytes.
+    Read,
+    /// Part of it was lost, and the lost byte was recovered.
+    Filled,
+    /// Part of it was lost and could not be recovered: output is U+FFFD.
+    Lost,
+    /// Not a character in this encoding.
+    Invalid,
+}
+
+/// One decoded character (or two, for the Big5 pairs that carry a
+/// combining mark), with the bytes it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Unit {
+    /// First byte.
+    pub start: u32,
+    /// Number of bytes.
+    pub len: u8,
+    /// Output; `'\0'` in the second slot when there is one character.
+    pub out: [char; 2],
+    /// Model cost of the output.
+    pub cost: u32,
+    /// Provenance.
+    pub how: How,
+}
+
+/// Settings of one decoding.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx {
+    /// The wrong encoding, whose rules say what a hole may hold.
+    pub src: Src,
+    /// Byte after the stream, when it is ASCII.
+    pub follow: Option<u8>,
+    /// Whether the stream ends the line, where a lost final byte most
+    /// likely belonged to sentence-final punctuation.
+    pub eol: bool,
+    /// First step of a double repair: the output is itself mojibake, to be
+    /// decoded again with `src`, so U+FFFD read from real bytes is allowed
+    /// (it marks bytes the first wrong decoding lost) and fillings must be
+    /// characters `src` can produce.
+    pub outer: bool,
+    /// Whether the line before the stream asks a question; see
+    /// [`asks`].
+    pub asked: bool,
+}
+
+/// Whether `text` reads as a question: it has a question particle or
+/// question word. Decides between ！ and ？ for a lost final byte, which
+/// the bytes cannot (both are EF BC xx in UTF-8, A3 xx in GBK).
+pub fn asks(text: impl IntoIterator<Item = char>) -> bool {
+    // The last two characters seen, newest second.
+    let mut tail = ['\0'; 2];
+    for c in text {
+        if matches!(
+            c,
+            '吗' | '嗎' | '呢' | '谁' | '誰' | '哪' | '怎' | '啥' | '岂' | '豈' | '?'
+        ) || matches!(
+            (tail[1], c),
+            ('什', '么' | '麼')
+                | ('为' | '為', '何')
+                | ('多', '少')
+                | ('是', '否')
+                | ('难' | '難', '道')
+        ) {
+            return true;
+        }
+        tail = [tail[1], c];
+    }
+    // 么 ending the sentence is the particle (这样么), unless it closes
+    // 那么, 这么 or 多么.
+    matches!(tail[1], '么' | '麼') && !matches!(tail[0], '那' | '这' | '這' | '多')
+}
+
+/// A lost byte is filled only if its best value beats the runner-up by
+/// this much. Two bits: the model must rate one reading at least four
+/// times as likely as any other.
+const FILL_MARGIN: u32 = 2 * BIT;
+/// Sentence-final punctuation that a lost last byte at the end of a line
+/// is taken to complete, in preference to other characters sharing its
+/// first bytes (。 over 、, which the unigram model rates the same).
+const EOL_BONUS: u32 = 3 * BIT;
+/// Cost of a byte that reads as nothing; only steers the path search.
+const INVALID_COST: u32 = 64 * BIT;
+
+const REPLACEMENT: char = '\u{FFFD}';
+
+/// Cost of filling a hole so that it reads `c`. `question` is known only
+/// in the second look at a line-final hole (see [`decode`]).
+fn fill_cost(c: char, at_end: bool, question: Option<bool>) -> u32 {
+    let base = char_cost(c);
+    if !at_end {
+        return base;
+    }
+    let bonus = match (c, question) {
+        ('？', Some(true)) | ('！', Some(false)) => EOL_BONUS + FILL_MARGIN,
+        ('。' | '！' | '？', _) => EOL_BONUS,
+        _ => 0,
+    };
+    base.saturating_sub(bonus)
+}
+
+/// Best and runner-up fillings of one unit.
+#[derive(Default)]
+struct Choice {
+    best: Option<([char; 2], u32)>,
+    second: Option<u32>,
+    has_replacement: bool,
+}
+
+impl Choice {
+    fn offer(&mut self, out: [char; 2], cost: u32) {
+        if out[0] == REPLACEMENT {
+            self.has_replacement = true;
+        }
+        match self.best {
+            Some((b, _)) if b == out => {}
+            Some((_, bc)) if cost < bc => {
+                self.second = Some(bc);
+                self.best = Some((out, cost));
+            }
+            Some(_) => {
+                if self.second.is_none_or(|s| cost < s) {
+                    self.second = Some(cost);
+                }
+            }
+            None => self.best = Some((out, cost)),
+        }
+    }
+}
+
+struct Decoder<'a> {
+    s: &'a Stream,
+    ctx: Ctx,
+    masks: Vec<[u64; 4]>,
+    question: Option<bool>,
+}
+
+impl Decoder<'_> {
+    #[inline]
+    fn allowed(&self, i: usize, v: u8) -> bool {
+        self.masks[i][(v >> 6) as usize] >> (v & 63) & 1 == 1
+    }
+
+    /// Values byte `i` may take within `lo..=hi`.
+    fn values(&self, i: usize, lo: u8, hi: u8) -> impl Iterator<Item = u8> + '_ {
+        let known = (self.s.hole[i] == KNOWN).then_some(self.s.bytes[i]);
+        (lo..=hi).filter(move |&v| match known {
+            Some(b) => b == v,
+            None => self.allowed(i, v),
+        })
+    }
+
+    fn accepts(&self, out: [char; 2]) -> bool {
+        if !self.ctx.outer {
+            return true;
+        }
+        out.iter()
+            .all(|&c| c == '\0' || c.is_ascii() || self.ctx.src.member(c))
+    }
+
+    /// Turns the fillings of a unit into the unit.
+    fn settle(&self, start: usize, len: usize, choice: Choice) -> Option<Unit> {
+        let (out, cost) = choice.best?;
+        let unit = |out: [char; 2], cost, how| Unit {
+            start: start as u32,
+            len: len as u8,
+            out,
+            cost,
+            how,
+        };
+        let replacement = char_cost(REPLACEMENT);
+        if self.ctx.outer && choice.has_replacement {
+            // The first wrong decoding's own U+FFFD, re-read: by far the
+            // commonest character of that shape in twice-broken text.
+            return Some(unit([REPLACEMENT, '\0'], replacement, How::Filled));
+        }
+        match choice.second {
+            Some(s) if s < cost + FILL_MARGIN => {
+                // In the first step of a double repair the character is
+                // one the wrong decoder read from two bytes; say so, so the
+                // second step knows how many bytes are missing.
+                let c = if self.ctx.outer && self.ctx.src != Src::Latin {
+                    UNKNOWN_PAIR
+                } else {
+                    REPLACEMENT
+                };
+                Some(unit([c, '\0'], replacement, How::Lost))
+            }
+            _ => Some(unit(out, char_cost(out[0]) + out_cost(out[1]), How::Filled)),
+        }
+    }
+
+    fn pair_cost(&self, out: [char; 2], at_end: bool) -> u32 {
+        fill_cost(out[0], at_end, self.question) + out_cost(out[1])
+    }
+
+    fn utf8_units(&self, i: usize, units: &mut Vec<Unit>) {
+        let s = self.s;
+        let n = s.bytes.len();
+        let any_hole = |len: usize| s.hole[i..i + len].iter().any(|&h| h != KNOWN);
+        let lead_known = s.hole[i] == KNOWN;
+        if lead_known {
+            let b = s.bytes[i];
+            if b < 0x80 {
+                units.push(read(i, 1, [b as char, '\0']));
+                return;
+            }
+        }
+        for len in 2..=4usize {
+            if i + len > n {
+                break;
+            }
+            let (lo, hi) = match len {
+                2 => (0xC2, 0xDF),
+                3 => (0xE0, 0xEF),
+                _ => (0xF0, 0xF4),
+            };
+            if lead_known && !(lo..=hi).contains(&s.bytes[i]) {
+                continue;
+            }
+            if !any_hole(len) {
+                if let Ok(text) = std::str::from_utf8(&s.bytes[i..i + len]) {
+                    let c = text.chars().next().unwrap_or(REPLACEMENT);
+                    if c != REPLACEMENT || self.ctx.outer {
+                        units.push(read(i, len, [c, '\0']));
+                    }
+                }
+                continue;
+            }
+            let at_end = self.ctx.eol && i + len == n;
+            let mut choice = Choice::default();
+            let mut buf = [0u8; 4];
+            for b0 in self.values(i, lo, hi) {
+                buf[0] = b0;
+                let (lo1, hi1) = match b0 {
+                    0xE0 => (0xA0, 0xBF),
+                    0xED => (0x80, 0x9F),
+                    0xF0 => (0x90, 0xBF),
+                    0xF4 => (0x80, 0x8F),
+                    _ => (0x80, 0xBF),
+                };
+                for b1 in self.values(i + 1, lo1, hi1) {
+                    buf[1] = b1;
+                    if len == 2 {
+                        self.offer_utf8(&buf[..2], at_end, &mut choice);
+                        continue;
+                    }
+                    for b2 in self.values(i + 2, 0x80, 0xBF) {
+                        buf[2] = b2;
+                        if len == 3 {
+                            self.offer_utf8(&buf[..3], at_end, &mut choice);
+                            continue;
+                        }
+                        for b3 in self.values(i + 3, 0x80, 0xBF) {
+                            buf[3] = b3;
+                            self.offer_utf8(&buf[..4], at_end, &mut choice);
+                        }
+                    }
+                }
+            }
+            units.extend(self.settle(i, len, choice));
+        }
+    }
+
+    fn offer_utf8(&self, bytes: &[u8], at_end: bool, choice: &mut Choice) {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            if let Some(c) = text.chars().next() {
+                let out = [c, '\0'];
+                if self.accepts(out) {
+                    choice.offer(out, self.pair_cost(out, at_end));
+                }
+            }
+        }
+    }
+
+    fn double_units(&self, i: usize, units: &mut Vec<Unit>, big5: bool) {
+        let s = self.s;
+        let n = s.bytes.len();
+        let t = tables();
+        let known = |j: usize| s.hole[j] == KNOWN;
+        if known(i) {
+            let b = s.bytes[i];
+            if b < 0x80 {
+                units.push(read(i, 1, [b as char, '\0']));
+                return;
+            }
+            if b == 0x80 && !big5 {
+                units.push(read(i, 1, ['€', '\0']));
+                return;
+            }
+        }
+        let decode = |l: u8, tr: u8| {
+            if big5 {
+                t.big5_decode(l, tr)
+            } else {
+                t.gbk_decode(l, tr)
+            }
+        };
+        if i + 1 < n {
+            if known(i) && known(i + 1) {
+                if let Some(out) = decode(s.bytes[i], s.bytes[i + 1]) {
+                    units.push(read(i, 2, out));
+                }
+            } else {
+                let at_end = self.ctx.eol && i + 2 == n;
+                let mut choice = Choice::default();
+                for l in self.values(i, 0x81, 0xFE) {
+                    for tr in self.values(i + 1, 0x40, 0xFE) {
+                        if let Some(out) = decode(l, tr) {
+                            if self.accepts(out) {
+                                choice.offer(out, self.pair_cost(out, at_end));
+                            }
+                        }
+                    }
+                }
+                units.extend(self.settle(i, 2, choice));
+            }
+        }
+        if !big5 && i + 3 < n && (i..i + 4).all(known) {
+            let b = [s.bytes[i], s.bytes[i + 1], s.bytes[i + 2], s.bytes[i + 3]];
+            if (0x30..=0x39).contains(&b[1]) {
+                if let Some(c) = gb18030_four(b) {
+                    units.push(read(i, 4, [c, '\0']));
+                }
+            }
+        }
+    }
+}
+
+fn out_cost(c: char) -> u32 {
+    if c == '\0' {
+        0
+    } else {
+        char_cost(c)
+    }
+}
+
+fn read(i: usize, len: usize, out: [char; 2]) -> Unit {
+    Unit {
+        start: i as u32,
+        len: len as u8,
+        out,
+        cost: char_cost(out[0]) + out_cost(out[1]),
+        how: How::Read,
+    }
+}
+
+/// Decodes `s` as `dst`: the cheapest sequence of units covering it, bytes
+/// that start no character coming out one by one as [`How::Invalid`].
+pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
+    let n = s.bytes.len();
+    let mut masks = Vec::new();
+    if s.has_holes {
+        masks = vec![[0u64; 4]; n];
+        for (i, mask) in masks.iter_mut().enumerate() {
+            for v in 0x40..=0xFEu8 {
+                let ok = match s.hole[i] {
+                    KNOWN => false,
+                    LOST => ctx.src.hole_allows(s, i, v, ctx.follow),
+                    _ => true,
+                };
+                if ok {
+                    mask[(v >> 6) as usize] |= 1 << (v & 63);
+                }
+            }
+        }
+    }
+    let mut d = Decoder {
+        s,
+        ctx,
+        masks,
+        question: None,
+    };
+    if !s.has_holes {
+        // One reading only: decode straight through.
+        let mut out = Vec::with_capacity(n);
+        let mut cands = Vec::with_capacity(4);
+        let mut i = 0;
+        while i < n {
+            cands.clear();
+            d.units_at(dst, i, &mut cands);
+            let u = cands.first().copied().unwrap_or_else(|| invalid(i));
+            i += u.len as usize;
+            out.push(u);
+        }
+        return out;
+    }
+    let out = shortest(dst, &d);
+    // A line-final character that lost its last byte and could be ！ or ？
+    // is settled by whether the sentence asks something.
+    if ctx.eol && out.last().is_some_and(|u| u.how == How::Lost) {
+        let text = out[..out.len() - 1]
+            .iter()
+            .flat_map(|u| u.out)
+            .filter(|&c| c != '\0');
+        d.question = Some(ctx.asked || asks(text));
+        return shortest(dst, &d);
+    }
+    out
+}
+
+/// The cheapest reading, by dynamic programming over byte positions.
+fn shortest(dst: Dst, d: &Decoder<'_>) -> Vec<Unit> {
+    let n = d.s.bytes.len();
+    // Cheapest path from each position to the end.
+    let mut best: Vec<(u32, Option<Unit>)> = vec![(u32::MAX, None); n + 1];
+    best[n].0 = 0;
+    let mut cands = Vec::with_capacity(8);
+    for i in (0..n).rev() {
+        cands.clear();
+        d.units_at(dst, i, &mut cands);
+        cands.push(invalid(i));
+        for u in &cands {
+            let rest = best[i + u.len as usize].0;
+            if rest == u32::MAX {
+                continue;
+            }
+            let total = rest.saturating_add(u.cost);
+            if total < best[i].0 {
+                best[i] = (total, Some(*u));
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        let u = best[i].1.unwrap_or_else(|| invalid(i));
+        i += u.len as usize;
+        out.push(u);
+    }
+    out
+}
+
+impl Decoder<'_> {
+    fn units_at(&self, dst: Dst, i: usize, units: &mut Vec<Unit>) {
+        match dst {
+            Dst::Utf8 => self.utf8_units(i, units),
+            Dst::Gbk => self.double_units(i, units, false),
+            Dst::Big5 => self.double_units(i, units, true),
+        }
+    }
+}
+
+fn invalid(i: usize) -> Unit {
+    Unit {
+        start: i as u32,
+        len: 1,
+        out: [REPLACEMENT, '\0'],
+        cost: INVALID_COST,
+        how: How::Invalid,
+    }
+}
