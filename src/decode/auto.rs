@@ -12,11 +12,11 @@
 
 use std::ops::Range;
 
-use super::charset::{Charset, Unit};
+use super::charset::{self, Charset, Plausibility, Unit};
 use super::detect::{self, Basis, Detection};
 use super::legacy::LegacyDecoder;
 use super::mixed::{self, SWITCH_AWAY};
-use crate::model::{self, BIT};
+use crate::model;
 
 /// Bytes of input the encoding is decided on (unless the input is shorter,
 /// or a shorter prefix already settles it).
@@ -25,14 +25,6 @@ pub const PREFIX: usize = 64 * 1024;
 const MAX_BLOCK: usize = 1024 * 1024;
 /// Damage offsets remembered per input, for messages; the count is exact.
 const MAX_OFFSETS: usize = 16;
-/// A line read in a legacy encoding whose characters cost more than this
-/// on average (in the model's units) is re-examined: wrong readings of
-/// Chinese cost far more per character than right ones.
-const SUSPICIOUS_MEAN: u64 = 14 * BIT as u64;
-/// Characters in the sliding window of [`line_cost_is_high`].
-const WINDOW: usize = 4;
-/// Most a window of characters may cost before its line is re-examined.
-const WINDOW_MAX: u64 = WINDOW as u64 * 16 * BIT as u64;
 
 /// How to decode an input.
 #[derive(Debug, Clone, Copy, Default)]
@@ -239,7 +231,12 @@ impl AutoDecoder {
                 }),
                 bom_len: 0,
             },
-            None => detect::detect(&self.pending, complete),
+            None => {
+                // The verdict rests on the first PREFIX bytes only, however
+                // much the first read brought.
+                let sample = &self.pending[..self.pending.len().min(PREFIX)];
+                detect::detect(sample, complete && sample.len() == self.pending.len())
+            }
         };
         if self.options.from.is_some() {
             // A BOM of the forced encoding is still not text.
@@ -301,27 +298,11 @@ impl AutoDecoder {
             .unwrap_or(Charset::UTF8);
         match &mut self.mode {
             Mode::Std(decoder) => {
-                let mut rest = bytes;
-                loop {
-                    if let Some(need) =
-                        decoder.max_utf8_buffer_length_without_replacement(rest.len())
-                    {
-                        out.reserve(need);
-                    }
-                    let (result, read) =
-                        decoder.decode_to_string_without_replacement(rest, out, last);
-                    rest = &rest[read..];
-                    self.base += read as u64;
-                    match result {
-                        encoding_rs::DecoderResult::InputEmpty => break,
-                        encoding_rs::DecoderResult::OutputFull => {}
-                        encoding_rs::DecoderResult::Malformed(bad, after) => {
-                            out.push('\u{FFFD}');
-                            let at = self.base - after as u64 - bad as u64;
-                            record_damage(&mut self.report, at);
-                        }
-                    }
-                }
+                let report = &mut self.report;
+                detect::decode_std(decoder, bytes, out, last, |at| {
+                    record_damage(report, start + at as u64)
+                });
+                self.base += bytes.len() as u64;
             }
             Mode::Legacy(decoder) => {
                 let stats = decoder.decode(bytes, out, last);
@@ -479,26 +460,7 @@ fn block_is_clean(unit: Unit, block: &[u8], out: &mut String) -> bool {
             out.push_str(text);
             true
         }
-        Unit::Gb18030 | Unit::Big5 => {
-            let enc = match unit {
-                Unit::Gb18030 => encoding_rs::GB18030,
-                _ => encoding_rs::BIG5,
-            };
-            if has_utf8_run(block) {
-                return false;
-            }
-            let mark = out.len();
-            let mut decoder = enc.new_decoder_without_bom_handling();
-            out.reserve(block.len() * 3 / 2 + 4);
-            let (result, _) = decoder.decode_to_string_without_replacement(block, out, true);
-            if !matches!(result, encoding_rs::DecoderResult::InputEmpty)
-                || !legacy_text_plausible(&out[mark..])
-            {
-                out.truncate(mark);
-                return false;
-            }
-            true
-        }
+        Unit::Gb18030 | Unit::Big5 => charset::decode_legacy_block(unit, block, out),
     }
 }
 
@@ -525,55 +487,12 @@ fn utf8_two_byte_plausible(text: &str) -> bool {
     true
 }
 
-/// Whether a line reads unlike Chinese somewhere: its non-ASCII characters
-/// cost too much on average, or any few of them in a row do. The second
-/// test catches a short misread stretch (a pasted UTF-8 quote that knocks
-/// a GBK line out of step for three characters) that an average over a
-/// long line would hide.
+/// Whether a line reads unlike Chinese somewhere ([`Plausibility`]).
 fn line_cost_is_high(line: &str) -> bool {
-    let (mut cost, mut n) = (0u64, 0u64);
-    let mut window = [0u64; WINDOW];
-    for c in line.chars().filter(|c| !c.is_ascii()) {
-        let k = model::char_cost(c) as u64;
-        let slot = (n as usize) % WINDOW;
-        cost += k;
-        n += 1;
-        window[slot] = k;
-        if n >= WINDOW as u64 && window.iter().sum::<u64>() > WINDOW_MAX {
-            return true;
-        }
-    }
-    n > 0 && cost > SUSPICIOUS_MEAN * n
-}
-
-/// Whether legacy-decoded text reads like Chinese line by line; a line
-/// that does not is where another encoding may have been pasted in.
-fn legacy_text_plausible(text: &str) -> bool {
-    text.split_inclusive('\n')
-        .all(|line| !line_cost_is_high(line))
-}
-
-/// Whether `bytes` holds two UTF-8 three-byte sequences in a row, which
-/// GBK and Big5 text almost never does by chance but a pasted-in UTF-8
-/// fragment always does.
-fn has_utf8_run(bytes: &[u8]) -> bool {
-    let mut i = 0;
-    let n = bytes.len();
-    while i + 6 <= n {
-        let b = bytes[i];
-        if (0xE0..=0xEF).contains(&b) {
-            let seq3 = |j: usize| {
-                (0xE0..=0xEF).contains(&bytes[j])
-                    && (0x80..=0xBF).contains(&bytes[j + 1])
-                    && (0x80..=0xBF).contains(&bytes[j + 2])
-            };
-            if seq3(i) && seq3(i + 3) {
-                return true;
-            }
-        }
-        i += 1;
-    }
-    false
+    let mut check = Plausibility::default();
+    line.chars()
+        .filter(|c| !c.is_ascii())
+        .any(|c| !check.push(model::char_cost(c).min(254) as u8))
 }
 
 /// Decode a whole input at once: convenience over [`AutoDecoder`].

@@ -306,6 +306,165 @@ fn big5_step(bytes: &[u8], i: usize) -> Option<Step> {
     Some(Step::one(char::from_u32(v).unwrap_or('\u{FFFD}'), 2))
 }
 
+/// The fast path's table: for lead byte `b` (0x80–0xFF) and trail `t`,
+/// entry `(b & 0x7F) << 8 | t` holds the code point in bits 0–20 and its
+/// model cost in bits 24–31, or 0 where the careful path must decide
+/// (invalid codes, and the few Big5 codes that make two characters). One
+/// load per character, and an index the compiler can see is in bounds.
+type FastTable = [u32; 0x8000];
+
+fn build_fast_table(table: &[u32]) -> Box<FastTable> {
+    let mut fast = Box::new([0u32; 0x8000]);
+    for lead in 0x81u8..=0xFE {
+        for trail in 0x40u8..=0xFE {
+            let v = table[pair_index(lead, trail)];
+            if v == INVALID || v & DOUBLE != 0 {
+                continue;
+            }
+            let cost = char::from_u32(v).map_or(254, |c| crate::model::char_cost(c).min(254));
+            fast[((lead as usize) & 0x7F) << 8 | trail as usize] = v | cost << 24;
+        }
+    }
+    fast
+}
+
+fn fast_table(unit: Unit) -> Option<&'static FastTable> {
+    static GB: OnceLock<Box<FastTable>> = OnceLock::new();
+    static BIG5: OnceLock<Box<FastTable>> = OnceLock::new();
+    match unit {
+        Unit::Gb18030 => Some(GB.get_or_init(|| build_fast_table(gb_table()))),
+        Unit::Big5 => Some(BIG5.get_or_init(|| build_fast_table(big5_table()))),
+        Unit::Utf8 => None,
+    }
+}
+
+/// Sliding windows over character costs that flag a stretch reading
+/// unlike Chinese: a few characters far too rare in a row (a misread quote
+/// throwing a line out of step), or a longer stretch rare on average (a
+/// paragraph in another encoding). The last eight costs live in one word.
+#[derive(Default)]
+pub(crate) struct Plausibility {
+    recent: u64,
+    short: u32,
+    long: u32,
+}
+
+impl Plausibility {
+    /// Most the last four characters may cost: 16 bits each on average.
+    const SHORT_MAX: u32 = 4 * 16 * crate::model::BIT;
+    /// Most the last eight characters may cost: 14.5 bits each on average.
+    const LONG_MAX: u32 = 8 * 58;
+
+    /// Add one character's cost (saturated to a byte); false once the
+    /// stretch reads unlike Chinese.
+    #[inline]
+    pub(crate) fn push(&mut self, cost: u8) -> bool {
+        let leaving_long = (self.recent >> 56) as u32;
+        let leaving_short = ((self.recent >> 24) & 0xFF) as u32;
+        self.recent = (self.recent << 8) | cost as u64;
+        self.short = self.short + cost as u32 - leaving_short;
+        self.long = self.long + cost as u32 - leaving_long;
+        self.short <= Self::SHORT_MAX && self.long <= Self::LONG_MAX
+    }
+}
+
+/// UTF-8 bytes of scalar value `cp`, little-endian in a word, and their count.
+#[inline]
+fn utf8_word(cp: u32) -> (u32, usize) {
+    if cp < 0x800 {
+        ((0xC0 | (cp >> 6)) | ((0x80 | (cp & 0x3F)) << 8), 2)
+    } else if cp < 0x10000 {
+        (
+            (0xE0 | (cp >> 12)) | ((0x80 | ((cp >> 6) & 0x3F)) << 8) | ((0x80 | (cp & 0x3F)) << 16),
+            3,
+        )
+    } else {
+        (
+            (0xF0 | (cp >> 18))
+                | ((0x80 | ((cp >> 12) & 0x3F)) << 8)
+                | ((0x80 | ((cp >> 6) & 0x3F)) << 16)
+                | ((0x80 | (cp & 0x3F)) << 24),
+            4,
+        )
+    }
+}
+
+/// Append the low `width` bytes of `word` to `buf` with one eight-byte store.
+///
+/// # Safety
+/// `buf` must have capacity for eight more bytes, and the `width` bytes
+/// must keep whatever invariant the caller keeps (valid UTF-8 here).
+#[inline]
+unsafe fn store(buf: &mut Vec<u8>, word: u64, width: usize) {
+    let len = buf.len();
+    debug_assert!(buf.capacity() >= len + 8);
+    std::ptr::write_unaligned(buf.as_mut_ptr().add(len) as *mut u64, word.to_le());
+    buf.set_len(len + width);
+}
+
+/// Decode `block` in GB18030 or Big5 straight into `out`, if it is valid
+/// and reads like Chinese throughout ([`Plausibility`]). Returns false, with
+/// `out` as it was, otherwise. This is the fast path every legacy block
+/// takes; it is table lookups only, with the plausibility check fused in.
+pub(crate) fn decode_legacy_block(unit: Unit, block: &[u8], out: &mut String) -> bool {
+    let Some(table) = fast_table(unit) else {
+        return false;
+    };
+    let mark = out.len();
+    let mut buf = std::mem::take(out).into_bytes();
+    // Every input byte yields at most two output bytes (a two-byte code at
+    // most four), and the stores below write up to eight bytes at once.
+    buf.reserve(block.len() * 2 + 8);
+    let mut check = Plausibility::default();
+    let n = block.len();
+    let mut i = 0;
+    let ok = 'scan: {
+        while i < n {
+            let b = block[i];
+            if b < 0x80 {
+                // Eight ASCII bytes at a time where possible.
+                if let Some(chunk) = block.get(i..i + 8) {
+                    let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0x80; 8]));
+                    if word & 0x8080_8080_8080_8080 == 0 {
+                        // SAFETY: capacity was reserved above for two output
+                        // bytes per input byte plus eight; these are ASCII.
+                        unsafe { store(&mut buf, word, 8) };
+                        i += 8;
+                        continue;
+                    }
+                }
+                buf.push(b);
+                i += 1;
+                continue;
+            }
+            let Some(&t) = block.get(i + 1) else {
+                break 'scan false;
+            };
+            let v = table[((b as usize) & 0x7F) << 8 | t as usize];
+            if v == 0 || !check.push((v >> 24) as u8) {
+                // Invalid, four-byte or double codes, or a stretch that
+                // reads unlike Chinese: the careful path decides.
+                break 'scan false;
+            }
+            let (word, width) = utf8_word(v & 0x1F_FFFF);
+            // SAFETY: two input bytes were consumed for at most four output
+            // bytes, within the reservation; the table holds only scalar
+            // values that encoding_rs produced, so the bytes are valid UTF-8.
+            unsafe { store(&mut buf, word as u64, width) };
+            i += 2;
+        }
+        true
+    };
+    if !ok {
+        buf.truncate(mark);
+    }
+    // SAFETY: `buf` was a `String`, truncated back to its old length (a
+    // character boundary) or extended with ASCII bytes and whole encoded
+    // characters only, so it is still valid UTF-8.
+    *out = unsafe { String::from_utf8_unchecked(buf) };
+    ok
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

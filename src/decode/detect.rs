@@ -195,23 +195,41 @@ pub(crate) fn decode_counting(enc: &'static Encoding, bytes: &[u8], last: bool) 
     let mut decoder = enc.new_decoder_without_bom_handling();
     let mut out = String::with_capacity(bytes.len() + 16);
     let mut errors = 0;
-    let mut rest = bytes;
+    decode_std(&mut decoder, bytes, &mut out, last, |_| errors += 1);
+    (out, errors)
+}
+
+/// Run an encoding_rs decoder over `bytes` into `out`, writing U+FFFD for
+/// each malformed sequence and telling `on_error` its offset in `bytes`.
+///
+/// Goes through a fixed buffer: encoding_rs's `String` interface prepares
+/// all spare capacity on every call, and a call ends at every error, which
+/// made damaged input quadratic.
+pub(crate) fn decode_std(
+    decoder: &mut encoding_rs::Decoder,
+    bytes: &[u8],
+    out: &mut String,
+    last: bool,
+    mut on_error: impl FnMut(usize),
+) {
+    let mut buf = [0u8; 16 * 1024];
+    let mut pos = 0;
     loop {
-        if let Some(need) = decoder.max_utf8_buffer_length_without_replacement(rest.len()) {
-            out.reserve(need);
-        }
-        let (result, read) = decoder.decode_to_string_without_replacement(rest, &mut out, last);
-        rest = &rest[read..];
+        let (result, read, written) =
+            decoder.decode_to_utf8_without_replacement(&bytes[pos..], &mut buf, last);
+        pos += read;
+        // encoding_rs writes only whole UTF-8 sequences.
+        out.push_str(std::str::from_utf8(&buf[..written]).unwrap_or_default());
         match result {
             encoding_rs::DecoderResult::InputEmpty => break,
-            encoding_rs::DecoderResult::OutputFull => continue,
-            encoding_rs::DecoderResult::Malformed(_, _) => {
-                errors += 1;
+            encoding_rs::DecoderResult::OutputFull => {}
+            encoding_rs::DecoderResult::Malformed(bad, after) => {
                 out.push('\u{FFFD}');
+                // A bad sequence may have begun in an earlier call.
+                on_error(pos.saturating_sub(after as usize + bad as usize));
             }
         }
     }
-    (out, errors)
 }
 
 fn judge(prefix: &[u8], complete: bool) -> (Charset, Basis, f32) {

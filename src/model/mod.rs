@@ -25,6 +25,8 @@ const CHAR_FREQ: &str = include_str!("char_freq.txt");
 
 /// Cost of a Han character that is not in the count table.
 const UNKNOWN_HAN: u8 = 21 * 4;
+/// Most a symbol of the GB2312 or Big5 punctuation rows may cost.
+const SYMBOL: u8 = 12 * 4;
 /// Cheapest a counted character may be; keeps one frequent character from
 /// outweighing real evidence elsewhere.
 const FLOOR: u8 = 5 * 4;
@@ -53,6 +55,35 @@ fn bmp_table() -> &'static [u8; 0x10000] {
             total += count;
             rows.push((c, count));
         }
+        // The punctuation rows of GB2312 and Big5 are what Chinese
+        // documents draw punctuation, box drawing and units from, however
+        // odd some look by Unicode block (ˇ, ¨, ╳).
+        let mut mark = |enc: &'static encoding_rs::Encoding,
+                        lead: std::ops::RangeInclusive<u8>,
+                        trail: std::ops::RangeInclusive<u8>| {
+            for l in lead {
+                for t in trail.clone() {
+                    if let Some(text) =
+                        enc.decode_without_bom_handling_and_without_replacement(&[l, t])
+                    {
+                        for c in text.chars() {
+                            let cp = c as u32;
+                            if cp < 0x10000 && !c.is_ascii() {
+                                table[cp as usize] = table[cp as usize].min(SYMBOL);
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        // Punctuation, full-width forms and box drawing only: kana, Greek,
+        // Cyrillic and bopomofo rows are where the other encoding's
+        // everyday characters land when misread.
+        mark(encoding_rs::GBK, 0xA1..=0xA1, 0xA1..=0xFE);
+        mark(encoding_rs::GBK, 0xA3..=0xA3, 0xA1..=0xFE);
+        mark(encoding_rs::GBK, 0xA9..=0xA9, 0xA4..=0xEF);
+        mark(encoding_rs::BIG5, 0xA1..=0xA1, 0x40..=0xFE);
+        mark(encoding_rs::BIG5, 0xA2..=0xA2, 0x40..=0xBF);
         for (c, count) in rows {
             let cp = c as u32;
             if cp >= 0x10000 || !is_han(cp) {
@@ -114,10 +145,10 @@ fn class_cost(cp: u32) -> u8 {
         0xC0..=0xFF => 12,
         // Letters of other alphabets: normal in their own texts, but next to
         // Han characters they are mostly a wrong reading of GBK or Big5.
-        0x100..=0x24F => 17,
-        0x250..=0x36F => 19,
-        0x370..=0x3FF | 0x400..=0x4FF => 17,
-        0x590..=0x6FF => 19,
+        0x100..=0x24F => 18,
+        0x250..=0x36F => 20,
+        0x370..=0x3FF | 0x400..=0x4FF => 20,
+        0x590..=0x6FF => 20,
         // General punctuation: the quotes, dashes and ellipsis Chinese text uses.
         0x2014 | 0x2018 | 0x2019 | 0x201C | 0x201D | 0x2026 => 8,
         0x2000..=0x206F => 13,
@@ -135,7 +166,15 @@ fn class_cost(cp: u32) -> u8 {
         0x4E00..=0x9FFF => UNKNOWN_HAN as u32 / BIT,
         0xA000..=0xABFF => 20,
         0xAC00..=0xD7AF => 14,
-        0xE000..=0xF8FF => 26,
+        // Private use: user-defined characters of GBK and Big5 (old custom
+        // fonts), which real documents do carry; rare, but not debris.
+        // Except GB18030's user area A140-A7A0 (U+E4C6-U+E765): those bytes
+        // are Big5's commonest punctuation, so a character there is far
+        // likelier Big5 misread than a custom glyph.
+        0xE4C6..=0xE765 => 24,
+        0xE000..=0xF8FF => 18,
+        // CJK and Kangxi radicals: dictionary entries, not running text.
+        0x2E80..=0x2FDF => 20,
         0xF900..=0xFAFF => 22,
         0xFE30..=0xFE4F => 12,
         // Full-width forms: ，！？（）：； are everyday Chinese punctuation.
