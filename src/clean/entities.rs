@@ -77,10 +77,9 @@ pub enum EntityMode {
     /// (`&amp;nbsp;` becomes U+00A0). Decoding the output in `Text` mode
     /// gives what decoding the input in `Text` mode gives.
     ///
-    /// One more reference is kept as written: one that directly follows a
-    /// kept reference without `;` (such as `&lt`) and would decode to a
-    /// letter, digit, `=` or `;`, since those would run into the kept one
-    /// and change what it means.
+    /// A form kept without its `;` (such as `&lt`) gets one when the
+    /// character after it comes from decoding and would otherwise run into
+    /// it and change its meaning: `&lt&#49;` gives `&lt;1`.
     Markup,
     /// Exactly what the WHATWG tokenizer does in an attribute value (and what
     /// `htmlize::unescape_attribute` does): one level of decoding, nothing
@@ -161,8 +160,9 @@ pub struct EntityDecoder {
     /// Written forms of decoded `&` in `Markup` mode, which have to come back
     /// escaped if they end up starting no reference.
     written: String,
-    /// `Markup` only: the output so far ends in an escaped form without `;`.
-    open_tail: bool,
+    /// `Markup` only: the output so far ends in an escaped form without `;`,
+    /// of this kind.
+    open_tail: Option<OpenForm>,
     stats: EntityStats,
 }
 
@@ -210,7 +210,7 @@ impl EntityDecoder {
             mode,
             units: Vec::new(),
             written: String::new(),
-            open_tail: false,
+            open_tail: None,
             stats: EntityStats::default(),
         }
     }
@@ -227,7 +227,7 @@ impl EntityDecoder {
     pub fn finish(&mut self, out: &mut String) -> EntityStats {
         self.run("", true, out);
         debug_assert!(self.units.is_empty());
-        self.open_tail = false;
+        self.open_tail = None;
         self.take_stats()
     }
 
@@ -370,16 +370,17 @@ impl EntityDecoder {
 
         let markup = self.mode == EntityMode::Markup;
         let amp = text == "&";
-        if markup && !amp && (is_syntax(text) || (extends(text) && self.open_before(p))) {
+        if markup && !amp && is_syntax(text) {
             // Kept as written (at the current level of decoding). Nothing
             // held before it can reach past it, so all is settled.
             if !primary {
                 count_secondary(&mut self.stats);
             }
             self.emit_units(out, 0, p);
+            // Starting with `&`, it cannot run into what precedes it.
             let start = out.len();
             push_ref_text(out, &self.units[p..end], taken);
-            self.open_tail = !out[start..].ends_with(';');
+            self.open_tail = OpenForm::of(&out[start..]);
             self.emit_units(out, end, self.units.len());
             self.units.clear();
             self.written.clear();
@@ -428,18 +429,6 @@ impl EntityDecoder {
         prev
     }
 
-    /// Whether what directly precedes `units[p]` is an escaped form without
-    /// `;`, which a following letter or digit would change.
-    fn open_before(&self, p: usize) -> bool {
-        match p.checked_sub(1) {
-            None => self.open_tail,
-            Some(q) => {
-                let u = self.units[q];
-                u.len > 0 && !self.written_of(u).ends_with(';')
-            }
-        }
-    }
-
     fn written_of(&self, u: Unit) -> &str {
         &self.written[u.start as usize..u.start as usize + u.len as usize]
     }
@@ -473,24 +462,70 @@ impl EntityDecoder {
     }
 
     fn emit_units(&mut self, out: &mut String, from: usize, to: usize) {
+        let mut buf = [0u8; 4];
         for n in from..to {
             let u = self.units[n];
+            let (s, e) = (u.start as usize, u.start as usize + u.len as usize);
             if u.len > 0 {
-                let w = self.written_of(u);
-                out.push_str(w);
-                self.open_tail = !w.ends_with(';');
+                emit(&mut self.open_tail, out, &self.written[s..e], true);
             } else {
-                out.push(u.ch);
-                self.open_tail = false;
+                emit(&mut self.open_tail, out, u.ch.encode_utf8(&mut buf), false);
             }
         }
     }
 
     fn emit_text(&mut self, out: &mut String, text: &str) {
-        if !text.is_empty() {
-            out.push_str(text);
-            self.open_tail = false;
+        emit(&mut self.open_tail, out, text, false);
+    }
+}
+
+/// Appends `piece` to `out`, first closing an open escaped form at the end of
+/// `out` with `;` if `piece` would run into it. `escaped` says whether
+/// `piece` is itself an escaped form.
+fn emit(open: &mut Option<OpenForm>, out: &mut String, piece: &str, escaped: bool) {
+    let Some(&first) = piece.as_bytes().first() else {
+        return;
+    };
+    if open.is_some_and(|form| form.extended_by(first)) {
+        out.push(';');
+    }
+    out.push_str(piece);
+    *open = if escaped { OpenForm::of(piece) } else { None };
+}
+
+/// An escaped form written without its `;`, by the characters that would
+/// change its meaning if they came right after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OpenForm {
+    /// `&lt`: a letter or digit (a longer name, or the attribute rule), `=`
+    /// (the attribute rule) or `;`.
+    Name,
+    /// `&#60`: a digit, or `;`.
+    Decimal,
+    /// `&#x3c`: a hex digit, or `;`.
+    Hex,
+}
+
+impl OpenForm {
+    /// The kind of `form` (a reference as written), if it lacks its `;`.
+    fn of(form: &str) -> Option<Self> {
+        if form.ends_with(';') {
+            return None;
         }
+        Some(match form.as_bytes() {
+            [b'&', b'#', b'x' | b'X', ..] => OpenForm::Hex,
+            [b'&', b'#', ..] => OpenForm::Decimal,
+            _ => OpenForm::Name,
+        })
+    }
+
+    fn extended_by(self, b: u8) -> bool {
+        b == b';'
+            || match self {
+                OpenForm::Name => b.is_ascii_alphanumeric() || b == b'=',
+                OpenForm::Decimal => b.is_ascii_digit(),
+                OpenForm::Hex => b.is_ascii_hexdigit(),
+            }
     }
 }
 
@@ -545,15 +580,6 @@ fn push_ref_text(dst: &mut String, head: &[Unit], tail: &str) {
 fn is_syntax(text: &str) -> bool {
     text.bytes()
         .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
-}
-
-/// Whether decoded text, placed right after an escaped form without `;`,
-/// would change what that form means (extend a name or a number, trip the
-/// attribute rule, or supply the `;`).
-fn extends(text: &str) -> bool {
-    text.bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'=' || b == b';')
 }
 
 /// The text after a held `&`: held characters, then the current input.
