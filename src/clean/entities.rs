@@ -429,10 +429,6 @@ impl EntityDecoder {
         prev
     }
 
-    fn written_of(&self, u: Unit) -> &str {
-        &self.written[u.start as usize..u.start as usize + u.len as usize]
-    }
-
     /// Gives up on the oldest waiting `&` when too many wait.
     fn limit_waiting(&mut self, out: &mut String) {
         let mut amps = self.units.iter().enumerate().filter(|(_, u)| u.ch == '&');
