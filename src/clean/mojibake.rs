@@ -260,8 +260,9 @@ const LATIN_TIER: Tier = Tier {
 };
 
 /// Highest mean cost (bits) of a block that may be absorbed into a
-/// neighbouring repair; see [`ABSORB_SLACK`].
-const ABSORB_MEAN: u32 = 14;
+/// neighbouring repair; see [`ABSORB_SLACK`]. Rare, but below the cost of
+/// Han characters the model has never seen.
+const ABSORB_MEAN: u32 = 20;
 /// Most scans of a line.
 pub const MAX_ROUNDS: usize = 8;
 
@@ -445,22 +446,28 @@ fn span_ctx(src: Src, line: &[char], range: &Range<usize>, outer: bool) -> Ctx {
 
 /// Candidate repairs of every kind for `src` in one span.
 fn span_candidates(src: Src, line: &[char], range: Range<usize>, out: &mut Vec<(Kind, Segment)>) {
-    let Some(stream) = src.encode(&line[range.clone()]) else {
-        return;
-    };
-    for kind in Kind::ALL {
-        if kind.src() != src {
-            continue;
+    let span = &line[range.clone()];
+    for whatwg in [false, true] {
+        if whatwg && !src.ambiguous(span) {
+            break;
         }
-        match kind.once() {
-            None => {
-                let ctx = span_ctx(src, line, &range, false);
-                let units = decode(kind.dst(), &stream, ctx);
-                for seg in segments(line, range.start, &stream.starts, &units) {
-                    out.push((kind, seg));
-                }
+        let Some(stream) = src.encode(span, whatwg) else {
+            return;
+        };
+        for kind in Kind::ALL {
+            if kind.src() != src {
+                continue;
             }
-            Some(once) => twice_candidates(line, &range, &stream, kind, once, out),
+            match kind.once() {
+                None => {
+                    let ctx = span_ctx(src, line, &range, false);
+                    let units = decode(kind.dst(), &stream, ctx);
+                    for seg in segments(line, range.start, &stream.starts, &units) {
+                        out.push((kind, seg));
+                    }
+                }
+                Some(once) => twice_candidates(line, &range, &stream, kind, once, out),
+            }
         }
     }
 }
@@ -558,7 +565,11 @@ fn segments(line: &[char], offset: usize, starts: &[u32], units: &[Unit]) -> Vec
             .iter()
             .filter(|u| !u.out[0].is_ascii())
             .count() as i64;
-        let mean_ok = dst <= (ABSORB_MEAN * BIT) as i64 * wide;
+        let mean_ok = dst <= (ABSORB_MEAN * BIT) as i64 * wide
+            && units[u0..ui]
+                .iter()
+                .flat_map(|u| u.out)
+                .all(|c| c == '\0' || c.is_ascii() || is_chinese(c));
         blocks.push(Block {
             chars: c0..ci,
             units: u0..ui,
@@ -746,15 +757,32 @@ fn twice_candidates(
         inner.extend_from_slice(&mid);
         inner.extend_from_slice(&line[z..]);
         let inner_range = a..a + mid.len();
-        let Some(inner_stream) = src.encode(&mid) else {
-            continue;
-        };
-        let ictx = span_ctx(src, &inner, &inner_range, false);
-        let inner_units = decode(once.dst(), &inner_stream, ictx);
-        let mut edits: Vec<Segment> = segments(&inner, a, &inner_stream.starts, &inner_units)
-            .into_iter()
-            .filter(|seg| judge(&inner, seg, once).is_some())
-            .collect();
+        // Of the two decoder families, keep the reading that repairs more.
+        let mut edits: Vec<Segment> = Vec::new();
+        let mut best_gain = 0;
+        for whatwg in [false, true] {
+            if whatwg && !src.ambiguous(&mid) {
+                break;
+            }
+            let Some(inner_stream) = src.encode(&mid, whatwg) else {
+                break;
+            };
+            let ictx = span_ctx(src, &inner, &inner_range, false);
+            let inner_units = decode(once.dst(), &inner_stream, ictx);
+            let mut gain = 0;
+            let found: Vec<Segment> = segments(&inner, a, &inner_stream.starts, &inner_units)
+                .into_iter()
+                .filter(|seg| {
+                    let g = judge(&inner, seg, once);
+                    gain += g.unwrap_or(0);
+                    g.is_some()
+                })
+                .collect();
+            if gain > best_gain {
+                best_gain = gain;
+                edits = found;
+            }
+        }
         if edits.is_empty() {
             continue;
         }

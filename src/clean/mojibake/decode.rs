@@ -163,6 +163,9 @@ struct Decoder<'a> {
     ctx: Ctx,
     masks: Vec<[u64; 4]>,
     question: Option<bool>,
+    /// Byte offsets where a piece of text ends inside the stream: after a
+    /// hole that the following bytes do not continue (see [`decode`]).
+    ends: Vec<bool>,
 }
 
 impl Decoder<'_> {
@@ -220,6 +223,11 @@ impl Decoder<'_> {
         }
     }
 
+    /// Whether a unit ending at byte `p` ends a piece of text.
+    fn at_end(&self, p: usize) -> bool {
+        (self.ctx.eol && p == self.s.bytes.len()) || self.ends.get(p).copied().unwrap_or(false)
+    }
+
     fn pair_cost(&self, out: [char; 2], at_end: bool) -> u32 {
         fill_cost(out[0], at_end, self.question) + out_cost(out[1])
     }
@@ -257,7 +265,7 @@ impl Decoder<'_> {
                 }
                 continue;
             }
-            let at_end = self.ctx.eol && i + len == n;
+            let at_end = self.at_end(i + len);
             let mut choice = Choice::default();
             let mut buf = [0u8; 4];
             for b0 in self.values(i, lo, hi) {
@@ -332,7 +340,7 @@ impl Decoder<'_> {
                     units.push(read(i, 2, out));
                 }
             } else {
-                let at_end = self.ctx.eol && i + 2 == n;
+                let at_end = self.at_end(i + 2);
                 let mut choice = Choice::default();
                 for l in self.values(i, 0x81, 0xFE) {
                     for tr in self.values(i + 1, 0x40, 0xFE) {
@@ -383,16 +391,7 @@ pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
     if s.has_holes {
         masks = vec![[0u64; 4]; n];
         for (i, mask) in masks.iter_mut().enumerate() {
-            for v in 0x40..=0xFEu8 {
-                let ok = match s.hole[i] {
-                    KNOWN => false,
-                    LOST => ctx.src.hole_allows(s, i, v, ctx.follow),
-                    _ => true,
-                };
-                if ok {
-                    mask[(v >> 6) as usize] |= 1 << (v & 63);
-                }
-            }
+            *mask = hole_mask(s, i, ctx.src, ctx.follow, false);
         }
     }
     let mut d = Decoder {
@@ -400,6 +399,7 @@ pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
         ctx,
         masks,
         question: None,
+        ends: Vec::new(),
     };
     if !s.has_holes {
         // One reading only: decode straight through.
@@ -415,7 +415,26 @@ pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
         }
         return out;
     }
-    let out = shortest(dst, &d);
+    let mut out = shortest(dst, &d);
+    // Text is often glued together from pieces decoded one by one, and a
+    // piece's last byte, alone at its end, was lost. The bytes after such a
+    // hole are then not the ones the decoder saw next, and a hole that the
+    // following bytes do not continue is read again as a piece's end.
+    let mut ends = vec![false; n + 1];
+    let mut any = false;
+    for (k, u) in out.iter().enumerate() {
+        let last = u.start as usize + u.len as usize - 1;
+        let next_bad = out.get(k + 1).is_some_and(|v| v.how == How::Invalid);
+        if s.hole[last] == LOST && (u.how == How::Invalid || next_bad) {
+            ends[last + 1] = true;
+            d.masks[last] = hole_mask(s, last, ctx.src, None, true);
+            any = true;
+        }
+    }
+    if any {
+        d.ends = ends;
+        out = shortest(dst, &d);
+    }
     // A line-final character that lost its last byte and could be ！ or ？
     // is settled by whether the sentence asks something.
     if ctx.eol && out.last().is_some_and(|u| u.how == How::Lost) {
@@ -427,6 +446,24 @@ pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
         return shortest(dst, &d);
     }
     out
+}
+
+/// Values hole `i` may hold, as a bit set; `end` treats it as the last
+/// byte of a piece.
+fn hole_mask(s: &Stream, i: usize, src: Src, follow: Option<u8>, end: bool) -> [u64; 4] {
+    let mut mask = [0u64; 4];
+    for v in 0x40..=0xFEu8 {
+        let ok = match s.hole[i] {
+            KNOWN => false,
+            LOST if end => src.hole_allows_at_end(v),
+            LOST => src.hole_allows(s, i, v, follow),
+            _ => true,
+        };
+        if ok {
+            mask[(v >> 6) as usize] |= 1 << (v & 63);
+        }
+    }
+    mask
 }
 
 /// The cheapest reading, by dynamic programming over byte positions.

@@ -58,13 +58,26 @@ impl Src {
     }
 
     /// Appends the bytes the wrong decoder read as `c`; `false` if it
-    /// cannot have produced `c`. U+FFFD becomes a one-byte hole.
+    /// cannot have produced `c`. U+FFFD becomes a hole.
+    ///
+    /// `whatwg` picks between the two decoder families where they disagree.
+    /// GB18030 decoders of the 2005 standard (Python's among them) read €
+    /// only from A2E3, and Python's Big5 decoder gives up on a bad pair's
+    /// lead byte alone, so U+FFFD is one lost byte. WHATWG decoders (every
+    /// browser, encoding_rs) also read € from a lone 0x80, and drop a Big5
+    /// pair whose second byte is out of range as a whole, so U+FFFD is two.
     #[inline]
-    pub fn push(self, c: char, out: &mut Stream) -> bool {
+    pub fn push(self, c: char, out: &mut Stream, whatwg: bool) -> bool {
         out.starts.push(out.bytes.len() as u32);
         if c.is_ascii() {
             out.bytes.push(c as u8);
             out.hole.push(KNOWN);
+            return true;
+        }
+        if c == '\u{FFFD}' && whatwg && self == Src::Big5 {
+            out.bytes.extend_from_slice(&[0, 0]);
+            out.hole.extend_from_slice(&[WILD, WILD]);
+            out.has_holes = true;
             return true;
         }
         if c == '\u{FFFD}' {
@@ -93,10 +106,11 @@ impl Src {
                     }
                 };
             }
-            // GB18030 reads € from A2E3; WHATWG's GBK also from a lone
-            // 0x80. The pair is what GB18030 decoders (Python's among them)
-            // produce, and the one that is consistent with the lead-byte
-            // rule in `hole_allows`.
+            Src::Gbk if c == '€' && whatwg => {
+                out.bytes.push(0x80);
+                out.hole.push(KNOWN);
+                return true;
+            }
             Src::Gbk => tables().gbk_pair_of(c),
             Src::Big5 => tables().big5_pair_of(c),
         };
@@ -159,8 +173,27 @@ impl Src {
         }
     }
 
+    /// Whether `chars` read differently under the two decoder families of
+    /// [`Src::push`], so that both encodings are worth trying.
+    pub fn ambiguous(self, chars: &[char]) -> bool {
+        match self {
+            Src::Latin => false,
+            Src::Gbk => chars.contains(&'€'),
+            Src::Big5 => chars.contains(&'\u{FFFD}'),
+        }
+    }
+
+    /// Whether a hole may have held `v` when nothing followed it.
+    pub fn hole_allows_at_end(self, v: u8) -> bool {
+        match self {
+            Src::Latin => matches!(v, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D),
+            Src::Gbk => (0x80..0xFF).contains(&v),
+            Src::Big5 => v >= 0x80,
+        }
+    }
+
     /// Encodes `chars`; `None` if one of them is not a member.
-    pub fn encode(self, chars: &[char]) -> Option<Stream> {
+    pub fn encode(self, chars: &[char], whatwg: bool) -> Option<Stream> {
         let mut s = Stream {
             bytes: Vec::with_capacity(chars.len() * 2),
             hole: Vec::with_capacity(chars.len() * 2),
@@ -168,7 +201,7 @@ impl Src {
             has_holes: false,
         };
         for &c in chars {
-            if !self.push(c, &mut s) {
+            if !self.push(c, &mut s, whatwg) {
                 return None;
             }
         }
