@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::error::ErrorKind;
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, Parser, Subcommand};
 use zhnorm::convert::{CONFIG_DESCRIPTIONS, CONFIG_NAMES};
+use zhnorm::decode::Charset;
 
 const EXAMPLES: &str = "\
 EXAMPLES:
@@ -26,18 +27,34 @@ EXAMPLES:
   Concatenate several files, with your own dictionary taking precedence:
     zhnorm --dict terms.txt a.txt b.txt > all.txt
 
+  Say what encoding each file is in (and what is wrong with it):
+    zhnorm detect --json pages/*.html
+
+  A file known to be Big5, whatever it declares:
+    zhnorm --from big5 old.txt
+
 EXIT STATUS:
   0  success
-  1  some input could not be read or decoded (the others were processed)
+  1  some input could not be read, is binary, or (with --strict) is damaged;
+     the others were processed
   2  usage error, or a fatal error (bad config, unreadable --dict, output failure)";
 
 /// Turn scraped Chinese web text into clean Simplified Chinese.
 ///
-/// Reads UTF-8 text, converts it exactly as OpenCC 1.4.2 does, and writes
+/// Reads text in any common Chinese encoding (detected per input, and per
+/// run where a file mixes encodings), decodes HTML character references,
+/// repairs mojibake, converts exactly as OpenCC 1.4.2 does, and writes
 /// UTF-8. Input is streamed in fixed-size chunks, so memory use does not
 /// grow with input size and piped lines appear as soon as they arrive.
 #[derive(Debug, Parser)]
-#[command(name = "zhnorm", version, about, long_about, after_help = EXAMPLES)]
+#[command(
+    name = "zhnorm",
+    version,
+    about,
+    long_about,
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// Input files, processed in order and concatenated like cat. None, or
     /// `-`, reads standard input.
@@ -66,10 +83,59 @@ pub struct Cli {
     #[arg(long = "dict", value_name = "FILE")]
     pub dicts: Vec<PathBuf>,
 
-    /// Only decode and convert; skip the cleanup step. (There is no
-    /// cleanup step yet, so this currently changes nothing.)
+    /// Only decode and convert: no entity decoding, no mojibake repair.
+    /// Decoding (detection, mixed encodings) still runs.
     #[arg(long)]
     pub convert_only: bool,
+
+    /// Decode input in this encoding instead of detecting it (e.g. gbk,
+    /// big5, utf-8, utf-16le, hz-gb-2312, euc-tw, iso-2022-cn).
+    #[arg(long, value_name = "LABEL", value_parser = charset_parser)]
+    pub from: Option<Charset>,
+
+    /// Treat damaged input (bytes no encoding can read) as a failure of
+    /// that input instead of a warning.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Print no warnings (errors are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report each input's encoding, and what decoding found, without
+    /// writing anything.
+    ///
+    /// For each input: the encoding (WHATWG name) and how it was decided,
+    /// the confidence, the declared charset and whether it was right, the
+    /// runs of a mixed input, and the damage found (bytes no encoding can
+    /// read, mojibake repaired, irreparable spots).
+    Detect {
+        /// Inputs; none, or `-`, reads standard input.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// One JSON object per input, one per line.
+        #[arg(long)]
+        json: bool,
+        /// Assume this encoding instead of detecting it.
+        #[arg(long, value_name = "LABEL", value_parser = charset_parser)]
+        from: Option<Charset>,
+    },
+}
+
+fn charset_parser(label: &str) -> Result<Charset, String> {
+    Charset::for_label(label).ok_or_else(|| {
+        format!(
+            "unknown encoding '{label}' (try utf-8, gbk, gb18030, big5, utf-16le, \
+             utf-16be, hz-gb-2312, euc-tw, iso-2022-cn, shift_jis, euc-kr, windows-1252)"
+        )
+    })
 }
 
 /// Accepts exactly the library's configuration names; `--help` describes
@@ -103,6 +169,23 @@ impl Input {
     }
 }
 
+/// The inputs named on a command line: none, or `-`, means standard input.
+pub fn inputs_of(paths: &[PathBuf]) -> Vec<Input> {
+    if paths.is_empty() {
+        return vec![Input::Stdin];
+    }
+    paths
+        .iter()
+        .map(|p| {
+            if p.as_os_str() == "-" {
+                Input::Stdin
+            } else {
+                Input::File(p.clone())
+            }
+        })
+        .collect()
+}
+
 impl Cli {
     /// Checks rules that clap's derive cannot express. The error exits
     /// with status 2 and clap's usual usage formatting.
@@ -119,19 +202,7 @@ impl Cli {
 
     /// The inputs in order; standard input when none were named.
     pub fn inputs(&self) -> Vec<Input> {
-        if self.paths.is_empty() {
-            return vec![Input::Stdin];
-        }
-        self.paths
-            .iter()
-            .map(|p| {
-                if p.as_os_str() == "-" {
-                    Input::Stdin
-                } else {
-                    Input::File(p.clone())
-                }
-            })
-            .collect()
+        inputs_of(&self.paths)
     }
 
     /// The output file, or `None` for standard output.

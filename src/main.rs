@@ -1,9 +1,11 @@
-//! The `zhnorm` command: wires decode → convert between inputs and an output.
+//! The `zhnorm` command: wires decode → clean → convert between inputs and
+//! an output, and `zhnorm detect`, which reports on decoding only.
 //!
 //! Everything streams through fixed-size buffers, so memory stays bounded
 //! whatever the input size, and piped input is passed on as it arrives.
 
 mod cli;
+mod detect_cmd;
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
@@ -12,9 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use cli::{Cli, Input};
+use cli::{Cli, Command, Input};
+use zhnorm::clean::{self, CleanOptions, CleanStats, Cleaner};
 use zhnorm::convert::{ConvertError, Converter, UserDict};
-use zhnorm::decode::{ReadError, TextReader};
+use zhnorm::decode::{AutoDecoder, DecodeOptions, DecodeReport, PREFIX};
 
 /// Read size. Large enough that per-call overhead vanishes on files, small
 /// enough that memory use is trivially bounded.
@@ -27,6 +30,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(e) = cli.validate() {
         e.exit();
+    }
+    if let Some(Command::Detect { paths, json, from }) = &cli.command {
+        return match detect_cmd::run(&cli::inputs_of(paths), *json, *from) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(EXIT_INPUT_FAILED),
+            Err(Fatal::BrokenPipe) => ExitCode::SUCCESS,
+            Err(Fatal::Message { label, message }) => {
+                report(&label, &message);
+                ExitCode::from(EXIT_FATAL)
+            }
+        };
     }
     match run(&cli) {
         Ok(true) => ExitCode::SUCCESS,
@@ -42,7 +56,7 @@ fn main() -> ExitCode {
 }
 
 /// An error that stops the whole run.
-enum Fatal {
+pub(crate) enum Fatal {
     BrokenPipe,
     Message { label: String, message: String },
 }
@@ -56,7 +70,7 @@ impl Fatal {
     }
 
     /// A failed write to standard output.
-    fn stdout(e: io::Error) -> Self {
+    pub(crate) fn stdout(e: io::Error) -> Self {
         if e.kind() == io::ErrorKind::BrokenPipe {
             Fatal::BrokenPipe
         } else {
@@ -77,10 +91,7 @@ enum PumpError {
 fn run(cli: &Cli) -> Result<bool, Fatal> {
     let converter = build_converter(cli)?;
     let inputs = cli.inputs();
-    // There is no cleanup stage yet; once there is, it runs between decode
-    // and convert unless `--convert-only` is given.
-    let _ = cli.convert_only;
-    let mut bufs = Buffers::new();
+    let mut bufs = Buffers::new(Settings::from_cli(cli));
     match cli.output_path() {
         Some(out) => run_to_file(&inputs, out, &converter, &mut bufs),
         None => run_to_stdout(&inputs, &converter, &mut bufs),
@@ -125,7 +136,10 @@ fn run_to_stdout(inputs: &[Input], conv: &Converter, bufs: &mut Buffers) -> Resu
             Err(e) => Err(PumpError::Input(io_message(&e))),
         };
         match result {
-            Ok(()) => {}
+            Ok(outcome) => {
+                out.flush().map_err(Fatal::stdout)?;
+                warn(&input.label(), &outcome, &bufs.settings);
+            }
             Err(PumpError::Output(e)) => return Err(Fatal::stdout(e)),
             Err(PumpError::Input(message)) => {
                 all_ok = false;
@@ -159,7 +173,7 @@ fn run_to_file(
             Err(e) => Err(PumpError::Input(io_message(&e))),
         };
         match result {
-            Ok(()) => {}
+            Ok(outcome) => warn(&input.label(), &outcome, &bufs.settings),
             Err(PumpError::Output(e)) => return Err(Fatal::new(dest_label, io_message(&e))),
             Err(PumpError::Input(message)) => {
                 all_ok = false;
@@ -237,7 +251,7 @@ fn stdin_metadata() -> Option<fs::Metadata> {
 }
 
 /// An open input.
-enum Source {
+pub(crate) enum Source {
     Stdin(io::StdinLock<'static>),
     File { file: File, live: bool },
 }
@@ -246,9 +260,10 @@ impl Source {
     /// Whether more data may arrive later (a pipe, terminal or FIFO), so
     /// output should be flushed after every read rather than when the
     /// buffer fills.
-    fn is_live(&self) -> bool {
+    pub(crate) fn is_live(&self) -> bool {
         match self {
-            Source::Stdin(_) => true,
+            // Standard input redirected from a file is as complete as a file.
+            Source::Stdin(_) => !stdin_metadata().is_some_and(|m| m.is_file()),
             Source::File { live, .. } => *live,
         }
     }
@@ -263,7 +278,7 @@ impl Read for Source {
     }
 }
 
-fn open(input: &Input) -> io::Result<Source> {
+pub(crate) fn open(input: &Input) -> io::Result<Source> {
     match input {
         Input::Stdin => Ok(Source::Stdin(io::stdin().lock())),
         Input::File(path) => {
@@ -274,50 +289,211 @@ fn open(input: &Input) -> io::Result<Source> {
     }
 }
 
-/// Buffers reused across inputs.
+/// How every input is treated, from the command line.
+pub(crate) struct Settings {
+    pub decode: DecodeOptions,
+    pub clean: CleanOptions,
+    pub strict: bool,
+    pub quiet: bool,
+}
+
+impl Settings {
+    fn from_cli(cli: &Cli) -> Self {
+        Settings {
+            decode: DecodeOptions {
+                from: cli.from,
+                single: false,
+                eager: false,
+            },
+            clean: if cli.convert_only {
+                CleanOptions::none()
+            } else {
+                CleanOptions::default()
+            },
+            strict: cli.strict,
+            quiet: cli.quiet,
+        }
+    }
+}
+
+/// Buffers reused across inputs, and the settings they serve.
 struct Buffers {
+    settings: Settings,
+    bytes: Vec<u8>,
+    text: String,
+    clean: String,
     out: String,
 }
 
 impl Buffers {
-    fn new() -> Self {
+    fn new(settings: Settings) -> Self {
         Buffers {
+            settings,
+            bytes: vec![0; CHUNK],
+            text: String::with_capacity(CHUNK * 2),
+            clean: String::with_capacity(CHUNK * 2),
             out: String::with_capacity(CHUNK * 2),
         }
     }
 }
 
-/// Streams one input through decode → convert into `out`.
+/// What one input went through, for messages.
+pub(crate) struct Outcome {
+    pub decode: DecodeReport,
+    pub clean: CleanStats,
+}
+
+/// The stages after decoding, set up once the first text shows whether
+/// the input is HTML.
+pub(crate) struct Stages<'a> {
+    options: CleanOptions,
+    cleaner: Option<Cleaner>,
+    stream: Option<zhnorm::StreamConverter<'a>>,
+}
+
+impl<'a> Stages<'a> {
+    pub(crate) fn new(options: CleanOptions, conv: Option<&'a Converter>) -> Self {
+        Stages {
+            options,
+            cleaner: None,
+            stream: conv.map(|c| c.stream()),
+        }
+    }
+
+    /// Clean and convert `text` (emptied), appending to `out`.
+    pub(crate) fn push(&mut self, text: &mut String, scratch: &mut String, out: &mut String) {
+        if text.is_empty() {
+            return;
+        }
+        let options = self.options;
+        let cleaner = self.cleaner.get_or_insert_with(|| {
+            Cleaner::new(CleanOptions {
+                markup: clean::looks_like_html(text),
+                ..options
+            })
+        });
+        scratch.clear();
+        cleaner.push(text, scratch);
+        text.clear();
+        match &mut self.stream {
+            Some(stream) => stream.push(scratch, out),
+            None => out.push_str(scratch),
+        }
+    }
+
+    /// Flush every stage.
+    pub(crate) fn finish(&mut self, scratch: &mut String, out: &mut String) -> CleanStats {
+        scratch.clear();
+        let stats = match &mut self.cleaner {
+            Some(c) => c.finish(scratch),
+            None => CleanStats::default(),
+        };
+        match &mut self.stream {
+            Some(stream) => {
+                stream.push(scratch, out);
+                stream.finish(out);
+            }
+            None => out.push_str(scratch),
+        }
+        stats
+    }
+}
+
+/// Why an input's bytes are not decoded as text at all, if they are not.
+pub(crate) fn refuse_binary(report: &DecodeReport, settings: &DecodeOptions) -> Option<String> {
+    let at = report.nul_at?;
+    if settings.from.is_some() || report.detection.is_none() || at >= PREFIX as u64 {
+        return None;
+    }
+    Some(format!(
+        "binary data (NUL byte at offset {at}), not decoded; give --from to decode it anyway"
+    ))
+}
+
+/// Streams one input through decode → clean → convert into `out`.
 ///
-/// On a read or decode error, the text before the error is still converted
-/// and written, so that output up to the bad byte is kept.
+/// On a read error, the text before it is still written, so that output
+/// up to the failure is kept.
 fn pump(
     source: &mut dyn Read,
     conv: &Converter,
     out: &mut dyn Write,
     flush_each: bool,
     bufs: &mut Buffers,
-) -> Result<(), PumpError> {
-    // Plain `read` calls (inside TextReader) return whatever a pipe has
-    // now, instead of waiting for a full buffer or a whole line.
-    let mut reader = TextReader::new(source, CHUNK);
-    let mut stream = conv.stream();
+) -> Result<Outcome, PumpError> {
+    let mut decoder = AutoDecoder::new(DecodeOptions {
+        eager: flush_each,
+        ..bufs.settings.decode
+    });
+    let mut stages = Stages::new(bufs.settings.clean, Some(conv));
     // Invariant: `bufs.out` holds only output not yet written.
     bufs.out.clear();
+    bufs.text.clear();
     let failure: Option<String> = loop {
-        match reader.next_chunk() {
-            Ok(Some(text)) => stream.push(text, &mut bufs.out),
-            Ok(None) => break None,
-            Err(ReadError::Io(e)) => break Some(io_message(&e)),
-            Err(ReadError::Decode(e)) => break Some(e.to_string()),
+        // Plain `read` calls return whatever a pipe has now, instead of
+        // waiting for a full buffer or a whole line.
+        let n = match source.read(&mut bufs.bytes) {
+            Ok(0) => break None,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => break Some(io_message(&e)),
+        };
+        decoder.push(&bufs.bytes[..n], &mut bufs.text);
+        if let Some(m) = refuse_binary(decoder.report(), &bufs.settings.decode) {
+            return Err(PumpError::Input(m));
         }
+        stages.push(&mut bufs.text, &mut bufs.clean, &mut bufs.out);
         write_out(out, &mut bufs.out, flush_each)?;
     };
-    stream.finish(&mut bufs.out);
+    decoder.finish(&mut bufs.text);
+    if let Some(m) = refuse_binary(decoder.report(), &bufs.settings.decode) {
+        return Err(PumpError::Input(m));
+    }
+    stages.push(&mut bufs.text, &mut bufs.clean, &mut bufs.out);
+    let clean = stages.finish(&mut bufs.clean, &mut bufs.out);
     write_out(out, &mut bufs.out, flush_each)?;
-    match failure {
-        Some(m) => Err(PumpError::Input(m)),
-        None => Ok(()),
+    let outcome = Outcome {
+        decode: decoder.report().clone(),
+        clean,
+    };
+    if let Some(m) = failure {
+        return Err(PumpError::Input(m));
+    }
+    if bufs.settings.strict {
+        if let Some(m) = damage_message(&outcome.decode) {
+            return Err(PumpError::Input(m));
+        }
+    }
+    Ok(outcome)
+}
+
+/// One line saying where decoding found damage, if it did.
+pub(crate) fn damage_message(report: &DecodeReport) -> Option<String> {
+    let first = *report.damage_offsets.first()?;
+    let n = report.damaged;
+    let what = if n == 1 { "spot" } else { "spots" };
+    Some(format!(
+        "{n} damaged byte {what} written as U+FFFD (first at byte offset {first})"
+    ))
+}
+
+/// Warnings about what an input needed, unless `--quiet`.
+fn warn(label: &str, outcome: &Outcome, settings: &Settings) {
+    if settings.quiet {
+        return;
+    }
+    if let Some(m) = damage_message(&outcome.decode) {
+        report(label, &format!("warning: {m}"));
+    }
+    // Damage that decoding marked is reported above; each of its U+FFFD
+    // runs is found again by the mojibake scan and not worth saying twice.
+    let irreparable =
+        (outcome.clean.mojibake.irreparable as u64).saturating_sub(outcome.decode.damaged);
+    if irreparable > 0 {
+        report(
+            label,
+            &format!("warning: {irreparable} irreparable mojibake spot(s) (锟斤拷 or U+FFFD runs) left as they are"),
+        );
     }
 }
 
@@ -418,13 +594,13 @@ impl Drop for OutputFile {
 
 /// Prints one error line. Never panics, unlike `eprintln!`, when stderr is
 /// closed.
-fn report(label: &str, message: &str) {
+pub(crate) fn report(label: &str, message: &str) {
     let _ = writeln!(io::stderr().lock(), "zhnorm: {label}: {message}");
 }
 
 /// The OS's description of an I/O error without Rust's " (os error N)"
 /// suffix, matching what other command-line tools print.
-fn io_message(e: &io::Error) -> String {
+pub(crate) fn io_message(e: &io::Error) -> String {
     let s = e.to_string();
     match (e.raw_os_error(), s.rfind(" (os error ")) {
         (Some(_), Some(i)) => s[..i].to_owned(),

@@ -272,71 +272,89 @@ fn bad_flag_exits_2() {
 }
 
 #[test]
-fn invalid_utf8_reports_offset_and_exits_1() {
-    let o = run(&[], b"ok\n\xE6\xBC\xA2\xFFrest");
-    assert_eq!(o.status.code(), Some(1));
+fn damaged_bytes_are_marked_warned_about_and_the_rest_kept() {
+    let o = run(&[], b"ok\n\xE6\xBC\xA2\xFFrest\n");
+    assert_eq!(o.status.code(), Some(0));
     assert_no_panic(&o);
     assert_eq!(
         stderr(&o),
-        "zhnorm: <stdin>: invalid UTF-8 at byte offset 6\n"
+        "zhnorm: <stdin>: warning: 1 damaged byte spot written as U+FFFD (first at byte offset 6)\n"
     );
-    // What came before the bad byte is still converted and kept.
-    assert_eq!(stdout(&o), "ok\n汉");
+    assert_eq!(stdout(&o), "ok\n汉\u{FFFD}rest\n");
+    // --quiet drops the warning, not the marking.
+    let o = run(&["-q"], b"ok\n\xE6\xBC\xA2\xFFrest\n");
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(0), ""));
+    assert_eq!(stdout(&o), "ok\n汉\u{FFFD}rest\n");
 }
 
 #[test]
-fn invalid_utf8_in_one_file_does_not_stop_the_next() {
+fn strict_makes_damage_a_failure_and_the_next_file_still_runs() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.txt");
     let good = dir.path().join("good.txt");
-    // The bad byte far past the first read, to check the offset is
-    // absolute rather than per chunk.
+    // The bad byte far past the first read and the detection prefix, to
+    // check the offset is absolute rather than per chunk.
     let mut bytes = "a".repeat(200_000).into_bytes();
     bytes.push(0x80);
     fs::write(&bad, &bytes).unwrap();
     fs::write(&good, "體\n").unwrap();
-    let o = run(&[p(&bad), p(&good)], b"");
+    let o = run(&["--strict", p(&bad), p(&good)], b"");
     assert_eq!(o.status.code(), Some(1));
     assert_no_panic(&o);
     assert_eq!(
         stderr(&o),
-        format!("zhnorm: {}: invalid UTF-8 at byte offset 200000\n", p(&bad))
+        format!(
+            "zhnorm: {}: 1 damaged byte spot written as U+FFFD (first at byte offset 200000)\n",
+            p(&bad)
+        )
     );
-    assert!(stdout(&o).ends_with("体\n"));
+    assert!(stdout(&o).ends_with("\u{FFFD}体\n"), "{}", stdout(&o));
 }
 
 #[test]
-fn truncated_utf8_at_end_is_an_error() {
+fn a_character_cut_off_at_the_end_is_one_damaged_spot() {
     let o = run(&[], b"ab\xE6\xBC");
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(0));
     assert_no_panic(&o);
+    assert_eq!(stdout(&o), "ab\u{FFFD}");
     assert!(
-        stderr(&o).starts_with("zhnorm: <stdin>: invalid UTF-8 at byte offset 2"),
+        stderr(&o).contains("first at byte offset 2"),
         "{}",
         stderr(&o)
     );
+    let o = run(&["--strict"], b"ab\xE6\xBC");
+    assert_eq!(o.status.code(), Some(1));
 }
 
 #[test]
-fn invalid_utf8_with_output_file_creates_nothing() {
+fn strict_damage_with_output_file_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.txt");
     let out = dir.path().join("out.txt");
-    fs::write(&bad, b"abc\xFF").unwrap();
-    let o = run(&["-o", p(&out), p(&bad)], b"");
+    // A lone 0xFF after Chinese UTF-8: damage (alone, "abc\xFF" would
+    // be fair windows-1252).
+    fs::write(&bad, b"\xE6\x95\xB0\xE6\x8D\xAEabc\xFF").unwrap();
+    let o = run(&["--strict", "-o", p(&out), p(&bad)], b"");
     assert_eq!(o.status.code(), Some(1));
     assert_no_panic(&o);
-    assert!(stderr(&o).contains("byte offset 3"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("byte offset 9"), "{}", stderr(&o));
     assert!(!out.exists());
     assert_eq!(listing(dir.path()), ["bad.txt"], "temp file removed");
+    // Without --strict the output is written, damage marked.
+    let o = run(&["-o", p(&out), p(&bad)], b"");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(fs::read_to_string(&out).unwrap(), "数据abc\u{FFFD}");
 }
 
 #[test]
-fn invalid_utf8_keeps_existing_output_file() {
+fn strict_damage_keeps_existing_output_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.txt");
     fs::write(&out, "previous").unwrap();
-    let o = run(&["-o", p(&out)], b"abc\xFF");
+    let o = run(
+        &["--strict", "-o", p(&out)],
+        b"\xE6\x95\xB0\xE6\x8D\xAEabc\xFF",
+    );
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(fs::read_to_string(&out).unwrap(), "previous");
     assert_eq!(listing(dir.path()), ["out.txt"]);

@@ -35,6 +35,12 @@ pub struct DecodeOptions {
     /// Decode the whole input in its main encoding, without looking for
     /// runs in other encodings.
     pub single: bool,
+    /// Decide as soon as a complete line with non-ASCII text is in, rather
+    /// than waiting for [`PREFIX`] bytes: for live input (a pipe someone
+    /// types into), where waiting would hold output back. Later lines can
+    /// still switch encoding, so an early misjudgement costs speed, not
+    /// text.
+    pub eager: bool,
 }
 
 /// One run of an input decoded in one encoding.
@@ -138,7 +144,8 @@ impl AutoDecoder {
         }
         if matches!(self.mode, Mode::Undecided) {
             self.pass_ascii_lines(out);
-            if self.pending.len() < PREFIX && !self.settled_early() {
+            let line_in = self.options.eager && memchr::memchr(b'\n', &self.pending).is_some();
+            if self.pending.len() < PREFIX && !line_in && !self.settled_early() {
                 return;
             }
             self.decide(false);

@@ -158,12 +158,12 @@ impl Unit {
                 };
                 rest.len() < need && rest[1..].iter().all(|b| (0x80..=0xBF).contains(b))
             }
-            Unit::Gb18030 => match rest {
-                [0x81..=0xFE] => true,
-                [0x81..=0xFE, 0x30..=0x39] => true,
-                [0x81..=0xFE, 0x30..=0x39, 0x81..=0xFE] => true,
-                _ => false,
-            },
+            Unit::Gb18030 => matches!(
+                rest,
+                [0x81..=0xFE]
+                    | [0x81..=0xFE, 0x30..=0x39]
+                    | [0x81..=0xFE, 0x30..=0x39, 0x81..=0xFE]
+            ),
             Unit::Big5 => matches!(rest, [0x81..=0xFE]),
         }
     }

@@ -284,11 +284,14 @@ fn judge(prefix: &[u8], complete: bool) -> (Charset, Basis, f32) {
         }
     }
     // Chinese UTF-16 without a byte-order mark has no zero bytes to show.
+    // Its bytes read as anything else are garbage costing far more, so it
+    // must win by half to count: a short line of Latin-1 or GBK that
+    // happens to pair up into Han characters does not.
     if prefix.len() % 2 == 0 || !complete {
         for enc in [encoding_rs::UTF_16LE, encoding_rs::UTF_16BE] {
             if let Some((cost, 0)) = whole_cost(Charset::Std(enc), prefix, complete) {
                 candidates.push((Charset::Std(enc), cost));
-                if cost < best.1 {
+                if cost * 2 < best.1 {
                     best = (Charset::Std(enc), cost);
                 }
             }

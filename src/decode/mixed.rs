@@ -35,6 +35,9 @@ pub(crate) const ERROR: u32 = 30 * BIT;
 /// that is out of step all along.
 pub(crate) const TRUNCATED: u32 = 8 * BIT;
 
+/// Back-pointer flag of a damage step.
+const DAMAGE: u8 = 1 << 5;
+
 /// Sentinel for "state not reachable".
 const INF: u32 = u32::MAX / 2;
 
@@ -50,7 +53,8 @@ pub(crate) struct Reading {
     pub errors: Vec<usize>,
     /// Total cost of the reading.
     pub cost: u64,
-    /// Non-ASCII bytes read in each unit, indexed by `Unit as usize`.
+    /// Non-ASCII bytes read (or found damaged) in each unit, indexed by
+    /// `Unit as usize`.
     pub non_ascii: [usize; 3],
     /// The encoding in force at the end.
     pub end: Option<Unit>,
@@ -75,7 +79,7 @@ pub(crate) fn cheapest_reading(bytes: &[u8], start: [u32; 3], home: Option<Unit>
     let n = bytes.len();
     let mut cost = vec![[INF; 3]; n + 1];
     // Back pointer per position and unit: bits 0-1 the previous unit, bits
-    // 2-4 the step length (0 means a damaged byte, which consumed one).
+    // 2-4 the bytes the step consumed, bit 5 set for damage.
     let mut back = vec![[0u8; 3]; n + 1];
     cost[0] = start.map(|c| c.min(INF));
     for i in 0..n {
@@ -114,17 +118,18 @@ pub(crate) fn cheapest_reading(bytes: &[u8], start: [u32; 3], home: Option<Unit>
                     back[j][u] = (from as u8) | (step.len << 2);
                 }
             }
-            // A damaged byte keeps the unit it was found in.
+            // Damage keeps the unit it was found in. A character cut off by
+            // the end of the input is one damaged spot, whatever its length.
             if here[u] < INF {
-                let penalty = if unit.is_cut_off(bytes, i) {
-                    TRUNCATED
+                let (len, penalty) = if unit.is_cut_off(bytes, i) {
+                    (n - i, TRUNCATED)
                 } else {
-                    ERROR
+                    (1, ERROR)
                 };
                 let total = here[u] + penalty;
-                if total < cost[i + 1][u] {
-                    cost[i + 1][u] = total;
-                    back[i + 1][u] = u as u8;
+                if total < cost[i + len][u] {
+                    cost[i + len][u] = total;
+                    back[i + len][u] = u as u8 | (len as u8) << 2 | DAMAGE;
                 }
             }
         }
@@ -142,25 +147,28 @@ fn trace(bytes: &[u8], cost: &[[u32; 3]], back: &[[u8; 3]]) -> Reading {
     reading.cost = total as u64;
     reading.end = (n > 0).then_some(Unit::ALL[u]);
     // Walk back collecting (start, len, unit) steps, then replay forwards.
-    let mut steps: Vec<(usize, u8, usize)> = Vec::with_capacity(n / 2 + 1);
+    let mut steps: Vec<(usize, usize, bool, usize)> = Vec::with_capacity(n / 2 + 1);
     let mut j = n;
     while j > 0 {
         let b = back[j][u];
         let prev = (b & 3) as usize;
-        let len = b >> 2;
-        let i = j - len.max(1) as usize;
-        steps.push((i, len, u));
+        let len = ((b >> 2) & 7).max(1) as usize;
+        let i = j - len;
+        steps.push((i, len, b & DAMAGE != 0, u));
         u = prev;
         j = i;
     }
     steps.reverse();
     reading.text.reserve(n);
-    for (i, len, u) in steps {
+    for (i, len, damaged, u) in steps {
         let unit = Unit::ALL[u];
-        let end = i + len.max(1) as usize;
-        if len == 0 {
+        let end = i + len;
+        if damaged {
             reading.text.push('\u{FFFD}');
             reading.errors.push(i);
+            // Damage is evidence for the encoding it was found in too: a
+            // lone cut-off UTF-8 character still says "UTF-8".
+            reading.non_ascii[u] += len;
         } else if let Some(step) = unit.step(bytes, i) {
             reading.text.push(step.c);
             reading.text.extend(step.c2);
@@ -171,7 +179,7 @@ fn trace(bytes: &[u8], cost: &[[u32; 3]], back: &[[u8; 3]]) -> Reading {
         // ASCII steps belong to whatever run surrounds them, so a run only
         // changes where a non-ASCII step (or damage) says so.
         match reading.runs.last_mut() {
-            Some((range, last)) if *last == unit || bytes[i] < 0x80 && len != 0 => range.end = end,
+            Some((range, last)) if *last == unit || bytes[i] < 0x80 && !damaged => range.end = end,
             _ => reading.runs.push((i..end, unit)),
         }
     }
@@ -223,6 +231,19 @@ mod tests {
         let r = cheapest_reading(&bytes, [0, 0, 0], None);
         assert_eq!(r.text, "我们今\u{FFFD}天去公园散步");
         assert_eq!(r.errors, [6]);
+    }
+
+    #[test]
+    fn a_character_cut_off_at_the_end_is_one_damaged_spot() {
+        // UTF-8 "ab" and the first two bytes of 漢: read as one truncated
+        // character, not as a GBK pair.
+        let r = cheapest_reading(b"ab\xE6\xBC", [0, 0, 0], None);
+        assert_eq!(r.text, "ab\u{FFFD}");
+        assert_eq!(r.errors, [2]);
+        let mut bytes = encode("于北加州", Unit::Gb18030);
+        bytes.pop();
+        let r = cheapest_reading(&bytes, [0, 0, 0], None);
+        assert_eq!(r.text, "于北加\u{FFFD}");
     }
 
     #[test]

@@ -147,7 +147,7 @@ fn class_cost(cp: u32) -> u8 {
         // Han characters they are mostly a wrong reading of GBK or Big5.
         0x100..=0x24F => 18,
         0x250..=0x36F => 20,
-        0x370..=0x3FF | 0x400..=0x4FF => 20,
+        0x370..=0x4FF => 20,
         0x590..=0x6FF => 20,
         // General punctuation: the quotes, dashes and ellipsis Chinese text uses.
         0x2014 | 0x2018 | 0x2019 | 0x201C | 0x201D | 0x2026 => 8,

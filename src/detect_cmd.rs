@@ -1,0 +1,226 @@
+//! `zhnorm detect`: what decoding makes of each input, nothing written.
+//!
+//! Each input runs through the same decoder and cleanup steps as the main
+//! command (so the figures match what a real run would do), with the text
+//! thrown away.
+
+use std::fmt::Write as _;
+use std::io::{self, Read, Write};
+
+use crate::cli::Input;
+use crate::{damage_message, io_message, open, refuse_binary, Fatal, Outcome, Stages};
+use zhnorm::clean::CleanOptions;
+use zhnorm::decode::{AutoDecoder, Charset, DecodeOptions};
+
+/// Report on every input; `Ok(false)` when some input could not be read.
+pub(crate) fn run(inputs: &[Input], json: bool, from: Option<Charset>) -> Result<bool, Fatal> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let mut all_ok = true;
+    let mut bytes = vec![0u8; 256 * 1024];
+    for input in inputs {
+        let label = input.label().into_owned();
+        let result = open(input)
+            .map_err(|e| io_message(&e))
+            .and_then(|mut source| examine(&mut source, from, &mut bytes));
+        let line = match &result {
+            Ok(outcome) => {
+                if json {
+                    json_line(&label, outcome)
+                } else {
+                    human_lines(&label, outcome)
+                }
+            }
+            Err(message) => {
+                all_ok = false;
+                if json {
+                    format!(
+                        "{{\"path\":{},\"error\":{}}}\n",
+                        quote(&label),
+                        quote(message)
+                    )
+                } else {
+                    crate::report(&label, message);
+                    continue;
+                }
+            }
+        };
+        out.write_all(line.as_bytes()).map_err(Fatal::stdout)?;
+    }
+    out.flush().map_err(Fatal::stdout)?;
+    Ok(all_ok)
+}
+
+fn examine(
+    source: &mut dyn Read,
+    from: Option<Charset>,
+    bytes: &mut [u8],
+) -> Result<Outcome, String> {
+    let options = DecodeOptions {
+        from,
+        single: false,
+        eager: false,
+    };
+    let mut decoder = AutoDecoder::new(options);
+    let mut stages = Stages::new(CleanOptions::default(), None);
+    let (mut text, mut scratch, mut sink) = (String::new(), String::new(), String::new());
+    loop {
+        let n = match source.read(bytes) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_message(&e)),
+        };
+        decoder.push(&bytes[..n], &mut text);
+        if let Some(m) = refuse_binary(decoder.report(), &options) {
+            return Err(m);
+        }
+        stages.push(&mut text, &mut scratch, &mut sink);
+        sink.clear();
+    }
+    decoder.finish(&mut text);
+    if let Some(m) = refuse_binary(decoder.report(), &options) {
+        return Err(m);
+    }
+    stages.push(&mut text, &mut scratch, &mut sink);
+    let clean = stages.finish(&mut scratch, &mut sink);
+    Ok(Outcome {
+        decode: decoder.report().clone(),
+        clean,
+    })
+}
+
+fn human_lines(label: &str, o: &Outcome) -> String {
+    let mut s = String::new();
+    let Some(d) = &o.decode.detection else {
+        let _ = writeln!(s, "{label}: empty");
+        return s;
+    };
+    let _ = write!(
+        s,
+        "{label}: {} ({}, confidence {:.2}",
+        d.charset,
+        d.basis.name(),
+        d.confidence
+    );
+    if let Some(decl) = &d.declared {
+        let verdict = if decl.correct { "right" } else { "wrong" };
+        let _ = write!(s, "; declared {}, {verdict}", decl.label);
+    }
+    s.push_str(")\n");
+    if o.decode.is_mixed() {
+        for run in &o.decode.runs {
+            let _ = writeln!(
+                s,
+                "  bytes {}..{}: {}",
+                run.bytes.start, run.bytes.end, run.charset
+            );
+        }
+    }
+    if let Some(m) = damage_message(&o.decode) {
+        let _ = writeln!(s, "  damage: {m}");
+    }
+    let e = o.clean.entities;
+    if e.decoded > 0 {
+        let _ = writeln!(
+            s,
+            "  entities: {} decoded ({} double-escaped, {} invalid)",
+            e.decoded, e.double_escaped, e.invalid
+        );
+    }
+    let m = o.clean.mojibake;
+    if m.spans_repaired > 0 || m.irreparable > 0 {
+        let _ = writeln!(
+            s,
+            "  mojibake: {} spans repaired, {} irreparable spots",
+            m.spans_repaired, m.irreparable
+        );
+    }
+    s
+}
+
+fn json_line(label: &str, o: &Outcome) -> String {
+    let mut s = String::with_capacity(256);
+    let _ = write!(s, "{{\"path\":{}", quote(label));
+    match &o.decode.detection {
+        Some(d) => {
+            let _ = write!(
+                s,
+                ",\"encoding\":{},\"basis\":{},\"confidence\":{:.3},\"bom\":{}",
+                quote(d.charset.name()),
+                quote(d.basis.name()),
+                d.confidence,
+                d.bom_len > 0
+            );
+            match &d.declared {
+                Some(decl) => {
+                    let _ = write!(
+                        s,
+                        ",\"declared\":{{\"label\":{},\"encoding\":{},\"correct\":{}}}",
+                        quote(&decl.label),
+                        decl.charset.map_or("null".to_owned(), |c| quote(c.name())),
+                        decl.correct
+                    );
+                }
+                None => s.push_str(",\"declared\":null"),
+            }
+        }
+        None => s.push_str(
+            ",\"encoding\":null,\"basis\":null,\"confidence\":null,\"bom\":false,\"declared\":null",
+        ),
+    }
+    let _ = write!(
+        s,
+        ",\"bytes\":{},\"mixed\":{},\"runs\":[",
+        o.decode.bytes,
+        o.decode.is_mixed()
+    );
+    for (i, run) in o.decode.runs.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(
+            s,
+            "{{\"start\":{},\"end\":{},\"encoding\":{}}}",
+            run.bytes.start,
+            run.bytes.end,
+            quote(run.charset.name())
+        );
+    }
+    let offsets: Vec<String> = o.decode.damage_offsets.iter().map(u64::to_string).collect();
+    let e = o.clean.entities;
+    let m = o.clean.mojibake;
+    let _ = writeln!(
+        s,
+        "],\"damaged\":{},\"damage_offsets\":[{}],\"entities_decoded\":{},\"entities_double_escaped\":{},\"mojibake_repaired\":{},\"mojibake_chars\":{},\"irreparable\":{}}}",
+        o.decode.damaged,
+        offsets.join(","),
+        e.decoded,
+        e.double_escaped,
+        m.spans_repaired,
+        m.chars_in,
+        m.irreparable
+    );
+    s
+}
+
+/// A JSON string literal.
+fn quote(text: &str) -> String {
+    let mut s = String::with_capacity(text.len() + 2);
+    s.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => s.push_str("\\\""),
+            '\\' => s.push_str("\\\\"),
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\t' => s.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(s, "\\u{:04x}", c as u32);
+            }
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+    s
+}
