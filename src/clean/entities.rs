@@ -33,6 +33,15 @@
 //! (`&&#108;t;` is `&lt;`, hence `<`). That makes the output a fixed point:
 //! decoding it again changes nothing.
 //!
+//! The order matters in contrived input, so to be precise: references are
+//! decoded left to right as soon as they are complete, each one judged on the
+//! text as it stands at that moment. A decoded `&` therefore reads the rest
+//! of the input as written, as if one layer of escaping had been peeled off
+//! first: `&amp;nbsp&fjlig;` is read as `&nbsp&fjlig;` and gives U+00A0 `fj`
+//! (decoding the whole text over and over would instead get stuck at
+//! `&nbspfj`). Whenever decoding changes the text after an earlier `&` that
+//! was not a reference, that `&` is judged again.
+//!
 //! [`EntityMode::Markup`] decodes like `Text` but keeps anything that would
 //! be markup syntax escaped, so that text still inside HTML keeps parsing the
 //! same way; see the variant's documentation for the details.
@@ -45,7 +54,8 @@
 //! most [`MAX_WAITING`] of them wait at once; when one more arrives, the
 //! oldest is given up on and written out as it stands. Only input built to
 //! nest references more than that deep notices: there, decoding the output
-//! again may still find a reference.
+//! again may still find a reference. Text with at most [`MAX_WAITING`]
+//! ampersands can never reach the limit.
 //!
 //! Numeric references may carry any number of leading zeros. When one has to
 //! be kept as written ([`EntityMode::Markup`]), at most 16 leading zeros and
