@@ -194,6 +194,10 @@ impl RepairStats {
     }
 }
 
+/// Least drop in model cost (bits) for any repair: the difference between
+/// an ordinary Chinese character and one seen once in 400 000.
+const MIN_GAIN: u32 = 12;
+
 /// Thresholds for accepting a repair that gives `min_chars` or more
 /// characters (not counting ASCII, nor characters lost for good).
 struct Tier {
@@ -220,14 +224,14 @@ const HAN_TIERS: [Tier; 4] = [
         min_chars: 9,
         max_ratio: 78,
         max_mean: 16,
-        min_gain: 12,
+        min_gain: MIN_GAIN,
         strict: false,
     },
     Tier {
         min_chars: 5,
         max_ratio: 68,
         max_mean: 14,
-        min_gain: 12,
+        min_gain: MIN_GAIN,
         strict: false,
     },
     Tier {
@@ -255,7 +259,7 @@ const LATIN_TIER: Tier = Tier {
     min_chars: 1,
     max_ratio: 70,
     max_mean: 16,
-    min_gain: 12,
+    min_gain: MIN_GAIN,
     strict: false,
 };
 
@@ -558,27 +562,32 @@ fn segments(line: &[char], offset: usize, starts: &[u32], units: &[Unit]) -> Vec
         }
         ci += 1;
         ui += 1;
-        let src: i64 = span[c0..ci].iter().map(|&c| char_cost(c) as i64).sum();
-        let dst: i64 = units[u0..ui].iter().map(|u| u.cost as i64).sum();
-        let valid = units[u0..ui].iter().all(|u| u.how != How::Invalid);
-        let wide = units[u0..ui]
-            .iter()
-            .filter(|u| !u.out[0].is_ascii())
-            .count() as i64;
-        let mean_ok = dst <= (ABSORB_MEAN * BIT) as i64 * wide
-            && units[u0..ui]
-                .iter()
-                .flat_map(|u| u.out)
-                .all(|c| c == '\0' || c.is_ascii() || is_chinese(c));
-        blocks.push(Block {
+        let us = &units[u0..ui];
+        let mut block = Block {
             chars: c0..ci,
             units: u0..ui,
-            gain: src - dst,
-            valid,
-            absorbable: wide > 0 && mean_ok && src - dst >= -ABSORB_SLACK * wide,
-        });
+            gain: 0,
+            valid: us.iter().all(|u| u.how != How::Invalid),
+            absorbable: false,
+        };
         c0 = ci;
         u0 = ui;
+        if block.valid {
+            let src: i64 = span[block.chars.clone()]
+                .iter()
+                .map(|&c| char_cost(c) as i64)
+                .sum();
+            let dst: i64 = us.iter().map(|u| u.cost as i64).sum();
+            let wide = us.iter().filter(|u| !u.out[0].is_ascii()).count() as i64;
+            let plain = dst <= (ABSORB_MEAN * BIT) as i64 * wide
+                && us
+                    .iter()
+                    .flat_map(|u| u.out)
+                    .all(|c| c == '\0' || c.is_ascii() || is_chinese(c));
+            block.gain = src - dst;
+            block.absorbable = wide > 0 && plain && block.gain >= -ABSORB_SLACK * wide;
+        }
+        blocks.push(block);
     }
     let mut out = Vec::new();
     let mut b = 0;
@@ -594,7 +603,12 @@ fn segments(line: &[char], offset: usize, starts: &[u32], units: &[Unit]) -> Vec
         let run = &blocks[start..b];
         let gains: Vec<i64> = run.iter().map(|b| b.gain).collect();
         let absorb: Vec<bool> = run.iter().map(|b| b.absorbable).collect();
-        for r in best_stretches(&gains, &absorb) {
+        for (r, sum) in best_stretches(&gains, &absorb) {
+            // A block's gain counts ASCII and U+FFFD, which only ever adds
+            // to it, so a stretch below the least gain cannot pass.
+            if sum < (MIN_GAIN * BIT) as i64 {
+                continue;
+            }
             let first = &run[r.start];
             let last = &run[r.end - 1];
             let chars = offset + first.chars.start..offset + last.chars.end;
@@ -613,7 +627,7 @@ fn segments(line: &[char], offset: usize, starts: &[u32], units: &[Unit]) -> Vec
 /// Finds, in a run of blocks with these gains, the stretch with the largest
 /// total, widened over absorbable neighbours, then the best stretches on
 /// either side of it, and so on.
-fn best_stretches(gains: &[i64], absorb: &[bool]) -> Vec<Range<usize>> {
+fn best_stretches(gains: &[i64], absorb: &[bool]) -> Vec<(Range<usize>, i64)> {
     let mut found = Vec::new();
     let mut todo: Vec<Range<usize>> = Vec::with_capacity(8);
     todo.push(0..gains.len());
@@ -649,7 +663,7 @@ fn best_stretches(gains: &[i64], absorb: &[bool]) -> Vec<Range<usize>> {
         }
         todo.push(r.start..a);
         todo.push(z..r.end);
-        found.push(a..z);
+        found.push((a..z, gains[a..z].iter().sum()));
     }
     found
 }
@@ -749,14 +763,22 @@ fn twice_candidates(
         if mid.iter().all(char::is_ascii) {
             continue;
         }
-        // The intermediate text in place, so the second step sees the
-        // same line context.
+        // The intermediate text between its neighbours in the line, which
+        // are all the second step's rules look at.
         let (a, z) = (range.start + c0, range.start + c1);
-        let mut inner: Vec<char> = Vec::with_capacity(line.len() + mid.len());
-        inner.extend_from_slice(&line[..a]);
+        let mut inner: Vec<char> = Vec::with_capacity(mid.len() + 2);
+        inner.extend(a.checked_sub(1).map(|i| line[i]));
+        let p = inner.len();
         inner.extend_from_slice(&mid);
-        inner.extend_from_slice(&line[z..]);
-        let inner_range = a..a + mid.len();
+        inner.extend(line.get(z).copied());
+        let after = line.get(z).copied();
+        let ictx = Ctx {
+            src,
+            follow: after.filter(char::is_ascii).map(|c| c as u8),
+            eol: after.is_none(),
+            outer: false,
+            asked: after.is_none() && decode::asks(line[..a].iter().copied()),
+        };
         // Of the two decoder families, keep the reading that repairs more.
         let mut edits: Vec<Segment> = Vec::new();
         let mut best_gain = 0;
@@ -767,10 +789,9 @@ fn twice_candidates(
             let Some(inner_stream) = src.encode(&mid, whatwg) else {
                 break;
             };
-            let ictx = span_ctx(src, &inner, &inner_range, false);
             let inner_units = decode(once.dst(), &inner_stream, ictx);
             let mut gain = 0;
-            let found: Vec<Segment> = segments(&inner, a, &inner_stream.starts, &inner_units)
+            let found: Vec<Segment> = segments(&inner, p, &inner_stream.starts, &inner_units)
                 .into_iter()
                 .filter(|seg| {
                     let g = judge(&inner, seg, once);
@@ -788,7 +809,7 @@ fn twice_candidates(
         }
         edits.sort_by_key(|e| e.chars.start);
         let mut seg = Segment::new(a..z, line);
-        let mut at = a;
+        let mut at = p;
         for e in &edits {
             for &c in &inner[at..e.chars.start] {
                 seg.push(c);
@@ -798,7 +819,7 @@ fn twice_candidates(
             }
             at = e.chars.end;
         }
-        for &c in &inner[at..inner_range.end] {
+        for &c in &inner[at..p + mid.len()] {
             seg.push(c);
         }
         out.push((kind, seg));

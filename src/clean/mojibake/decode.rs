@@ -404,12 +404,9 @@ pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
     if !s.has_holes {
         // One reading only: decode straight through.
         let mut out = Vec::with_capacity(n);
-        let mut cands = Vec::with_capacity(4);
         let mut i = 0;
         while i < n {
-            cands.clear();
-            d.units_at(dst, i, &mut cands);
-            let u = cands.first().copied().unwrap_or_else(|| invalid(i));
+            let u = read_known(dst, &s.bytes, i, ctx.outer);
             i += u.len as usize;
             out.push(u);
         }
@@ -446,6 +443,59 @@ pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
         return shortest(dst, &d);
     }
     out
+}
+
+/// The unit at `i` of a stream without holes: what
+/// [`Decoder::units_at`] finds there, without the search.
+fn read_known(dst: Dst, bytes: &[u8], i: usize, outer: bool) -> Unit {
+    let b = bytes[i];
+    if b < 0x80 {
+        return read(i, 1, [b as char, '\0']);
+    }
+    let t = tables();
+    match dst {
+        Dst::Utf8 => {
+            let len = match b {
+                0xC2..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF4 => 4,
+                _ => return invalid(i),
+            };
+            match bytes.get(i..i + len).map(std::str::from_utf8) {
+                Some(Ok(text)) => {
+                    let c = text.chars().next().unwrap_or(REPLACEMENT);
+                    if c == REPLACEMENT && !outer {
+                        invalid(i)
+                    } else {
+                        read(i, len, [c, '\0'])
+                    }
+                }
+                _ => invalid(i),
+            }
+        }
+        Dst::Gbk => {
+            if b == 0x80 {
+                return read(i, 1, ['€', '\0']);
+            }
+            if let Some(&next) = bytes.get(i + 1) {
+                if let Some(out) = t.gbk_decode(b, next) {
+                    return read(i, 2, out);
+                }
+                if let Some(four) = bytes.get(i..i + 4) {
+                    if (0x30..=0x39).contains(&next) {
+                        if let Some(c) = gb18030_four([four[0], four[1], four[2], four[3]]) {
+                            return read(i, 4, [c, '\0']);
+                        }
+                    }
+                }
+            }
+            invalid(i)
+        }
+        Dst::Big5 => match bytes.get(i + 1).and_then(|&next| t.big5_decode(b, next)) {
+            Some(out) => read(i, 2, out),
+            None => invalid(i),
+        },
+    }
 }
 
 /// Values hole `i` may hold, as a bit set; `end` treats it as the last

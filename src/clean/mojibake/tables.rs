@@ -85,8 +85,10 @@ pub struct Tables {
     pub big5: Box<[Pair]>,
     /// Character → GB18030 two-byte pair, for the Basic Multilingual Plane.
     gbk_rev: Box<[u16]>,
-    /// Character → Big5 pair.
-    big5_rev: HashMap<char, u16>,
+    /// Character → Big5 pair, for the Basic Multilingual Plane.
+    big5_rev: Box<[u16]>,
+    /// Character → Big5 pair above it (HKSCS has a few thousand).
+    big5_astral: HashMap<char, u16>,
 }
 
 /// Older GB18030 decoders (the 2005 edition, Python's among them) read
@@ -172,7 +174,8 @@ fn build() -> Tables {
         }
     }
     let mut big5 = vec![['\0'; 2]; 126 * 157].into_boxed_slice();
-    let mut big5_rev = HashMap::with_capacity(20_000);
+    let mut big5_rev = vec![0u16; 0x10000].into_boxed_slice();
+    let mut big5_astral = HashMap::with_capacity(2_000);
     for lead in 0x81..=0xFEu8 {
         for trail in (0x40..=0x7Eu8).chain(0xA1..=0xFE) {
             let pair = decode_pair(BIG5, lead, trail);
@@ -184,25 +187,30 @@ fn build() -> Tables {
                 // Standard Big5 (lead 0xA1 and up) wins over the HKSCS
                 // duplicates below it, as it does in encoders.
                 let code = u16::from_be_bytes([lead, trail]);
-                big5_rev
-                    .entry(pair[0])
-                    .and_modify(|old: &mut u16| {
-                        if *old < 0xA100 && code >= 0xA100 {
-                            *old = code;
-                        }
-                    })
-                    .or_insert(code);
+                let cp = pair[0] as usize;
+                let old = if cp < 0x10000 {
+                    &mut big5_rev[cp]
+                } else {
+                    big5_astral.entry(pair[0]).or_insert(0)
+                };
+                if *old == 0 || (*old < 0xA100 && code >= 0xA100) {
+                    *old = code;
+                }
             }
         }
     }
     for (code, c) in BIG5_OLD {
-        big5_rev.entry(c).or_insert(code);
+        let old = &mut big5_rev[c as usize];
+        if *old == 0 {
+            *old = code;
+        }
     }
     Tables {
         gbk,
         big5,
         gbk_rev,
         big5_rev,
+        big5_astral,
     }
 }
 
@@ -229,10 +237,15 @@ impl Tables {
     /// The Big5 pair that decodes to `c`, if any.
     #[inline]
     pub fn big5_pair_of(&self, c: char) -> Option<[u8; 2]> {
-        if c.is_ascii() {
-            return None;
-        }
-        self.big5_rev.get(&c).map(|code| code.to_be_bytes())
+        let cp = c as u32;
+        let code = if cp < 0x80 {
+            0
+        } else if cp < 0x10000 {
+            self.big5_rev[cp as usize]
+        } else {
+            self.big5_astral.get(&c).copied().unwrap_or(0)
+        };
+        (code != 0).then(|| code.to_be_bytes())
     }
 
     /// What a GBK decoder makes of `lead trail`, if it maps.
