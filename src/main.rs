@@ -401,8 +401,8 @@ impl<'a> Stages<'a> {
 
 /// Why an input's bytes are not decoded as text at all, if they are not.
 pub(crate) fn refuse_binary(report: &DecodeReport, settings: &DecodeOptions) -> Option<String> {
-    let at = report.nul_at?;
-    if settings.from.is_some() || report.detection.is_none() || at >= PREFIX as u64 {
+    let at = report.binary_at()?;
+    if settings.from.is_some() || at >= PREFIX as u64 {
         return None;
     }
     Some(format!(

@@ -72,6 +72,19 @@ pub struct DecodeReport {
 }
 
 impl DecodeReport {
+    /// Offset of the first NUL byte, once the encoding is settled and does
+    /// not explain NUL bytes (UTF-16 does): binary data, most likely.
+    pub fn binary_at(&self) -> Option<u64> {
+        let detection = self.detection.as_ref()?;
+        let utf16 = matches!(detection.charset, Charset::Std(e)
+            if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE);
+        if utf16 {
+            None
+        } else {
+            self.nul_at
+        }
+    }
+
     /// Whether the input switched encoding along the way.
     pub fn is_mixed(&self) -> bool {
         self.runs.windows(2).any(|w| w[0].charset != w[1].charset)
@@ -376,27 +389,43 @@ impl AutoDecoder {
         let Mode::Mixable { current, single } = self.mode else {
             return;
         };
-        if block_is_clean(current, block, out) {
-            self.extend_run(self.base..self.base + block.len() as u64, current.charset());
-            return;
-        }
         if single {
-            let r = mixed::cheapest_reading(block, only(current), Some(current));
-            self.take_reading(r, self.base, out);
+            if clean_prefix(current, block, out).is_ok() {
+                self.extend_run(self.base..self.base + block.len() as u64, current.charset());
+            } else {
+                let r = mixed::cheapest_reading(block, only(current), Some(current));
+                self.take_reading(r, self.base, out);
+            }
             return;
         }
-        let mut offset = 0;
-        for line in block.split_inclusive(|&b| b == b'\n') {
-            let at = self.base + offset as u64;
-            offset += line.len();
+        // Take the block at full speed up to the first line that does not
+        // read cleanly, search that line, and go on from the next.
+        let mut rest = block;
+        let mut at = self.base;
+        while !rest.is_empty() {
             let unit = match self.mode {
                 Mode::Mixable { current, .. } => current,
-                _ => unreachable!(),
+                _ => unreachable!("decode_block runs in the mixable mode"),
             };
-            if block_is_clean(unit, line, out) {
-                self.extend_run(at..at + line.len() as u64, unit.charset());
-                continue;
+            let stop = match clean_prefix(unit, rest, out) {
+                Ok(()) => {
+                    self.extend_run(at..at + rest.len() as u64, unit.charset());
+                    return;
+                }
+                Err(stop) => stop,
+            };
+            let line_start = memchr::memrchr(b'\n', &rest[..stop]).map_or(0, |p| p + 1);
+            if line_start > 0 {
+                // The lines before read cleanly a moment ago, so this repeat
+                // succeeds; it is cheaper than keeping their output apart.
+                let again = clean_prefix(unit, &rest[..line_start], out);
+                debug_assert!(again.is_ok());
+                self.extend_run(at..at + line_start as u64, unit.charset());
             }
+            let line_end =
+                memchr::memchr(b'\n', &rest[stop..]).map_or(rest.len(), |p| stop + p + 1);
+            let line = &rest[line_start..line_end];
+            let line_at = at + line_start as u64;
             let mut start = [SWITCH_AWAY; 3];
             start[unit as usize] = 0;
             let r = mixed::cheapest_reading(line, start, Some(unit));
@@ -406,7 +435,9 @@ impl AutoDecoder {
                     single,
                 };
             }
-            self.take_reading(r, at, out);
+            self.take_reading(r, line_at, out);
+            rest = &rest[line_end..];
+            at += line_end as u64;
         }
     }
 
@@ -451,31 +482,50 @@ fn only(unit: Unit) -> [u32; 3] {
 }
 
 /// Decode `block` in `unit` straight into `out` if it reads cleanly there:
-/// no damage, nothing that looks like another encoding. Returns false (and
-/// leaves `out` as it was) otherwise.
-fn block_is_clean(unit: Unit, block: &[u8], out: &mut String) -> bool {
+/// no damage, nothing that looks like another encoding. Otherwise leaves
+/// `out` as it was and returns an offset inside the first line that does
+/// not read cleanly.
+fn clean_prefix(unit: Unit, block: &[u8], out: &mut String) -> Result<(), usize> {
     match unit {
         Unit::Utf8 => {
-            let Ok(text) = simdutf8::basic::from_utf8(block) else {
-                return false;
+            let (text, invalid_at) = match simdutf8::compat::from_utf8(block) {
+                Ok(text) => (text, None),
+                Err(e) => {
+                    let valid = &block[..e.valid_up_to()];
+                    // Just checked to be valid UTF-8.
+                    (
+                        std::str::from_utf8(valid).unwrap_or_default(),
+                        Some(e.valid_up_to()),
+                    )
+                }
             };
             // Two-byte sequences are where short GBK or Big5 runs pass for
             // UTF-8 (as Hebrew, Cyrillic, Latin letters); look closer there.
-            if block.iter().any(|&b| (0xC2..=0xDF).contains(&b)) && !utf8_two_byte_plausible(text) {
-                return false;
+            if text.bytes().any(|b| (0xC2..=0xDF).contains(&b)) {
+                if let Some(line) = implausible_two_byte_line(text) {
+                    return Err(line);
+                }
             }
-            out.push_str(text);
-            true
+            match invalid_at {
+                Some(at) => Err(at),
+                None => {
+                    out.push_str(text);
+                    Ok(())
+                }
+            }
         }
         Unit::Gb18030 | Unit::Big5 => charset::decode_legacy_block(unit, block, out),
     }
 }
 
-/// Whether the two-byte UTF-8 characters of valid lines are plausible: in
-/// Chinese lines a few (a name with an accent, a middle dot, ×) are; a
-/// Chinese line that reads unlike Chinese is checked more closely.
-fn utf8_two_byte_plausible(text: &str) -> bool {
+/// The offset of the first line whose two-byte UTF-8 characters are not
+/// plausible: in Chinese lines a few (a name with an accent, a middle dot,
+/// ×) are; a Chinese line that reads unlike Chinese is looked at again.
+fn implausible_two_byte_line(text: &str) -> Option<usize> {
+    let mut offset = 0;
     for line in text.split_inclusive('\n') {
+        let line_at = offset;
+        offset += line.len();
         let (mut two, mut other) = (0usize, 0usize);
         for c in line.chars() {
             match c as u32 {
@@ -488,10 +538,10 @@ fn utf8_two_byte_plausible(text: &str) -> bool {
         // in their own right; a GBK run passing for UTF-8 shows up inside
         // Chinese lines.
         if two > 0 && other > 0 && line_cost_is_high(line) {
-            return false;
+            return Some(line_at);
         }
     }
-    true
+    None
 }
 
 /// Whether a line reads unlike Chinese somewhere ([`Plausibility`]).

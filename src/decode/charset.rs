@@ -307,10 +307,11 @@ fn big5_step(bytes: &[u8], i: usize) -> Option<Step> {
 }
 
 /// The fast path's table: for lead byte `b` (0x80–0xFF) and trail `t`,
-/// entry `(b & 0x7F) << 8 | t` holds the code point in bits 0–20 and its
-/// model cost in bits 24–31, or 0 where the careful path must decide
-/// (invalid codes, and the few Big5 codes that make two characters). One
-/// load per character, and an index the compiler can see is in bounds.
+/// entry `(b & 0x7F) << 8 | t` holds the character's UTF-8 bytes (two or
+/// three) in bits 0–23 and its model cost in bits 24–31, or 0 where the
+/// careful path must decide (invalid codes, four-byte characters, and the
+/// few Big5 codes that make two characters). One load per character, and
+/// an index the compiler can see is in bounds.
 type FastTable = [u32; 0x8000];
 
 fn build_fast_table(table: &[u32]) -> Box<FastTable> {
@@ -321,8 +322,16 @@ fn build_fast_table(table: &[u32]) -> Box<FastTable> {
             if v == INVALID || v & DOUBLE != 0 {
                 continue;
             }
-            let cost = char::from_u32(v).map_or(254, |c| crate::model::char_cost(c).min(254));
-            fast[((lead as usize) & 0x7F) << 8 | trail as usize] = v | cost << 24;
+            let Some(c) = char::from_u32(v) else { continue };
+            // Four-byte characters (a few HKSCS codes) take the careful path.
+            if c.len_utf8() > 3 {
+                continue;
+            }
+            let cost = crate::model::char_cost(c).min(254);
+            let mut utf8 = [0u8; 4];
+            c.encode_utf8(&mut utf8);
+            let bytes = u32::from_le_bytes(utf8);
+            fast[((lead as usize) & 0x7F) << 8 | trail as usize] = bytes | cost << 24;
         }
     }
     fast
@@ -368,101 +377,95 @@ impl Plausibility {
     }
 }
 
-/// UTF-8 bytes of scalar value `cp`, little-endian in a word, and their count.
-#[inline]
-fn utf8_word(cp: u32) -> (u32, usize) {
-    if cp < 0x800 {
-        ((0xC0 | (cp >> 6)) | ((0x80 | (cp & 0x3F)) << 8), 2)
-    } else if cp < 0x10000 {
-        (
-            (0xE0 | (cp >> 12)) | ((0x80 | ((cp >> 6) & 0x3F)) << 8) | ((0x80 | (cp & 0x3F)) << 16),
-            3,
-        )
-    } else {
-        (
-            (0xF0 | (cp >> 18))
-                | ((0x80 | ((cp >> 12) & 0x3F)) << 8)
-                | ((0x80 | ((cp >> 6) & 0x3F)) << 16)
-                | ((0x80 | (cp & 0x3F)) << 24),
-            4,
-        )
-    }
-}
-
-/// Append the low `width` bytes of `word` to `buf` with one eight-byte store.
-///
-/// # Safety
-/// `buf` must have capacity for eight more bytes, and the `width` bytes
-/// must keep whatever invariant the caller keeps (valid UTF-8 here).
-#[inline]
-unsafe fn store(buf: &mut Vec<u8>, word: u64, width: usize) {
-    let len = buf.len();
-    debug_assert!(buf.capacity() >= len + 8);
-    std::ptr::write_unaligned(buf.as_mut_ptr().add(len) as *mut u64, word.to_le());
-    buf.set_len(len + width);
-}
-
 /// Decode `block` in GB18030 or Big5 straight into `out`, if it is valid
-/// and reads like Chinese throughout ([`Plausibility`]). Returns false, with
-/// `out` as it was, otherwise. This is the fast path every legacy block
+/// and reads like Chinese throughout ([`Plausibility`], line by line).
+/// Otherwise returns the offset of the character where it stopped (in the
+/// line to look at again), with `out` as it was. This is the fast path every legacy block
 /// takes; it is table lookups only, with the plausibility check fused in.
-pub(crate) fn decode_legacy_block(unit: Unit, block: &[u8], out: &mut String) -> bool {
+pub(crate) fn decode_legacy_block(unit: Unit, block: &[u8], out: &mut String) -> Result<(), usize> {
     let Some(table) = fast_table(unit) else {
-        return false;
+        return Err(0);
     };
     let mark = out.len();
     let mut buf = std::mem::take(out).into_bytes();
     // Every input byte yields at most two output bytes (a two-byte code at
-    // most four), and the stores below write up to eight bytes at once.
+    // most three), and the stores below write eight bytes at once.
     buf.reserve(block.len() * 2 + 8);
+    let base = buf.as_mut_ptr();
+    let mut len = buf.len();
     let mut check = Plausibility::default();
     let n = block.len();
     let mut i = 0;
-    let ok = 'scan: {
+    let result = 'scan: {
         while i < n {
             let b = block[i];
             if b < 0x80 {
                 // Eight ASCII bytes at a time where possible.
-                if let Some(chunk) = block.get(i..i + 8) {
-                    let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0x80; 8]));
-                    if word & 0x8080_8080_8080_8080 == 0 {
-                        // SAFETY: capacity was reserved above for two output
-                        // bytes per input byte plus eight; these are ASCII.
-                        unsafe { store(&mut buf, word, 8) };
-                        i += 8;
-                        continue;
-                    }
+                let word = match block.get(i..i + 8) {
+                    Some(chunk) => u64::from_le_bytes(chunk.try_into().unwrap_or([0x80; 8])),
+                    None => 0x80,
+                };
+                let width = if word & 0x8080_8080_8080_8080 == 0 {
+                    8
+                } else {
+                    1
+                };
+                // The windows are per line, so that the line where a check
+                // fails is the line to look at again.
+                let newlines = word ^ 0x0A0A_0A0A_0A0A_0A0A;
+                let has_newline = if width == 8 {
+                    (newlines.wrapping_sub(0x0101_0101_0101_0101)
+                        & !newlines
+                        & 0x8080_8080_8080_8080)
+                        != 0
+                } else {
+                    b == b'\n'
+                };
+                if has_newline {
+                    check = Plausibility::default();
                 }
-                buf.push(b);
-                i += 1;
+                // SAFETY: `len` stays within the reservation (at most two
+                // output bytes per input byte consumed, plus eight of slack);
+                // the bytes written are ASCII, and only `width` of them count.
+                unsafe {
+                    std::ptr::write_unaligned(
+                        base.add(len) as *mut u64,
+                        if width == 8 { word } else { b as u64 },
+                    )
+                };
+                len += width;
+                i += width;
                 continue;
             }
             let Some(&t) = block.get(i + 1) else {
-                break 'scan false;
+                break 'scan Err(i);
             };
             let v = table[((b as usize) & 0x7F) << 8 | t as usize];
             if v == 0 || !check.push((v >> 24) as u8) {
                 // Invalid, four-byte or double codes, or a stretch that
                 // reads unlike Chinese: the careful path decides.
-                break 'scan false;
+                break 'scan Err(i);
             }
-            let (word, width) = utf8_word(v & 0x1F_FFFF);
-            // SAFETY: two input bytes were consumed for at most four output
-            // bytes, within the reservation; the table holds only scalar
-            // values that encoding_rs produced, so the bytes are valid UTF-8.
-            unsafe { store(&mut buf, word as u64, width) };
+            // Two bytes of UTF-8 start with 0b110, three with 0b1110.
+            let width = 2 + ((v >> 5) & 1) as usize;
+            // SAFETY: as above; the table holds the UTF-8 encoding of a
+            // character encoding_rs produced, so the bytes are valid UTF-8.
+            unsafe { std::ptr::write_unaligned(base.add(len) as *mut u32, v & 0x00FF_FFFF) };
+            len += width;
             i += 2;
         }
-        true
+        Ok(())
     };
-    if !ok {
+    // SAFETY: every byte up to `len` was written above, within capacity.
+    unsafe { buf.set_len(len) };
+    if result.is_err() {
         buf.truncate(mark);
     }
     // SAFETY: `buf` was a `String`, truncated back to its old length (a
     // character boundary) or extended with ASCII bytes and whole encoded
     // characters only, so it is still valid UTF-8.
     *out = unsafe { String::from_utf8_unchecked(buf) };
-    ok
+    result
 }
 
 #[cfg(test)]

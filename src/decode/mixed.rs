@@ -21,6 +21,8 @@ use crate::model::{self, BIT};
 /// characters, low enough that a real fragment of another encoding (whose
 /// misreading costs far more per character) is split off.
 pub(crate) const SWITCH: u32 = 14 * BIT;
+/// Extra cost of a change between two non-ASCII characters.
+pub(crate) const SWITCH_MID: u32 = 8 * BIT;
 /// Cost of leaving the home encoding (the one the text around is in).
 pub(crate) const SWITCH_AWAY: u32 = 20 * BIT;
 /// Cost of returning home. Nearly free: a pasted-in quote or fragment is
@@ -71,10 +73,16 @@ pub(crate) struct Reading {
 /// costs [`SWITCH_AWAY`] and coming back [`SWITCH_HOME`]; without a home
 /// every change costs [`SWITCH`].
 pub(crate) fn cheapest_reading(bytes: &[u8], start: [u32; 3], home: Option<Unit>) -> Reading {
-    let into = |u: usize| match home {
-        None => SWITCH,
-        Some(h) if h as usize == u => SWITCH_HOME,
-        Some(_) => SWITCH_AWAY,
+    // Encodings change at line starts and around ASCII far more often than
+    // between two Chinese characters; a change there pays extra, so where a
+    // boundary character reads in both encodings it goes with its run.
+    let into = |u: usize, boundary: bool| {
+        let mid = if boundary { 0 } else { SWITCH_MID };
+        match home {
+            None => SWITCH + mid,
+            Some(h) if h as usize == u => SWITCH_HOME,
+            Some(_) => SWITCH_AWAY + mid,
+        }
     };
     let n = bytes.len();
     let mut cost = vec![[INF; 3]; n + 1];
@@ -94,14 +102,18 @@ pub(crate) fn cheapest_reading(bytes: &[u8], start: [u32; 3], home: Option<Unit>
             continue;
         }
         let ascii = bytes[i] < 0x80;
+        // Below 0x40 a byte cannot be the second byte of a GBK or Big5
+        // character, so it really ended a character of its own.
+        let boundary = i == 0 || bytes[i - 1] < 0x40;
         for unit in Unit::ALL {
             let u = unit as usize;
             // Enter this unit either by staying in it or by switching from
             // the cheapest state; staying wins ties.
-            let (from, base) = if here[u] <= best.saturating_add(into(u)) || ascii {
+            let fare = into(u, boundary);
+            let (from, base) = if here[u] <= best.saturating_add(fare) || ascii {
                 (u, here[u])
             } else {
-                (best_unit, best + into(u))
+                (best_unit, best + fare)
             };
             if base >= INF {
                 continue;
