@@ -847,7 +847,7 @@ mod debug {
                 "{:?} {:04X} cost={} gbk={:?} b5={:?} member gbk={} big5={}",
                 c,
                 *c as u32,
-                char_cost(*c) / 4,
+                char_cost(*c),
                 tables::tables().gbk_pair_of(*c),
                 tables::tables().big5_pair_of(*c),
                 Src::Gbk.member(*c),

@@ -109,21 +109,40 @@ const FILL_MARGIN: u32 = 2 * BIT;
 /// is taken to complete, in preference to other characters sharing its
 /// first bytes (。 over 、, which the unigram model rates the same).
 const EOL_BONUS: u32 = 3 * BIT;
+/// How much likelier a sentence-final particle (呢, 吗, 了 ...) is right
+/// before a question mark than the unigram model says: eight bits, a
+/// factor of 256. Before ? the particle is the rule and a noun such as 员
+/// (which shares 呢's first two UTF-8 bytes and is eight times as common
+/// overall) the exception.
+const PARTICLE_BONUS: u32 = 8 * BIT;
 /// Cost of a byte that reads as nothing; only steers the path search.
 const INVALID_COST: u32 = 64 * BIT;
 
 const REPLACEMENT: char = '\u{FFFD}';
 
+/// Where a unit with a lost byte sits, for the few places where context
+/// says more than the unigram model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Inside,
+    /// Last in a line or piece: sentence-final punctuation is likely.
+    End,
+    /// Right before an ASCII `?`: a sentence-final particle is likely.
+    BeforeQuestionMark,
+}
+
 /// Cost of filling a hole so that it reads `c`. `question` is known only
 /// in the second look at a line-final hole (see [`decode`]).
-fn fill_cost(c: char, at_end: bool, question: Option<bool>) -> u32 {
+fn fill_cost(c: char, place: Place, question: Option<bool>) -> u32 {
     let base = char_cost(c);
-    if !at_end {
-        return base;
-    }
-    let bonus = match (c, question) {
-        ('？', Some(true)) | ('！', Some(false)) => EOL_BONUS + FILL_MARGIN,
-        ('。' | '！' | '？', _) => EOL_BONUS,
+    let bonus = match (place, c, question) {
+        (Place::End, '？', Some(true)) | (Place::End, '！', Some(false)) => {
+            EOL_BONUS + FILL_MARGIN
+        }
+        (Place::End, '。' | '！' | '？', _) => EOL_BONUS,
+        (Place::BeforeQuestionMark, '呢' | '吗' | '嗎' | '么' | '麼' | '吧' | '了', _) => {
+            PARTICLE_BONUS
+        }
         _ => 0,
     };
     base.saturating_sub(bonus)
@@ -223,13 +242,22 @@ impl Decoder<'_> {
         }
     }
 
-    /// Whether a unit ending at byte `p` ends a piece of text.
-    fn at_end(&self, p: usize) -> bool {
-        (self.ctx.eol && p == self.s.bytes.len()) || self.ends.get(p).copied().unwrap_or(false)
+    /// Where a unit ending at byte `p` sits.
+    fn place(&self, p: usize) -> Place {
+        let n = self.s.bytes.len();
+        if (self.ctx.eol && p == n) || self.ends.get(p).copied().unwrap_or(false) {
+            Place::End
+        } else if (p < n && self.s.hole[p] == KNOWN && self.s.bytes[p] == b'?')
+            || (p == n && self.ctx.follow == Some(b'?'))
+        {
+            Place::BeforeQuestionMark
+        } else {
+            Place::Inside
+        }
     }
 
-    fn pair_cost(&self, out: [char; 2], at_end: bool) -> u32 {
-        fill_cost(out[0], at_end, self.question) + out_cost(out[1])
+    fn pair_cost(&self, out: [char; 2], place: Place) -> u32 {
+        fill_cost(out[0], place, self.question) + out_cost(out[1])
     }
 
     fn utf8_units(&self, i: usize, units: &mut Vec<Unit>) {
@@ -265,7 +293,7 @@ impl Decoder<'_> {
                 }
                 continue;
             }
-            let at_end = self.at_end(i + len);
+            let place = self.place(i + len);
             let mut choice = Choice::default();
             let mut buf = [0u8; 4];
             for b0 in self.values(i, lo, hi) {
@@ -280,18 +308,18 @@ impl Decoder<'_> {
                 for b1 in self.values(i + 1, lo1, hi1) {
                     buf[1] = b1;
                     if len == 2 {
-                        self.offer_utf8(&buf[..2], at_end, &mut choice);
+                        self.offer_utf8(&buf[..2], place, &mut choice);
                         continue;
                     }
                     for b2 in self.values(i + 2, 0x80, 0xBF) {
                         buf[2] = b2;
                         if len == 3 {
-                            self.offer_utf8(&buf[..3], at_end, &mut choice);
+                            self.offer_utf8(&buf[..3], place, &mut choice);
                             continue;
                         }
                         for b3 in self.values(i + 3, 0x80, 0xBF) {
                             buf[3] = b3;
-                            self.offer_utf8(&buf[..4], at_end, &mut choice);
+                            self.offer_utf8(&buf[..4], place, &mut choice);
                         }
                     }
                 }
@@ -300,12 +328,12 @@ impl Decoder<'_> {
         }
     }
 
-    fn offer_utf8(&self, bytes: &[u8], at_end: bool, choice: &mut Choice) {
+    fn offer_utf8(&self, bytes: &[u8], place: Place, choice: &mut Choice) {
         if let Ok(text) = std::str::from_utf8(bytes) {
             if let Some(c) = text.chars().next() {
                 let out = [c, '\0'];
                 if self.accepts(out) {
-                    choice.offer(out, self.pair_cost(out, at_end));
+                    choice.offer(out, self.pair_cost(out, place));
                 }
             }
         }
@@ -340,13 +368,13 @@ impl Decoder<'_> {
                     units.push(read(i, 2, out));
                 }
             } else {
-                let at_end = self.at_end(i + 2);
+                let place = self.place(i + 2);
                 let mut choice = Choice::default();
                 for l in self.values(i, 0x81, 0xFE) {
                     for tr in self.values(i + 1, 0x40, 0xFE) {
                         if let Some(out) = decode(l, tr) {
                             if self.accepts(out) {
-                                choice.offer(out, self.pair_cost(out, at_end));
+                                choice.offer(out, self.pair_cost(out, place));
                             }
                         }
                     }
