@@ -250,11 +250,8 @@ fn main() -> ExitCode {
             if out != line {
                 changed += 1;
                 if changed <= 5 {
-                    println!(
-                        "  changed: {}\n       to: {}",
-                        line.trim_end(),
-                        out.trim_end()
-                    );
+                    let cut = |s: &str| s.trim_end().chars().take(160).collect::<String>();
+                    println!("  changed: {}\n       to: {}", cut(line), cut(&out));
                 }
             }
         }

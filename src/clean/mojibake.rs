@@ -391,17 +391,19 @@ fn find_edits(line: &[char]) -> Vec<Edit> {
             .cmp(&a.gain)
             .then((a.kind as u8).cmp(&(b.kind as u8)))
     });
-    let mut taken: Vec<Edit> = Vec::new();
+    // Taken ranges by start; a candidate fits if it ends before the next
+    // one starts and starts after the previous one ends.
+    let mut taken: std::collections::BTreeMap<usize, Edit> = std::collections::BTreeMap::new();
     for e in found {
-        if taken
-            .iter()
-            .all(|t| t.range.end <= e.range.start || e.range.end <= t.range.start)
+        let after = taken.range(e.range.start..).next();
+        let before = taken.range(..e.range.start).next_back();
+        if after.is_none_or(|(&s, _)| e.range.end <= s)
+            && before.is_none_or(|(_, t)| t.range.end <= e.range.start)
         {
-            taken.push(e);
+            taken.insert(e.range.start, e);
         }
     }
-    taken.sort_by_key(|e| e.range.start);
-    taken
+    taken.into_values().collect()
 }
 
 /// Every candidate repair in a line, of every kind, judged or not.

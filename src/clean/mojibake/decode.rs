@@ -115,6 +115,11 @@ const EOL_BONUS: u32 = 3 * BIT;
 /// (which shares 呢's first two UTF-8 bytes and is eight times as common
 /// overall) the exception.
 const PARTICLE_BONUS: u32 = 8 * BIT;
+/// Most fillings a unit may have and still be searched. A character with
+/// two bytes unknown (4096 fillings in UTF-8) can still be told by its
+/// place (a line-final ？); with more, none stands out, and a search
+/// through tens of thousands of pairs for each gap would only be slow.
+const MAX_FILLINGS: u64 = 4096;
 /// Cost of a byte that reads as nothing; only steers the path search.
 const INVALID_COST: u32 = 64 * BIT;
 
@@ -200,6 +205,46 @@ impl Decoder<'_> {
             Some(b) => b == v,
             None => self.allowed(i, v),
         })
+    }
+
+    /// How many values byte `i` may take within `lo..=hi`.
+    fn count(&self, i: usize, lo: u8, hi: u8) -> u32 {
+        if self.s.hole[i] == KNOWN {
+            return u32::from((lo..=hi).contains(&self.s.bytes[i]));
+        }
+        let mut n = 0;
+        for (w, word) in self.masks[i].iter().enumerate() {
+            let from = (w as u32) * 64;
+            for bit in 0..64u32 {
+                let v = from + bit;
+                if word >> bit & 1 == 1 && (u32::from(lo)..=u32::from(hi)).contains(&v) {
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// Whether a unit over these value counts has too many possible
+    /// fillings for one to stand out; it is then lost without a search.
+    fn too_open(counts: &[u32]) -> bool {
+        counts.iter().map(|&c| u64::from(c)).product::<u64>() > MAX_FILLINGS
+    }
+
+    /// A unit whose character is known to exist but not which it is.
+    fn lost(&self, start: usize, len: usize) -> Unit {
+        let c = if self.ctx.outer && self.ctx.src != Src::Latin {
+            UNKNOWN_PAIR
+        } else {
+            REPLACEMENT
+        };
+        Unit {
+            start: start as u32,
+            len: len as u8,
+            out: [c, '\0'],
+            cost: char_cost(REPLACEMENT),
+            how: How::Lost,
+        }
     }
 
     fn accepts(&self, out: [char; 2]) -> bool {
@@ -293,6 +338,22 @@ impl Decoder<'_> {
                 }
                 continue;
             }
+            let counts: Vec<u32> = (0..len)
+                .map(|k| {
+                    if k == 0 {
+                        self.count(i, lo, hi)
+                    } else {
+                        self.count(i + k, 0x80, 0xBF)
+                    }
+                })
+                .collect();
+            if counts.contains(&0) {
+                continue;
+            }
+            if Self::too_open(&counts) {
+                units.push(self.lost(i, len));
+                continue;
+            }
             let place = self.place(i + len);
             let mut choice = Choice::default();
             let mut buf = [0u8; 4];
@@ -367,6 +428,8 @@ impl Decoder<'_> {
                 if let Some(out) = decode(s.bytes[i], s.bytes[i + 1]) {
                     units.push(read(i, 2, out));
                 }
+            } else if Self::too_open(&[self.count(i, 0x81, 0xFE), self.count(i + 1, 0x40, 0xFE)]) {
+                units.push(self.lost(i, 2));
             } else {
                 let place = self.place(i + 2);
                 let mut choice = Choice::default();
@@ -419,7 +482,9 @@ pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
     if s.has_holes {
         masks = vec![[0u64; 4]; n];
         for (i, mask) in masks.iter_mut().enumerate() {
-            *mask = hole_mask(s, i, ctx.src, ctx.follow, false);
+            if s.hole[i] != KNOWN {
+                *mask = hole_mask(s, i, ctx.src, ctx.follow, false);
+            }
         }
     }
     let mut d = Decoder {
@@ -547,29 +612,52 @@ fn hole_mask(s: &Stream, i: usize, src: Src, follow: Option<u8>, end: bool) -> [
 /// The cheapest reading, by dynamic programming over byte positions.
 fn shortest(dst: Dst, d: &Decoder<'_>) -> Vec<Unit> {
     let n = d.s.bytes.len();
-    // Cheapest path from each position to the end.
-    let mut best: Vec<(u32, Option<Unit>)> = vec![(u32::MAX, None); n + 1];
-    best[n].0 = 0;
+    // Cheapest cost from each position to the end, and the first unit of
+    // that path. Units read from known bytes are read again on the way
+    // back rather than stored, which keeps a long line's table small;
+    // only units with holes are kept aside.
+    const INVALID: u8 = 0x40;
+    const KEPT: u8 = 0x80;
+    let mut cost = vec![u32::MAX; n + 1];
+    let mut pick = vec![0u8; n + 1];
+    let mut kept: std::collections::HashMap<usize, Unit> = std::collections::HashMap::new();
+    cost[n] = 0;
     let mut cands = Vec::with_capacity(8);
     for i in (0..n).rev() {
         cands.clear();
         d.units_at(dst, i, &mut cands);
         cands.push(invalid(i));
+        let mut chosen = None;
         for u in &cands {
-            let rest = best[i + u.len as usize].0;
+            let rest = cost[i + u.len as usize];
             if rest == u32::MAX {
                 continue;
             }
             let total = rest.saturating_add(u.cost);
-            if total < best[i].0 {
-                best[i] = (total, Some(*u));
+            if total < cost[i] {
+                cost[i] = total;
+                chosen = Some(*u);
             }
+        }
+        if let Some(u) = chosen {
+            pick[i] = match u.how {
+                How::Read => u.len,
+                How::Invalid => INVALID,
+                _ => {
+                    kept.insert(i, u);
+                    KEPT
+                }
+            };
         }
     }
     let mut out = Vec::with_capacity(n);
     let mut i = 0;
     while i < n {
-        let u = best[i].1.unwrap_or_else(|| invalid(i));
+        let u = match pick[i] {
+            KEPT => kept[&i],
+            0 | INVALID => invalid(i),
+            _ => read_known(dst, &d.s.bytes, i, d.ctx.outer),
+        };
         i += u.len as usize;
         out.push(u);
     }
