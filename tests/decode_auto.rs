@@ -535,6 +535,54 @@ fn damage_offsets_are_absolute_far_into_a_long_input() {
     assert_eq!(r2.damage_offsets, [at]);
 }
 
+/// UTF-16 is decoded streaming once the verdict is in (after
+/// [`PREFIX`](zhnorm::decode::PREFIX) bytes); a unit cut off by the end of
+/// the input is then only found when the input ends, and must still be
+/// reported where it starts, not at the end of the input.
+#[test]
+fn a_truncated_utf16_file_past_the_detection_prefix() {
+    let text = SIMPLIFIED.join("\n").repeat(150);
+    let mut bytes = utf16(&text, false, true);
+    assert!(bytes.len() > zhnorm::decode::PREFIX);
+    bytes.pop();
+    let at = bytes.len() as u64 - 1;
+    for cuts in [&[][..], &[70_000], &[1000, 65_536, bytes.len() - 1]] {
+        let (got, r) = decode_chunked(&bytes, cuts, opts());
+        let last = text.chars().last().unwrap();
+        assert_eq!(
+            got,
+            text[..text.len() - last.len_utf8()].to_owned() + "\u{FFFD}"
+        );
+        assert_eq!(
+            r.damage_offsets,
+            [at],
+            "cut at {cuts:?}, {} bytes",
+            bytes.len()
+        );
+        check_report(&bytes, &r).unwrap();
+    }
+}
+
+/// Likewise an unpaired surrogate whose next unit comes in the next chunk.
+#[test]
+fn an_unpaired_surrogate_in_long_utf16_split_across_chunks() {
+    let head = SIMPLIFIED.join("\n").repeat(150);
+    let tail = TRADITIONAL[0];
+    let mut bytes = utf16(&head, false, true);
+    let at = bytes.len();
+    bytes.extend([0x00, 0xD8]); // U+D800, a high surrogate, alone
+    bytes.extend(utf16(tail, false, false));
+    let want = format!("{head}\u{FFFD}{tail}");
+    let (whole, rw) = decode_bytes(&bytes, opts());
+    assert_eq!(whole, want);
+    assert_eq!(rw.damage_offsets, [at as u64]);
+    for cut in at - 2..at + 6 {
+        let (got, r) = decode_chunked(&bytes, &[cut], opts());
+        assert_eq!(got, want, "cut at {cut}");
+        assert_eq!(r.damage_offsets, [at as u64], "cut at {cut}");
+    }
+}
+
 // ---------------------------------------------------------------------
 // Mixed inputs made here.
 
