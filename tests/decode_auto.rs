@@ -583,6 +583,37 @@ fn an_unpaired_surrogate_in_long_utf16_split_across_chunks() {
     }
 }
 
+/// A byte-order mark is a mark only at the start of the input. After a
+/// leading line of plain ASCII (passed on before the verdict), the same
+/// bytes are not the input's BOM: the verdict must not say "bom", and the
+/// runs must still cover the input from byte 0 with no gap.
+#[test]
+fn a_bom_after_a_leading_ascii_line_is_not_the_input_s_bom() {
+    let mut utf8 = b"Title\n\xEF\xBB\xBF".to_vec();
+    utf8.extend(SIMPLIFIED[0].as_bytes());
+    let mut utf16le = b"Title\n".to_vec();
+    utf16le.extend(utf16(TRADITIONAL[0], false, true));
+    let mut failures = Vec::new();
+    for bytes in [utf8, utf16le] {
+        for eager in [false, true] {
+            let (_, r) = decode_bytes(&bytes, DecodeOptions { eager, ..opts() });
+            let d = r.detection.as_ref().unwrap();
+            if d.basis == Basis::Bom || d.bom_len > 0 {
+                failures.push(format!(
+                    "{:x?}... eager {eager}: {} from a BOM at byte 6 ({} bytes skipped), runs {:?}",
+                    &bytes[..10],
+                    d.charset.name(),
+                    d.bom_len,
+                    r.runs
+                ));
+            } else if let Err(m) = check_report(&bytes, &r) {
+                failures.push(format!("eager {eager}: {m}"));
+            }
+        }
+    }
+    all_ok(failures);
+}
+
 // ---------------------------------------------------------------------
 // Mixed inputs made here.
 
