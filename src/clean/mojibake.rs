@@ -57,12 +57,17 @@
 //! | 5 to 8 | 0.68 | 14 bits | 12 bits | |
 //! | 3 or 4 | 0.60 | 13 bits | 20 bits | strict |
 //! | 1 or 2 | 0.50 | 12 bits | 20 bits | strict |
+//! | UTF-8 read as GBK, 1 to 4 | 0.60 | 15 bits | 16 bits | Chinese |
 //! | UTF-8 read as Latin, any | 0.70 | 16 bits | 12 bits | |
 //!
-//! *Strict*: all Han or CJK punctuation, no character twice (clean text
-//! is full of 哈哈哈 and 蹦蹦跳跳, whose wrong readings repeat too), and no
-//! Latin letter on either side (`ção` in *Informação* stays, though GBK
-//! reads its two bytes as one Han character).
+//! *Chinese*: all Han or CJK punctuation, and no Latin letter on either
+//! side (`ção` in *Informação* stays, though GBK reads its two bytes as one
+//! Han character). *Strict*: that, and no character twice (clean text is
+//! full of 哈哈哈 and 蹦蹦跳跳, whose wrong readings repeat too). UTF-8 read
+//! as GBK gets a lower bar for short repairs because GBK bytes of clean
+//! text hardly ever form UTF-8, and when they do, never Chinese (all such
+//! candidates in the measurements were Hangul or astral-plane characters),
+//! so 阿宏 between two XML tags is repaired.
 //!
 //! Whatever the length, text read from GBK or Big5 is not repaired when at
 //! least half its characters (ASCII aside) are letters of an alphabet or
@@ -250,6 +255,7 @@ const MIN_GAIN: u32 = 12;
 
 /// Thresholds for accepting a repair that gives `min_chars` or more
 /// characters (not counting ASCII, nor characters lost for good).
+#[derive(Clone, Copy)]
 struct Tier {
     min_chars: u32,
     /// Most the repair may cost, in percent of what it replaces.
@@ -258,9 +264,11 @@ struct Tier {
     max_mean: u32,
     /// Least drop in cost, in bits.
     min_gain: u32,
-    /// Short-repair rules: output all Han or CJK punctuation, no character
-    /// twice, and no Latin letter on either side.
-    strict: bool,
+    /// Short-repair rules: output all Han or CJK punctuation, and no Latin
+    /// letter on either side.
+    chinese_only: bool,
+    /// And no character twice.
+    no_repeats: bool,
 }
 
 /// Tiers for repairs that give Chinese text, longest first. The longer the
@@ -275,28 +283,50 @@ const HAN_TIERS: [Tier; 4] = [
         max_ratio: 78,
         max_mean: 16,
         min_gain: MIN_GAIN,
-        strict: false,
+        chinese_only: false,
+        no_repeats: false,
     },
     Tier {
         min_chars: 5,
         max_ratio: 68,
         max_mean: 14,
         min_gain: MIN_GAIN,
-        strict: false,
+        chinese_only: false,
+        no_repeats: false,
     },
     Tier {
         min_chars: 3,
         max_ratio: 60,
         max_mean: 13,
         min_gain: 20,
-        strict: true,
+        chinese_only: true,
+        no_repeats: true,
     },
     Tier {
         min_chars: 1,
         max_ratio: 50,
         max_mean: 12,
         min_gain: 20,
-        strict: true,
+        chinese_only: true,
+        no_repeats: true,
+    },
+];
+
+/// Tiers for UTF-8 read as GBK. GBK bytes of clean text almost never make
+/// valid UTF-8, and when a few do, they read as something other than Han
+/// (Hangul, astral-plane characters): not one clean candidate in the
+/// measurements was all Chinese. So a short repair that reads as Chinese
+/// is trusted, repeated characters included (天天, 哈哈).
+const UTF8_GBK_TIERS: [Tier; 3] = [
+    HAN_TIERS[0],
+    HAN_TIERS[1],
+    Tier {
+        min_chars: 1,
+        max_ratio: 60,
+        max_mean: 15,
+        min_gain: 16,
+        chinese_only: true,
+        no_repeats: false,
     },
 ];
 
@@ -310,7 +340,8 @@ const LATIN_TIER: Tier = Tier {
     max_ratio: 70,
     max_mean: 16,
     min_gain: MIN_GAIN,
-    strict: false,
+    chinese_only: false,
+    no_repeats: false,
 };
 
 /// Highest mean cost (bits) of a block that may be absorbed into a
@@ -731,17 +762,19 @@ fn judge(line: &[char], seg: &Segment, kind: Kind) -> Option<u32> {
     if kind.src() != Src::Latin && mostly_letters(&line[seg.chars.clone()]) {
         return None;
     }
-    let tier = match kind {
-        Kind::Utf8AsLatin | Kind::Utf8AsLatinTwice => &LATIN_TIER,
-        _ => HAN_TIERS.iter().find(|t| n >= t.min_chars)?,
+    let tiers: &[Tier] = match kind {
+        Kind::Utf8AsLatin | Kind::Utf8AsLatinTwice => std::slice::from_ref(&LATIN_TIER),
+        Kind::Utf8AsGbk | Kind::Utf8AsGbkTwice => &UTF8_GBK_TIERS,
+        _ => &HAN_TIERS,
     };
+    let tier = tiers.iter().find(|t| n >= t.min_chars)?;
     if gain < tier.min_gain * BIT
         || seg.out_cost * 100 > seg.src_cost * tier.max_ratio
         || seg.out_cost > tier.max_mean * BIT * n
     {
         return None;
     }
-    if tier.strict {
+    if tier.chinese_only {
         let wide: Vec<char> = seg
             .out
             .chars()
@@ -750,7 +783,7 @@ fn judge(line: &[char], seg: &Segment, kind: Kind) -> Option<u32> {
         if !wide.iter().all(|&c| is_chinese(c)) {
             return None;
         }
-        if wide.iter().enumerate().any(|(i, c)| wide[..i].contains(c)) {
+        if tier.no_repeats && wide.iter().enumerate().any(|(i, c)| wide[..i].contains(c)) {
             return None;
         }
         let letter =
