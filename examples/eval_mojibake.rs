@@ -139,7 +139,11 @@ fn main() -> ExitCode {
         let after = kept(&o, &out);
         row.kept_before += before;
         row.kept_after += after;
-        let share = after as f64 / o.len().max(1) as f64;
+        let share = if o.is_empty() {
+            f64::from(u8::from(out.is_empty()))
+        } else {
+            after as f64 / o.len() as f64
+        };
         row.min_share = Some(row.min_share.map_or(share, |m: f64| m.min(share)));
         let exact = out == orig;
         row.exact += usize::from(exact);

@@ -447,6 +447,18 @@ proptest! {
     }
 
     #[test]
+    fn utf8_read_as_windows_1252_comes_back(text in clean_text()) {
+        for bad in [
+            utf8_as(WINDOWS_1252, &text),
+            latin1(text.as_bytes()),
+            utf8_as(WINDOWS_1252, &utf8_as(WINDOWS_1252, &text)),
+        ] {
+            let (out, _) = repair(&bad);
+            prop_assert_eq!(out.as_ref(), text.as_str(), "broken: {}", bad);
+        }
+    }
+
+    #[test]
     fn repair_is_idempotent(text in any_text()) {
         let (once, _) = repair(&text);
         let (twice, stats) = repair(&once);

@@ -58,7 +58,7 @@
 //! | 3 or 4 | 0.60 | 13 bits | 20 bits | strict |
 //! | 1 or 2 | 0.50 | 12 bits | 20 bits | strict |
 //! | UTF-8 read as GBK, 1 to 4 | 0.60 | 15 bits | 16 bits | Chinese |
-//! | UTF-8 read as Latin, any | 0.70 | 16 bits | 12 bits | |
+//! | UTF-8 read as Latin, any | 0.70 | 22 bits | 12 bits | |
 //!
 //! *Chinese*: all Han or CJK punctuation, and no Latin letter on either
 //! side (`ção` in *Informação* stays, though GBK reads its two bytes as one
@@ -333,12 +333,14 @@ const UTF8_GBK_TIERS: [Tier; 3] = [
 /// UTF-8 read as windows-1252 decodes to valid UTF-8 again only by design:
 /// European text essentially never has a capital accented letter followed
 /// by a C1 control or a symbol from 0xA0..0xBF, and when it does the
-/// reading is rarely cheaper. So one tier serves every length, and also
-/// repairs non-Chinese text (`cafÃ©` is café).
+/// reading is rarely cheaper. So one tier serves every length, lets even a
+/// rare Han character through (any mean below that of private-use and
+/// control characters), and also repairs non-Chinese text (`cafÃ©` is
+/// café).
 const LATIN_TIER: Tier = Tier {
     min_chars: 1,
     max_ratio: 70,
-    max_mean: 16,
+    max_mean: 22,
     min_gain: MIN_GAIN,
     chinese_only: false,
     no_repeats: false,
