@@ -355,6 +355,21 @@ fn lines_of_different_kinds_in_one_text() {
 }
 
 #[test]
+fn a_long_line_without_breaks() {
+    let text: String = SIMPLIFIED
+        .iter()
+        .chain(TRADITIONAL)
+        .copied()
+        .collect::<String>()
+        .repeat(10);
+    assert_eq!(repair(&utf8_as(WINDOWS_1252, &text)).0, text);
+    let bad = gbk_python(text.as_bytes());
+    let (out, stats) = repair(&bad);
+    assert!(chars_recovered(&text, &out) >= 0.95);
+    assert!(stats.spans_repaired >= 1);
+}
+
+#[test]
 fn european_utf8_mojibake_is_repaired_too() {
     assert_eq!(repair("Ã‰cole, cafÃ© et Ã¼ber").0, "École, café et über");
 }

@@ -771,8 +771,8 @@ fn judge(line: &[char], seg: &Segment, kind: Kind) -> Option<u32> {
     };
     let tier = tiers.iter().find(|t| n >= t.min_chars)?;
     if gain < tier.min_gain * BIT
-        || seg.out_cost * 100 > seg.src_cost * tier.max_ratio
-        || seg.out_cost > tier.max_mean * BIT * n
+        || u64::from(seg.out_cost) * 100 > u64::from(seg.src_cost) * u64::from(tier.max_ratio)
+        || u64::from(seg.out_cost) > u64::from(tier.max_mean * BIT) * u64::from(n)
     {
         return None;
     }
