@@ -487,6 +487,9 @@ fn a_utf8_quote_pasted_into_gbk_and_big5() {
     let cases = [
         (SIMPLIFIED[0], GBK, 10),
         (SIMPLIFIED[2], GBK, 17),
+        // Before an ASCII letter, which a GBK reading of the quote's last
+        // byte would swallow as a trail byte.
+        (SIMPLIFIED[2], GBK, 2),
         (SIMPLIFIED[4], GBK, 4),
         (SIMPLIFIED[6], GBK, 6),
         (SIMPLIFIED[7], GBK, 9),
