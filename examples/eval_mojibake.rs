@@ -11,7 +11,8 @@
 //! edit distance: a case of `n` original characters whose output is `d`
 //! insertions, deletions or substitutions away from the original recovers
 //! `max(0, n - d)` of them; the share is summed over the cases of the type.
-//! `min` is the lowest share of a single case.
+//! `min` is the lowest share of a single case, `<90%` the number of cases
+//! under 90 %.
 //!
 //! `lossless` counts the cases the file marks lossless, and how many of them
 //! came back exactly. For the twice-broken UTF-8-as-GBK type the mark
@@ -47,6 +48,7 @@ struct Row {
     kept_before: usize,
     kept_after: usize,
     min_share: Option<f64>,
+    under_90: usize,
     controls_changed: usize,
     detected: usize,
     worse: usize,
@@ -145,6 +147,7 @@ fn main() -> ExitCode {
             after as f64 / o.len() as f64
         };
         row.min_share = Some(row.min_share.map_or(share, |m: f64| m.min(share)));
+        row.under_90 += usize::from(share < 0.9);
         let exact = out == orig;
         row.exact += usize::from(exact);
         if lossless {
@@ -170,7 +173,7 @@ fn main() -> ExitCode {
         }
     }
     println!(
-        "{:<44} {:>5} {:>6} {:>9} {:>9} {:>8} {:>8} {:>5} {:>5} {:>5} {:>8}",
+        "{:<44} {:>5} {:>6} {:>9} {:>9} {:>8} {:>8} {:>5} {:>5} {:>5} {:>8} {:>5}",
         "type",
         "cases",
         "exact",
@@ -181,12 +184,13 @@ fn main() -> ExitCode {
         "min",
         "ctrl±",
         "worse",
-        "detected"
+        "detected",
+        "<90%"
     );
     for (ty, r) in &rows {
         let pct = |k: usize| 100.0 * k as f64 / r.chars.max(1) as f64;
         println!(
-            "{:<44} {:>5} {:>6} {:>4}/{:<4} {:>4}/{:<4} {:>7.1}% {:>7.1}% {:>4.0}% {:>5} {:>5} {:>8}",
+            "{:<44} {:>5} {:>6} {:>4}/{:<4} {:>4}/{:<4} {:>7.1}% {:>7.1}% {:>4.0}% {:>5} {:>5} {:>8} {:>5}",
             ty,
             r.cases,
             r.exact,
@@ -199,7 +203,8 @@ fn main() -> ExitCode {
             100.0 * r.min_share.unwrap_or(0.0),
             r.controls_changed,
             r.worse,
-            r.detected
+            r.detected,
+            r.under_90
         );
         let is_lockjaw = ty.contains('锟');
         let is_utf8_as_gbk = ty.contains("utf8-as-gbk");

@@ -228,7 +228,8 @@ impl Kind {
 pub struct RepairStats {
     /// Stretches of mojibake replaced.
     pub spans_repaired: usize,
-    /// Characters of mojibake replaced.
+    /// Characters of mojibake replaced (counting ASCII caught between
+    /// broken characters, which comes out as it went in).
     pub chars_in: usize,
     /// Runs of `锟斤拷` and of U+FFFD found in the output: bytes lost before
     /// the text got here, left in place.
@@ -354,7 +355,8 @@ const ABSORB_MEAN: u32 = 20;
 /// scans stop on their own; nested mojibake needs one per layer.
 const MAX_ROUNDS: usize = 8;
 
-/// Repair mojibake in `text`. Spans never cross a line break, so a caller may feed text in pieces cut after '\n'.
+/// Repair mojibake in `text`. Spans never cross a line break, so a caller
+/// may feed text in pieces cut after '\n'.
 ///
 /// Clean text is returned borrowed. See the [module documentation](self)
 /// for what is repaired and when.
