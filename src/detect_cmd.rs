@@ -129,11 +129,12 @@ fn human_lines(label: &str, o: &Outcome) -> String {
         );
     }
     let m = o.clean.mojibake;
-    if m.spans_repaired > 0 || m.irreparable > 0 {
+    let irreparable = irreparable(o);
+    if m.spans_repaired > 0 || irreparable > 0 {
         let _ = writeln!(
             s,
             "  mojibake: {} spans repaired, {} irreparable spots",
-            m.spans_repaired, m.irreparable
+            m.spans_repaired, irreparable
         );
     }
     s
@@ -199,9 +200,16 @@ fn json_line(label: &str, o: &Outcome) -> String {
         e.double_escaped,
         m.spans_repaired,
         m.chars_in,
-        m.irreparable
+        irreparable(o)
     );
     s
+}
+
+/// Irreparable spots the text itself brought (锟斤拷, U+FFFD runs): the
+/// mojibake scan also finds the U+FFFD that decoding wrote for damage,
+/// which is reported as damage already.
+fn irreparable(o: &Outcome) -> u64 {
+    (o.clean.mojibake.irreparable as u64).saturating_sub(o.decode.damaged)
 }
 
 /// A JSON string literal.

@@ -12,6 +12,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
 
 use clap::Parser;
 use cli::{Cli, Command, Input};
@@ -129,9 +132,13 @@ fn run_to_stdout(inputs: &[Input], conv: &Converter, bufs: &mut Buffers) -> Resu
     let mut all_ok = true;
     for input in inputs {
         let result = match open(input) {
-            Ok(mut source) => {
-                let live = source.is_live();
-                pump(&mut source, conv, &mut out, live, bufs)
+            Ok(source) => {
+                if source.is_live() {
+                    pump(Feed::threaded(source), conv, &mut out, true, bufs)
+                } else {
+                    let mut source = source;
+                    pump(Feed::Direct(&mut source), conv, &mut out, false, bufs)
+                }
             }
             Err(e) => Err(PumpError::Input(io_message(&e))),
         };
@@ -169,7 +176,7 @@ fn run_to_file(
     // depending on that.
     for input in inputs {
         let result = match open(input) {
-            Ok(mut source) => pump(&mut source, conv, file.writer(), false, bufs),
+            Ok(mut source) => pump(Feed::Direct(&mut source), conv, file.writer(), false, bufs),
             Err(e) => Err(PumpError::Input(io_message(&e))),
         };
         match result {
@@ -415,30 +422,28 @@ pub(crate) fn refuse_binary(report: &DecodeReport, settings: &DecodeOptions) -> 
 /// On a read error, the text before it is still written, so that output
 /// up to the failure is kept.
 fn pump(
-    source: &mut dyn Read,
+    mut feed: Feed<'_>,
     conv: &Converter,
     out: &mut dyn Write,
     flush_each: bool,
     bufs: &mut Buffers,
 ) -> Result<Outcome, PumpError> {
-    let mut decoder = AutoDecoder::new(DecodeOptions {
-        eager: flush_each,
-        ..bufs.settings.decode
-    });
+    let mut decoder = AutoDecoder::new(bufs.settings.decode);
     let mut stages = Stages::new(bufs.settings.clean, Some(conv));
     // Invariant: `bufs.out` holds only output not yet written.
     bufs.out.clear();
     bufs.text.clear();
     let failure: Option<String> = loop {
-        // Plain `read` calls return whatever a pipe has now, instead of
-        // waiting for a full buffer or a whole line.
-        let n = match source.read(&mut bufs.bytes) {
-            Ok(0) => break None,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => break Some(io_message(&e)),
-        };
-        decoder.push(&bufs.bytes[..n], &mut bufs.text);
+        // While the decoder holds a line back for its verdict, wait for
+        // more input only briefly: a live stream that goes quiet gets its
+        // verdict on what it has sent, and its lines flow.
+        let wait = decoder.is_waiting().then_some(QUIET);
+        match feed.next(&mut bufs.bytes, wait) {
+            Fed::Data(n) => decoder.push(&bufs.bytes[..n], &mut bufs.text),
+            Fed::Quiet => decoder.settle(&mut bufs.text),
+            Fed::End => break None,
+            Fed::Failed(e) => break Some(io_message(&e)),
+        }
         if let Some(m) = refuse_binary(decoder.report(), &bufs.settings.decode) {
             return Err(PumpError::Input(m));
         }
@@ -465,6 +470,98 @@ fn pump(
         }
     }
     Ok(outcome)
+}
+
+/// How long live input may stay quiet before the decoder settles its
+/// verdict on what it has (see [`AutoDecoder::settle`]).
+const QUIET: Duration = Duration::from_millis(50);
+
+/// Where an input's bytes come from: read directly, or, for live input, by
+/// a thread, so that waiting for more can time out.
+enum Feed<'a> {
+    Direct(&'a mut dyn Read),
+    Threaded(mpsc::Receiver<io::Result<Vec<u8>>>),
+}
+
+/// What one attempt to get input gave.
+enum Fed {
+    Data(usize),
+    /// Nothing came within the time allowed.
+    Quiet,
+    End,
+    Failed(io::Error),
+}
+
+impl Feed<'_> {
+    /// Read a live source on a thread of its own. The thread ends at end of
+    /// input or error, or blocks in `read` until the process exits.
+    fn threaded(source: Source) -> Feed<'static> {
+        let mut reader: Box<dyn Read + Send> = match source {
+            // The lock is not Send; the handle is, and locks per read.
+            Source::Stdin(lock) => {
+                drop(lock);
+                Box::new(io::stdin())
+            }
+            Source::File { file, .. } => Box::new(file),
+        };
+        let (tx, rx) = mpsc::sync_channel(4);
+        thread::spawn(move || loop {
+            let mut buf = vec![0u8; CHUNK];
+            match reader.read(&mut buf) {
+                Ok(n) => {
+                    buf.truncate(n);
+                    if tx.send(Ok(buf)).is_err() || n == 0 {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+        });
+        Feed::Threaded(rx)
+    }
+
+    /// The next bytes, into `buf` (which is never shorter than a read),
+    /// waiting at most `wait` if given.
+    fn next(&mut self, buf: &mut Vec<u8>, wait: Option<Duration>) -> Fed {
+        match self {
+            Feed::Direct(source) => loop {
+                // Plain `read` calls return whatever a pipe has now,
+                // instead of waiting for a full buffer or a whole line.
+                match source.read(buf) {
+                    Ok(0) => return Fed::End,
+                    Ok(n) => return Fed::Data(n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Fed::Failed(e),
+                }
+            },
+            Feed::Threaded(rx) => {
+                let got = match wait {
+                    Some(wait) => match rx.recv_timeout(wait) {
+                        Ok(got) => got,
+                        Err(mpsc::RecvTimeoutError::Timeout) => return Fed::Quiet,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return Fed::End,
+                    },
+                    None => match rx.recv() {
+                        Ok(got) => got,
+                        Err(_) => return Fed::End,
+                    },
+                };
+                match got {
+                    Ok(data) if data.is_empty() => Fed::End,
+                    Ok(data) => {
+                        let n = data.len();
+                        buf[..n].copy_from_slice(&data);
+                        Fed::Data(n)
+                    }
+                    Err(e) => Fed::Failed(e),
+                }
+            }
+        }
+    }
 }
 
 /// One line saying where decoding found damage, if it did.

@@ -21,6 +21,9 @@ use crate::model;
 /// Bytes of input the encoding is decided on (unless the input is shorter,
 /// or a shorter prefix already settles it).
 pub const PREFIX: usize = 64 * 1024;
+/// Fewer non-ASCII bytes than this is too little to leave the mixable
+/// encodings on (see [`AutoDecoder::decide`]).
+const THIN_EVIDENCE: usize = 64;
 /// Longest block decoded at once when no line break comes.
 const MAX_BLOCK: usize = 1024 * 1024;
 /// Damage offsets remembered per input, for messages; the count is exact.
@@ -35,11 +38,13 @@ pub struct DecodeOptions {
     /// Decode the whole input in its main encoding, without looking for
     /// runs in other encodings.
     pub single: bool,
-    /// Decide as soon as a complete line with non-ASCII text is in, rather
-    /// than waiting for [`PREFIX`] bytes: for live input (a pipe someone
-    /// types into), where waiting would hold output back. Later lines can
-    /// still switch encoding, so an early misjudgement costs speed, not
-    /// text.
+    /// Decide at the end of the first line that is not plain ASCII, on that
+    /// line alone, rather than waiting for [`PREFIX`] bytes: the lowest
+    /// latency, for callers that must pass every line on at once. On so
+    /// little evidence only UTF-8, GB18030 and Big5 are chosen from (later
+    /// lines can still switch among them). See also
+    /// [`AutoDecoder::settle`], which callers that can tell when input has
+    /// gone quiet should prefer.
     pub eager: bool,
 }
 
@@ -114,6 +119,8 @@ pub struct AutoDecoder {
     /// The first bytes of the input, kept for the charset declaration even
     /// after early ASCII lines have been passed on.
     head: Vec<u8>,
+    /// Leading ASCII lines passed on before the verdict, not yet in a run.
+    leading_ascii: Option<Range<u64>>,
     report: DecodeReport,
 }
 
@@ -126,6 +133,7 @@ impl AutoDecoder {
             pending: Vec::new(),
             base: 0,
             head: Vec::new(),
+            leading_ascii: None,
             report: DecodeReport::default(),
         }
     }
@@ -157,11 +165,10 @@ impl AutoDecoder {
         }
         if matches!(self.mode, Mode::Undecided) {
             self.pass_ascii_lines(out);
-            let line_in = self.options.eager && memchr::memchr(b'\n', &self.pending).is_some();
-            if self.pending.len() < PREFIX && !line_in && !self.settled_early() {
+            let Some(sample) = self.trigger() else {
                 return;
-            }
-            self.decide(false);
+            };
+            self.decide(sample, false);
             if matches!(self.mode, Mode::Std(_) | Mode::Legacy(_)) {
                 let pending = std::mem::take(&mut self.pending);
                 self.decode_streaming(&pending, out, false);
@@ -171,13 +178,36 @@ impl AutoDecoder {
         self.drain_blocks(out, false);
     }
 
+    /// Whether text is being held back for the verdict: a complete line that
+    /// is not plain ASCII has arrived, but not yet enough to judge by.
+    pub fn is_waiting(&self) -> bool {
+        matches!(self.mode, Mode::Undecided) && memchr::memchr(b'\n', &self.pending).is_some()
+    }
+
+    /// Settle the encoding now, on what has arrived, and pass on the complete
+    /// lines held back. For live input that has gone quiet (a log followed
+    /// with `tail -f`): waiting for more evidence would hold its lines back
+    /// indefinitely. Does nothing once the encoding is settled.
+    pub fn settle(&mut self, out: &mut String) {
+        if !matches!(self.mode, Mode::Undecided) || self.pending.is_empty() {
+            return;
+        }
+        self.decide(self.pending.len(), false);
+        if matches!(self.mode, Mode::Std(_) | Mode::Legacy(_)) {
+            let pending = std::mem::take(&mut self.pending);
+            self.decode_streaming(&pending, out, false);
+        } else {
+            self.drain_blocks(out, false);
+        }
+    }
+
     /// Decode whatever is left; the input has ended.
     pub fn finish(&mut self, out: &mut String) -> &DecodeReport {
         if matches!(self.mode, Mode::Undecided) {
             if self.pending.is_empty() && self.report.bytes == 0 {
                 return &self.report;
             }
-            self.decide(true);
+            self.decide(self.pending.len(), true);
         }
         match self.mode {
             Mode::Std(_) | Mode::Legacy(_) => {
@@ -185,6 +215,14 @@ impl AutoDecoder {
                 self.decode_streaming(&pending, out, true);
             }
             _ => self.drain_blocks(out, true),
+        }
+        if let Some(leading) = self.leading_ascii.take() {
+            let charset = self
+                .report
+                .detection
+                .as_ref()
+                .map_or(Charset::UTF8, |d| d.charset);
+            self.extend_run(leading, charset);
         }
         // A NUL that the encoding explains (UTF-16) is no sign of binary data.
         if let Some(Detection {
@@ -201,11 +239,10 @@ impl AutoDecoder {
 
     /// Before the verdict, pass on leading complete lines of plain ASCII
     /// (nothing an ASCII-incompatible encoding could claim: no NUL, ESC or
-    /// `~`), so interactive use is not held up.
+    /// `~`; every byte-order mark starts with a non-ASCII byte), so
+    /// interactive use is not held up. Which lines qualify depends on the
+    /// bytes alone, not on how they arrived.
     fn pass_ascii_lines(&mut self, out: &mut String) {
-        if self.base == 0 && self.pending.len() < 4 {
-            return;
-        }
         let mut end = 0;
         for (i, &b) in self.pending.iter().enumerate() {
             if b >= 0x80 || b == 0 || b == 0x1B || b == b'~' {
@@ -218,27 +255,47 @@ impl AutoDecoder {
         if end > 0 {
             // Safe: checked ASCII above.
             out.push_str(std::str::from_utf8(&self.pending[..end]).unwrap_or_default());
-            self.extend_run(self.base..self.base + end as u64, Charset::UTF8);
+            // ASCII reads the same in every candidate: these lines join
+            // whatever run comes first once the verdict is in.
+            let start = self.leading_ascii.as_ref().map_or(self.base, |r| r.start);
+            self.leading_ascii = Some(start..self.base + end as u64);
             self.pending.drain(..end);
             self.base += end as u64;
         }
     }
 
-    /// Whether the bytes so far already settle the encoding: enough valid
-    /// UTF-8 beyond doubt.
-    fn settled_early(&self) -> bool {
+    /// Whether the bytes so far are enough for a verdict, and if so how
+    /// many of them it rests on. Each reason is a point in the byte stream,
+    /// and the earliest one wins, so the verdict is the same however the
+    /// input was split into chunks: the end of the sixteenth non-ASCII
+    /// character of valid UTF-8 (legacy text is almost never valid UTF-8 so
+    /// long); with `eager`, the end of the first line; [`PREFIX`] bytes.
+    fn trigger(&self) -> Option<usize> {
         let bytes = &self.pending;
-        let valid = match std::str::from_utf8(bytes) {
+        let window = &bytes[..bytes.len().min(PREFIX)];
+        let valid = match std::str::from_utf8(window) {
             Ok(s) => s,
-            Err(e) if e.error_len().is_none() => {
-                std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("")
-            }
-            Err(_) => return false,
+            Err(e) => std::str::from_utf8(&window[..e.valid_up_to()]).unwrap_or_default(),
         };
-        valid.chars().filter(|c| !c.is_ascii()).take(16).count() >= 16
+        let sure_utf8 = valid
+            .char_indices()
+            .filter(|(_, c)| !c.is_ascii())
+            .nth(15)
+            .map(|(i, c)| i + c.len_utf8());
+        // Eager: the end of the first line (the lines passed on as ASCII
+        // are gone, so this is the first line with anything else in it).
+        let first_line = if self.options.eager {
+            memchr::memchr(b'\n', window).map(|i| i + 1)
+        } else {
+            None
+        };
+        let full = (bytes.len() >= PREFIX).then_some(PREFIX);
+        [sure_utf8, first_line, full].into_iter().flatten().min()
     }
 
-    fn decide(&mut self, complete: bool) {
+    /// Settle the encoding on the first `sample` bytes of `pending`
+    /// (`complete`: they are all the input there is).
+    fn decide(&mut self, sample: usize, complete: bool) {
         let mut detection = match self.options.from {
             Some(charset) => Detection {
                 charset,
@@ -254,8 +311,16 @@ impl AutoDecoder {
             None => {
                 // The verdict rests on the first PREFIX bytes only, however
                 // much the first read brought.
-                let sample = &self.pending[..self.pending.len().min(PREFIX)];
-                detect::detect(sample, complete && sample.len() == self.pending.len())
+                let sample = &self.pending[..sample.min(PREFIX)];
+                // After lines already passed on, the sample no longer starts
+                // the input: a BOM there is text, and the declaration may be
+                // in those lines.
+                detect::detect_in(
+                    sample,
+                    complete && sample.len() == self.pending.len(),
+                    &self.head,
+                    self.base == 0,
+                )
             }
         };
         if self.options.from.is_some() {
@@ -268,16 +333,29 @@ impl AutoDecoder {
                     detection.bom_len = len;
                 }
             }
-        } else if detection.declared.is_none() && self.base > 0 {
-            // The declaration may sit in lines already passed on.
-            if let Some(label) = detect::sniff_declared(&self.head) {
-                let charset = Charset::for_label(&label);
-                detection.declared = Some(detect::Declared {
-                    correct: charset == Some(detection.charset),
-                    charset,
-                    label,
-                });
-            }
+        }
+        // An early verdict on live input may rest on a handful of bytes.
+        // Then only the mixable encodings are allowed: a later line can
+        // still switch among those, but not out of Shift_JIS or
+        // windows-1252 picked on one stray byte.
+        let sample = &self.pending[..sample.min(self.pending.len())];
+        let thin = !complete
+            && sample.len() < PREFIX
+            && sample.iter().filter(|&&b| b >= 0x80).count() < THIN_EVIDENCE;
+        let utf16 = matches!(detection.charset, Charset::Std(e)
+            if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE);
+        if thin
+            && !utf16
+            && detection.basis == Basis::Detected
+            && detection.charset.unit().is_none()
+        {
+            let r = mixed::cheapest_reading(sample, [0, 0, 0], None);
+            let main = Unit::ALL
+                .into_iter()
+                .max_by_key(|u| r.non_ascii[*u as usize])
+                .unwrap_or(Unit::Utf8);
+            detection.charset = main.charset();
+            detection.confidence = 0.5;
         }
         let skip = detection.bom_len.min(self.pending.len());
         self.pending.drain(..skip);
@@ -290,19 +368,6 @@ impl AutoDecoder {
             (None, Charset::Std(enc)) => Mode::Std(enc.new_decoder_without_bom_handling()),
             (None, Charset::Legacy(l)) => Mode::Legacy(l.new_decoder()),
         };
-        // Lines passed on before the verdict were ASCII, which reads the
-        // same in the main encoding: count them as part of its run.
-        let main = detection.charset;
-        for run in &mut self.report.runs {
-            run.charset = main;
-        }
-        self.report.runs.dedup_by(|later, earlier| {
-            let joined = earlier.bytes.end == later.bytes.start;
-            if joined {
-                earlier.bytes.end = later.bytes.end;
-            }
-            joined
-        });
         self.report.detection = Some(detection);
     }
 
@@ -319,8 +384,10 @@ impl AutoDecoder {
         match &mut self.mode {
             Mode::Std(decoder) => {
                 let report = &mut self.report;
+                // Offsets may point before this call's bytes: a sequence
+                // can begin in an earlier call.
                 detect::decode_std(decoder, bytes, out, last, |at| {
-                    record_damage(report, start + at as u64)
+                    record_damage(report, (start as i64 + at as i64).max(0) as u64)
                 });
                 self.base += bytes.len() as u64;
             }
@@ -428,7 +495,18 @@ impl AutoDecoder {
             let line_at = at + line_start as u64;
             let mut start = [SWITCH_AWAY; 3];
             start[unit as usize] = 0;
-            let r = mixed::cheapest_reading(line, start, Some(unit));
+            let mut r = mixed::cheapest_reading(line, start, Some(unit));
+            // A line mostly in another encoding is that encoding's home
+            // ground: read it again so that excursions from it (a pasted
+            // quote) are priced from there.
+            let dominant = Unit::ALL
+                .into_iter()
+                .max_by_key(|u| r.non_ascii[*u as usize])
+                .unwrap_or(unit);
+            if dominant != unit && r.non_ascii[dominant as usize] * 2 > line.len() {
+                start[dominant as usize] = 0;
+                r = mixed::cheapest_reading(line, start, Some(dominant));
+            }
             if let Some(end) = r.end {
                 self.mode = Mode::Mixable {
                     current: end,
@@ -454,9 +532,12 @@ impl AutoDecoder {
         }
     }
 
-    fn extend_run(&mut self, bytes: Range<u64>, charset: Charset) {
+    fn extend_run(&mut self, mut bytes: Range<u64>, charset: Charset) {
         if bytes.is_empty() {
             return;
+        }
+        if let Some(leading) = self.leading_ascii.take() {
+            bytes.start = leading.start;
         }
         match self.report.runs.last_mut() {
             Some(last) if last.charset == charset && last.bytes.end == bytes.start => {

@@ -91,7 +91,14 @@ pub struct Detection {
 /// `complete` says `prefix` is the whole input, so a character cut off at
 /// its end is damage rather than the edge of the sample.
 pub fn detect(prefix: &[u8], complete: bool) -> Detection {
-    if let Some((enc, len)) = Encoding::for_bom(prefix) {
+    detect_in(prefix, complete, prefix, true)
+}
+
+/// [`detect`] for a prefix that may not start the input: `head` is the
+/// input's real beginning (where a charset declaration would be), and a
+/// byte-order mark only counts when `at_start`.
+pub(crate) fn detect_in(prefix: &[u8], complete: bool, head: &[u8], at_start: bool) -> Detection {
+    if let (true, Some((enc, len))) = (at_start, Encoding::for_bom(prefix)) {
         return Detection {
             charset: Charset::Std(enc),
             basis: Basis::Bom,
@@ -101,7 +108,7 @@ pub fn detect(prefix: &[u8], complete: bool) -> Detection {
             bom_len: len,
         };
     }
-    if prefix.starts_with(&[0x84, 0x31, 0x95, 0x33]) {
+    if at_start && prefix.starts_with(&[0x84, 0x31, 0x95, 0x33]) {
         return Detection {
             charset: Charset::GB18030,
             basis: Basis::Bom,
@@ -111,7 +118,7 @@ pub fn detect(prefix: &[u8], complete: bool) -> Detection {
         };
     }
     let (charset, basis, confidence) = judge(prefix, complete);
-    let declared_label = sniff_declared(prefix);
+    let declared_label = sniff_declared(head);
     let mut detection = Detection {
         charset,
         basis,
@@ -200,7 +207,8 @@ pub(crate) fn decode_counting(enc: &'static Encoding, bytes: &[u8], last: bool) 
 }
 
 /// Run an encoding_rs decoder over `bytes` into `out`, writing U+FFFD for
-/// each malformed sequence and telling `on_error` its offset in `bytes`.
+/// each malformed sequence and telling `on_error` its offset relative to
+/// `bytes` (negative when the sequence began in an earlier call).
 ///
 /// Goes through a fixed buffer: encoding_rs's `String` interface prepares
 /// all spare capacity on every call, and a call ends at every error, which
@@ -210,7 +218,7 @@ pub(crate) fn decode_std(
     bytes: &[u8],
     out: &mut String,
     last: bool,
-    mut on_error: impl FnMut(usize),
+    mut on_error: impl FnMut(isize),
 ) {
     let mut buf = [0u8; 16 * 1024];
     let mut pos = 0;
@@ -225,8 +233,7 @@ pub(crate) fn decode_std(
             encoding_rs::DecoderResult::OutputFull => {}
             encoding_rs::DecoderResult::Malformed(bad, after) => {
                 out.push('\u{FFFD}');
-                // A bad sequence may have begun in an earlier call.
-                on_error(pos.saturating_sub(after as usize + bad as usize));
+                on_error(pos as isize - after as isize - bad as isize);
             }
         }
     }
@@ -311,7 +318,10 @@ fn judge(prefix: &[u8], complete: bool) -> (Charset, Basis, f32) {
             candidates.push((Charset::Std(guess), cost));
             let single_byte = guess.is_single_byte();
             let trusted = errors == 0 && !single_byte && non_ascii >= CHARDET_MIN_NON_ASCII;
-            if trusted || cost < best.1 {
+            // On a few characters a Korean or Japanese reading is no more
+            // likely than a Chinese one, and Chinese is what zhnorm reads:
+            // only single-byte guesses (Latin text) compete on cost there.
+            if trusted || single_byte && cost < best.1 {
                 best = (Charset::Std(guess), cost);
             }
         }

@@ -25,6 +25,10 @@ const CHAR_FREQ: &str = include_str!("char_freq.txt");
 
 /// Cost of a Han character that is not in the count table.
 const UNKNOWN_HAN: u8 = 21 * 4;
+/// Cost of the Han characters that are GBK's reading of UTF-8 punctuation
+/// (set after the counts, which include some of them from mojibake in the
+/// word list's own sources).
+const MOJIBAKE_LEAD: u8 = 30 * 4;
 /// Most a symbol of the GB2312 or Big5 punctuation rows may cost.
 const SYMBOL: u8 = 12 * 4;
 /// Cheapest a counted character may be; keeps one frequent character from
@@ -94,6 +98,26 @@ fn bmp_table() -> &'static [u8; 0x10000] {
                 .round()
                 .clamp(FLOOR as f64, UNKNOWN_HAN as f64) as u8;
             table[cp as usize] = cost;
+        }
+        // GBK's reading of the first two bytes of UTF-8's commonest
+        // punctuation (“ ” … — 、 。 ， ： and the rest): 鈥, 銆, 锛 and
+        // their row-mates occur in real text almost only as that mojibake.
+        for pair in [
+            [0xE2, 0x80],
+            [0xE2, 0x81],
+            [0xE3, 0x80],
+            [0xE3, 0x81],
+            [0xEF, 0xBC],
+            [0xEF, 0xBD],
+            [0xEF, 0xBF],
+        ] {
+            if let Some(text) =
+                encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(&pair)
+            {
+                for c in text.chars().filter(|c| (*c as u32) < 0x10000) {
+                    table[c as usize] = MOJIBAKE_LEAD;
+                }
+            }
         }
         table
     })
@@ -167,12 +191,12 @@ fn class_cost(cp: u32) -> u8 {
         0xA000..=0xABFF => 20,
         0xAC00..=0xD7AF => 14,
         // Private use: user-defined characters of GBK and Big5 (old custom
-        // fonts), which real documents do carry; rare, but not debris.
+        // fonts), which real documents do carry; as rare as the rarest Han.
         // Except GB18030's user area A140-A7A0 (U+E4C6-U+E765): those bytes
         // are Big5's commonest punctuation, so a character there is far
         // likelier Big5 misread than a custom glyph.
         0xE4C6..=0xE765 => 24,
-        0xE000..=0xF8FF => 18,
+        0xE000..=0xF8FF => 21,
         // CJK and Kangxi radicals: dictionary entries, not running text.
         0x2E80..=0x2FDF => 20,
         0xF900..=0xFAFF => 22,
