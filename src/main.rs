@@ -526,7 +526,7 @@ impl Feed<'_> {
 
     /// The next bytes, into `buf` (which is never shorter than a read),
     /// waiting at most `wait` if given.
-    fn next(&mut self, buf: &mut Vec<u8>, wait: Option<Duration>) -> Fed {
+    fn next(&mut self, buf: &mut [u8], wait: Option<Duration>) -> Fed {
         match self {
             Feed::Direct(source) => loop {
                 // Plain `read` calls return whatever a pipe has now,
