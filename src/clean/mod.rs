@@ -98,7 +98,7 @@ impl Cleaner {
         if self.options.entities {
             self.scratch.clear();
             let s = self.entities.push(text, &mut self.scratch);
-            add_entities(&mut self.stats.entities, s);
+            self.stats.entities += s;
             let scratch = std::mem::take(&mut self.scratch);
             self.after_entities(&scratch, out, false);
             self.scratch = scratch;
@@ -112,7 +112,7 @@ impl Cleaner {
         if self.options.entities {
             self.scratch.clear();
             let s = self.entities.finish(&mut self.scratch);
-            add_entities(&mut self.stats.entities, s);
+            self.stats.entities += s;
             let scratch = std::mem::take(&mut self.scratch);
             self.after_entities(&scratch, out, true);
             self.scratch = scratch;
@@ -148,17 +148,9 @@ impl Cleaner {
         }
         let (fixed, s) = mojibake::repair(&self.pending[..cut]);
         out.push_str(&fixed);
-        self.stats.mojibake.spans_repaired += s.spans_repaired;
-        self.stats.mojibake.chars_in += s.chars_in;
-        self.stats.mojibake.irreparable += s.irreparable;
+        self.stats.mojibake.add(&s);
         self.pending.drain(..cut);
     }
-}
-
-fn add_entities(total: &mut EntityStats, s: EntityStats) {
-    total.decoded += s.decoded;
-    total.double_escaped += s.double_escaped;
-    total.invalid += s.invalid;
 }
 
 /// Whether text looks like an HTML document or fragment, judged on its

@@ -83,9 +83,8 @@
 //! Japanese, Korean, Russian and European test files). Clean text that is
 //! not mostly letters came no lower than 0.77 over five characters or more;
 //! over three or four it came down to 0.58, nearly always repeated
-//! characters. The measurement is the ignored test `measure` in this module
-//! (`cargo test --release --lib mojibake::measure -- --ignored` writes one
-//! line per candidate to `/tmp/moji_measure.tsv`);
+//! characters. (The one-off measurement listed every candidate with its
+//! costs; it is not kept as a test, since it asserts nothing.)
 //! `examples/eval_mojibake.rs` scores the end result.
 //!
 //! Candidates of all kinds then compete: the largest gains are applied
@@ -372,7 +371,7 @@ pub fn repair(text: &str) -> (Cow<'_, str>, RepairStats) {
         done += line.len();
         let body = line.strip_suffix('\n').unwrap_or(line);
         let body = body.strip_suffix('\r').unwrap_or(body);
-        let fixed = if body.is_ascii() {
+        let fixed = if body.is_ascii() || plainly_clean(body) {
             None
         } else {
             repair_line(body, &mut stats)
@@ -398,6 +397,23 @@ pub fn repair(text: &str) -> (Cow<'_, str>, RepairStats) {
         Some(s) => (Cow::Owned(s), stats),
         None => (Cow::Borrowed(text), stats),
     }
+}
+
+/// Whether a line can be passed over without looking for mojibake: it has
+/// no Latin-1 or C1 character (every Latin kind of mojibake of Chinese is
+/// full of them), no private-use character, and its Han text reads like
+/// Chinese all along (the Han-to-Han kinds are strings of rare characters,
+/// which the decoder's sliding windows catch). Most clean text stops here,
+/// at the cost of one table lookup per character.
+fn plainly_clean(line: &str) -> bool {
+    let mut check = crate::decode::Plausibility::default();
+    line.chars().filter(|c| !c.is_ascii()).all(|c| {
+        let cp = c as u32;
+        !(0x80..=0xFF).contains(&cp)
+            && !(0xE000..=0xF8FF).contains(&cp)
+            && c != '\u{FFFD}'
+            && check.push(crate::model::char_cost(c).min(254) as u8)
+    })
 }
 
 /// Runs of `锟斤拷` debris and of U+FFFD. A run is a stretch of 锟, 斤, 拷
@@ -939,148 +955,5 @@ fn twice_candidates(
             seg.push(c);
         }
         out.push((kind, seg));
-    }
-}
-
-/// The measurement behind the thresholds: every candidate (judged or not)
-/// for the shared corpus's mojibake cases and for its clean text, one line
-/// each in `/tmp/moji_measure.tsv`: label (`good` if the candidate's text is
-/// part of the original, `bad` otherwise, `clean` for clean text), source,
-/// kind, source and output cost (quarter bits), characters out, characters
-/// lost, output, context, and whether the thresholds accept it. Clean
-/// candidates are listed only if they lower the cost by 4 bits or more.
-#[cfg(test)]
-mod measure {
-    use super::*;
-    use std::io::Write;
-
-    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out)
-            } else {
-                out.push(p)
-            }
-        }
-    }
-
-    #[test]
-    #[ignore]
-    fn measure() {
-        let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-        if !root.exists() {
-            eprintln!("no shared corpus at {}", root.display());
-            return;
-        }
-        let mut w =
-            std::io::BufWriter::new(std::fs::File::create("/tmp/moji_measure.tsv").unwrap());
-        let cases = std::fs::read_to_string(root.join("mojibake/cases.jsonl")).unwrap();
-        let mut clean_lines: Vec<String> = Vec::new();
-        for l in cases.lines() {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            let orig = v["orig"].as_str().unwrap();
-            let bad = v["bad"].as_str().unwrap();
-            let ty = &v["type"].as_str().unwrap()[..1];
-            clean_lines.push(orig.to_string());
-            let chars: Vec<char> = bad.chars().collect();
-            let mut cands = Vec::new();
-            candidates(&chars, &mut cands);
-            for (kind, seg) in cands {
-                let good = seg.out.split('\u{FFFD}').all(|p| orig.contains(p));
-                let pass = judge(&chars, &seg, kind).is_some();
-                writeln!(
-                    w,
-                    "{}\tcase{ty}\t{:?}\t{}\t{}\t{}\t{}\t{}\t\t{pass}",
-                    if good { "good" } else { "bad" },
-                    kind,
-                    seg.src_cost,
-                    seg.out_cost,
-                    seg.out_chars,
-                    seg.lost,
-                    seg.out
-                )
-                .unwrap();
-            }
-        }
-        let mut files = Vec::new();
-        for d in ["html/utf8", "mixed", "encodings"] {
-            walk(&root.join(d), &mut files);
-        }
-        files.push(root.join("bench/news_trad.txt"));
-        files.push(root.join("bench/tw_laws_trad.txt"));
-        for f in files {
-            let name = f.to_string_lossy().to_string();
-            if name.ends_with(".bin") || name.ends_with(".tsv") {
-                continue;
-            }
-            let Ok(mut data) = std::fs::read(&f) else {
-                continue;
-            };
-            if name.contains("tw_laws") {
-                data.truncate(8_000_000);
-            }
-            let enc = if name.contains("/gb18030/") || name.contains("/hz-") {
-                Some(encoding_rs::GB18030)
-            } else if name.contains("/big5/") {
-                Some(encoding_rs::BIG5)
-            } else if name.contains("/windows-1252/") {
-                Some(encoding_rs::WINDOWS_1252)
-            } else if name.contains("/shift_jis/") {
-                Some(encoding_rs::SHIFT_JIS)
-            } else if name.contains("/euc-kr/") {
-                Some(encoding_rs::EUC_KR)
-            } else if name.contains("/utf-16")
-                || name.contains("/euc-tw/")
-                || name.contains("html/legacy")
-            {
-                continue;
-            } else {
-                None
-            };
-            let text = match enc {
-                Some(e) => e.decode(&data).0.into_owned(),
-                None => String::from_utf8_lossy(&data).into_owned(),
-            };
-            for line in text.lines() {
-                clean_lines.push(line.to_string());
-            }
-        }
-        let mut n = 0usize;
-        for line in &clean_lines {
-            let chars: Vec<char> = line.chars().collect();
-            if line.is_ascii() {
-                continue;
-            }
-            n += chars.len();
-            let mut cands = Vec::new();
-            candidates(&chars, &mut cands);
-            for (kind, seg) in cands {
-                if seg.src_cost >= seg.out_cost + 4 * BIT {
-                    let pass = judge(&chars, &seg, kind).is_some();
-                    let ctx: String = chars
-                        [seg.chars.start.saturating_sub(8)..(seg.chars.end + 8).min(chars.len())]
-                        .iter()
-                        .collect();
-                    writeln!(
-                        w,
-                        "clean\tclean\t{:?}\t{}\t{}\t{}\t{}\t{}\t{}\t{pass}",
-                        kind,
-                        seg.src_cost,
-                        seg.out_cost,
-                        seg.out_chars,
-                        seg.lost,
-                        seg.out,
-                        ctx.replace(['\t', '\r'], " ")
-                    )
-                    .unwrap();
-                    let _ = pass;
-                }
-            }
-        }
-        eprintln!("clean chars: {n}");
     }
 }

@@ -296,15 +296,20 @@ impl AutoDecoder {
     /// Settle the encoding on the first `sample` bytes of `pending`
     /// (`complete`: they are all the input there is).
     fn decide(&mut self, sample: usize, complete: bool) {
+        // Only the head up to the end of the sample: bytes after it may or
+        // may not have arrived yet, and the verdict must not depend on that.
+        let head_end = (self.base as usize + sample).min(self.head.len());
         let mut detection = match self.options.from {
             Some(charset) => Detection {
                 charset,
                 basis: Basis::Forced,
                 confidence: 1.0,
-                declared: detect::sniff_declared(&self.head).map(|label| detect::Declared {
-                    charset: Charset::for_label(&label),
-                    correct: Charset::for_label(&label) == Some(charset),
-                    label,
+                declared: detect::sniff_declared(&self.head[..head_end]).map(|label| {
+                    detect::Declared {
+                        charset: Charset::for_label(&label),
+                        correct: Charset::for_label(&label) == Some(charset),
+                        label,
+                    }
                 }),
                 bom_len: 0,
             },
@@ -318,7 +323,7 @@ impl AutoDecoder {
                 detect::detect_in(
                     sample,
                     complete && sample.len() == self.pending.len(),
-                    &self.head,
+                    &self.head[..head_end],
                     self.base == 0,
                 )
             }

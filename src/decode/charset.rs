@@ -347,12 +347,12 @@ fn fast_table(unit: Unit) -> Option<&'static FastTable> {
     }
 }
 
-/// Sliding windows over character costs that flag a stretch reading
-/// unlike Chinese: a few characters far too rare in a row (a misread quote
+/// Sliding windows over character costs ([`crate::model::char_cost`]) that
+/// flag a stretch reading unlike Chinese: a few characters far too rare in a row (a misread quote
 /// throwing a line out of step), or a longer stretch rare on average (a
 /// paragraph in another encoding). The last eight costs live in one word.
-#[derive(Default)]
-pub(crate) struct Plausibility {
+#[derive(Debug, Clone, Default)]
+pub struct Plausibility {
     recent: u64,
     short: u32,
     long: u32,
@@ -367,7 +367,7 @@ impl Plausibility {
     /// Add one character's cost (saturated to a byte); false once the
     /// stretch reads unlike Chinese.
     #[inline]
-    pub(crate) fn push(&mut self, cost: u8) -> bool {
+    pub fn push(&mut self, cost: u8) -> bool {
         let leaving_long = (self.recent >> 56) as u32;
         let leaving_short = ((self.recent >> 24) & 0xFF) as u32;
         self.recent = (self.recent << 8) | cost as u64;

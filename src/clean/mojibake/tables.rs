@@ -302,29 +302,3 @@ mod tests {
         assert_eq!(t.big5_decode(0x80, 0x40), None);
     }
 }
-
-#[cfg(test)]
-mod dump {
-    use super::*;
-
-    #[test]
-    #[ignore]
-    fn dump_tables() {
-        let t = tables();
-        let mut s = String::new();
-        for lead in 0x81..=0xFEu8 {
-            for trail in 0x40..=0xFEu8 {
-                if let Some(p) = t.gbk_decode(lead, trail) {
-                    s.push_str(&format!("G {:02X}{:02X} {:X}\n", lead, trail, p[0] as u32));
-                }
-                if let Some(p) = t.big5_decode(lead, trail) {
-                    s.push_str(&format!(
-                        "B {:02X}{:02X} {:X} {:X}\n",
-                        lead, trail, p[0] as u32, p[1] as u32
-                    ));
-                }
-            }
-        }
-        std::fs::write("/tmp/moji_tables.txt", s).unwrap();
-    }
-}
