@@ -366,7 +366,15 @@ pub fn repair(text: &str) -> (Cow<'_, str>, RepairStats) {
     }
     let mut out: Option<String> = None;
     let mut done = 0;
-    for line in text.split_inclusive('\n') {
+    // Lines by memchr: text is mostly short lines, and this loop runs once
+    // per line of everything zhnorm reads.
+    let mut from = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes())
+        .map(|i| i + 1)
+        .chain((!text.is_empty() && !text.ends_with('\n')).then_some(text.len()));
+    for end in ends {
+        let line = &text[from..end];
+        from = end;
         let start = done;
         done += line.len();
         let body = line.strip_suffix('\n').unwrap_or(line);
@@ -406,20 +414,66 @@ pub fn repair(text: &str) -> (Cow<'_, str>, RepairStats) {
 /// which the decoder's sliding windows catch). Most clean text stops here,
 /// at the cost of one table lookup per character.
 fn plainly_clean(line: &str) -> bool {
+    let table = crate::model::bmp_costs();
     let mut check = crate::decode::Plausibility::default();
-    line.chars().filter(|c| !c.is_ascii()).all(|c| {
-        let cp = c as u32;
-        !(0x80..=0xFF).contains(&cp)
-            && !(0xE000..=0xF8FF).contains(&cp)
-            && c != '\u{FFFD}'
-            && check.push(crate::model::char_cost(c).min(254) as u8)
-    })
+    let b = line.as_bytes();
+    let mut i = 0;
+    // Decoding by hand: `line` is a str, so every sequence is whole and
+    // valid, and this loop is most of what clean text costs.
+    while i < b.len() {
+        let x = b[i];
+        if x < 0x80 {
+            i += 1;
+            continue;
+        }
+        let cost = if x < 0xE0 {
+            // Two-byte UTF-8 is U+0080-U+07FF: Latin-1 and C1 are the
+            // Latin kinds' raw material; the rest is looked up.
+            let cp = ((x as u32 & 0x1F) << 6) | (b[i + 1] as u32 & 0x3F);
+            i += 2;
+            if cp <= 0xFF {
+                return false;
+            }
+            table[cp as usize]
+        } else if x < 0xF0 {
+            let cp = ((x as u32 & 0x0F) << 12)
+                | ((b[i + 1] as u32 & 0x3F) << 6)
+                | (b[i + 2] as u32 & 0x3F);
+            i += 3;
+            if (0xE000..=0xF8FF).contains(&cp) || cp == 0xFFFD {
+                return false;
+            }
+            table[cp as usize]
+        } else {
+            let c = line[i..].chars().next().unwrap_or('\u{FFFD}');
+            i += 4;
+            crate::model::char_cost(c).min(254) as u8
+        };
+        if !check.push(cost) {
+            return false;
+        }
+    }
+    true
 }
 
 /// Runs of `锟斤拷` debris and of U+FFFD. A run is a stretch of 锟, 斤, 拷
 /// and U+FFFD holding at least one 锟 or U+FFFD: 斤 and 拷 alone are
 /// ordinary words' characters, 锟 next to never is.
 fn count_irreparable(text: &str) -> usize {
+    // Every run holds a 锟 or a U+FFFD; two memchr-backed searches clear
+    // almost every line without decoding it.
+    static FINDERS: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 2]> =
+        std::sync::OnceLock::new();
+    let [kun, fffd] = FINDERS.get_or_init(|| {
+        [
+            memchr::memmem::Finder::new("锟".as_bytes()),
+            memchr::memmem::Finder::new("\u{FFFD}".as_bytes()),
+        ]
+    });
+    let bytes = text.as_bytes();
+    if kun.find(bytes).is_none() && fffd.find(bytes).is_none() {
+        return 0;
+    }
     let mut runs = 0;
     let mut in_run = false;
     let mut marked = false;

@@ -587,7 +587,7 @@ fn clean_prefix(unit: Unit, block: &[u8], out: &mut String) -> Result<(), usize>
             };
             // Two-byte sequences are where short GBK or Big5 runs pass for
             // UTF-8 (as Hebrew, Cyrillic, Latin letters); look closer there.
-            if text.bytes().any(|b| (0xC2..=0xDF).contains(&b)) {
+            if has_two_byte_lead(text.as_bytes()) {
                 if let Some(line) = implausible_two_byte_line(text) {
                     return Err(line);
                 }
@@ -602,6 +602,24 @@ fn clean_prefix(unit: Unit, block: &[u8], out: &mut String) -> Result<(), usize>
         }
         Unit::Gb18030 | Unit::Big5 => charset::decode_legacy_block(unit, block, out),
     }
+}
+
+/// Whether valid UTF-8 holds a two-byte sequence (lead byte C2-DF), eight
+/// bytes at a time: Chinese UTF-8 mostly has none, so this usually clears
+/// a whole block at once.
+fn has_two_byte_lead(bytes: &[u8]) -> bool {
+    const HIGH3: u64 = 0xE0E0_E0E0_E0E0_E0E0;
+    const LEAD2: u64 = 0xC0C0_C0C0_C0C0_C0C0;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    // In valid UTF-8, C0 and C1 never occur, so 110xxxxx means C2-DF.
+    let found = chunks.by_ref().any(|c| {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        let t = (w & HIGH3) ^ LEAD2;
+        t.wrapping_sub(ONES) & !t & HIGHS != 0
+    });
+    found || chunks.remainder().iter().any(|&b| b & 0xE0 == 0xC0)
 }
 
 /// The offset of the first line whose two-byte UTF-8 characters are not

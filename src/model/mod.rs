@@ -123,6 +123,12 @@ fn bmp_table() -> &'static [u8; 0x10000] {
     })
 }
 
+/// The cost of every BMP character, indexed by code point, for loops that
+/// decode UTF-8 themselves and look costs up by the thousand.
+pub fn bmp_costs() -> &'static [u8; 0x10000] {
+    bmp_table()
+}
+
 /// Cost, in quarter bits, of seeing `c` in Chinese web text.
 #[inline]
 pub fn char_cost(c: char) -> u32 {
