@@ -2,12 +2,28 @@
 //!
 //! The library is a one-way pipeline of stages, each in its own module:
 //!
-//! * [`decode`] — bytes to text (for now: streaming, validated UTF-8);
+//! * [`decode`] — bytes to text: encoding detection, run-by-run decoding of
+//!   mixed files, damage marked rather than fatal;
+//! * [`clean`] — text to cleaned text: HTML character references, mojibake;
 //! * [`convert`] — OpenCC-compatible script conversion over dictionaries
 //!   compiled into the binary at build time.
 //!
-//! Later stages (cleanup, batch output) slot in between without reshaping
-//! these. The command-line tool in `src/main.rs` only wires them together.
+//! [`model`] is the character-cost model that detection and mojibake repair
+//! share. The command-line tool in `src/main.rs` only wires the stages
+//! together.
+//!
+//! ```
+//! use zhnorm::convert::Converter;
+//! use zhnorm::decode::{decode_bytes, Charset, DecodeOptions};
+//!
+//! let gbk = [0xBA, 0xBA, 0xD7, 0xD6, 0xD7, 0xAA, 0xBB, 0xBB]; // 汉字转换 in GBK
+//! let (text, report) = decode_bytes(&gbk, DecodeOptions::default());
+//! assert_eq!(text, "汉字转换");
+//! assert_eq!(report.detection.unwrap().charset, Charset::GB18030);
+//!
+//! let t2s = Converter::new("t2s").unwrap();
+//! assert_eq!(t2s.convert("漢字轉換"), "汉字转换");
+//! ```
 
 pub mod clean;
 pub mod convert;

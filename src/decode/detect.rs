@@ -15,7 +15,7 @@
 
 use encoding_rs::Encoding;
 
-use super::charset::{Charset, Unit};
+use super::charset::{self, Charset, Unit};
 use super::legacy::{self, LegacyEncoding};
 use super::mixed::{self, SWITCH};
 use crate::model::{self, BIT};
@@ -25,6 +25,10 @@ const DECLARATION_WINDOW: usize = 4096;
 /// Valid UTF-8 with at least this many non-ASCII characters is UTF-8
 /// without further ado: legacy text is almost never valid UTF-8 that long.
 const UTF8_SURE_CHARS: usize = 16;
+/// Bytes the cost comparisons look at.
+const FOCUS: usize = 16 * 1024;
+/// Bytes chardetng is given.
+const CHARDET_SAMPLE: usize = 16 * 1024;
 /// chardetng's verdict on a non-Chinese encoding is trusted from this many
 /// non-ASCII bytes on.
 const CHARDET_MIN_NON_ASCII: usize = 64;
@@ -265,14 +269,28 @@ fn judge(prefix: &[u8], complete: bool) -> (Charset, Basis, f32) {
         }
     }
 
-    // The Chinese family: cheapest reading over UTF-8, GB18030 and Big5,
-    // each byte free to be read in any of them at a switching cost.
-    let reading = mixed::cheapest_reading(prefix, [0, 0, 0], None);
-    let main = Unit::ALL
-        .into_iter()
-        .max_by_key(|u| reading.non_ascii[*u as usize])
-        .unwrap_or(Unit::Utf8);
-    let mut best = (main.charset(), reading.cost);
+    // The rest weighs costs, which a focused sample settles as well as the
+    // whole prefix at a fraction of the price: from the line of the first
+    // non-ASCII byte on (an HTML head is often long and all ASCII).
+    let (prefix, complete) = focus(prefix, complete);
+
+    // The Chinese family. Usually exactly one of GB18030 and Big5 reads the
+    // sample cleanly (no damage, Chinese-looking throughout), and that
+    // settles it at table speed. Otherwise: the cheapest reading over
+    // UTF-8, GB18030 and Big5, each byte free to be read in any of them at
+    // a switching cost.
+    let clean = clean_legacy_reading(prefix, complete);
+    let mut best = match clean {
+        Some((unit, cost)) => (unit.charset(), cost),
+        None => {
+            let reading = mixed::cheapest_reading(prefix, [0, 0, 0], None);
+            let main = Unit::ALL
+                .into_iter()
+                .max_by_key(|u| reading.non_ascii[*u as usize])
+                .unwrap_or(Unit::Utf8);
+            (main.charset(), reading.cost)
+        }
+    };
     let mut candidates: Vec<(Charset, u64)> = Vec::new();
     for unit in Unit::ALL {
         if let Some((cost, _)) = whole_cost(unit.charset(), prefix, complete) {
@@ -344,7 +362,57 @@ fn confidence(best: u64, runner_up: Option<u64>) -> f32 {
     (1.0 - 0.5 * (-margin_bits / 4.0).exp2()).clamp(0.5, 1.0)
 }
 
+/// At most [`FOCUS`] bytes of `prefix`, starting at the line of its first
+/// non-ASCII byte (everything before is ASCII, so any point there is a
+/// character boundary).
+fn focus(prefix: &[u8], complete: bool) -> (&[u8], bool) {
+    if prefix.len() <= FOCUS {
+        return (prefix, complete);
+    }
+    let first = prefix.iter().position(|&b| b >= 0x80).unwrap_or(0);
+    let line = memchr::memrchr(b'\n', &prefix[..first]).map_or(0, |i| i + 1);
+    let start = line.max(first.saturating_sub(FOCUS / 4));
+    let end = (start + FOCUS).min(prefix.len());
+    (&prefix[start..end], complete && end == prefix.len())
+}
+
+/// If exactly one of UTF-8, GB18030 and Big5 reads `prefix` cleanly (the
+/// decoder's fast path accepts it all) and it is not UTF-8, that unit and
+/// the cost of its text.
+fn clean_legacy_reading(prefix: &[u8], complete: bool) -> Option<(Unit, u64)> {
+    // Without the end of the input, stop after the last ASCII byte, which
+    // no character straddles.
+    let end = if complete {
+        prefix.len()
+    } else {
+        prefix.iter().rposition(|&b| b < 0x80).map_or(0, |i| i + 1)
+    };
+    let sample = &prefix[..end];
+    // Valid UTF-8 is a clean reading too (short, or it would have been
+    // taken already): then the cheapest-reading search must choose.
+    if sample.is_ascii() || std::str::from_utf8(sample).is_ok() {
+        return None;
+    }
+    let mut found = None;
+    let mut text = String::new();
+    for unit in [Unit::Gb18030, Unit::Big5] {
+        text.clear();
+        if charset::decode_legacy_block(unit, sample, &mut text).is_ok() {
+            if found.is_some() {
+                return None;
+            }
+            found = Some((unit, model::text_cost(&text)));
+        }
+    }
+    found
+}
+
+/// chardetng's guess on at most [`CHARDET_SAMPLE`] bytes, plenty for the
+/// encodings it is asked about here and a quarter of the cost of the full
+/// prefix.
 fn chardet(prefix: &[u8], complete: bool) -> &'static Encoding {
+    let complete = complete && prefix.len() <= CHARDET_SAMPLE;
+    let prefix = &prefix[..prefix.len().min(CHARDET_SAMPLE)];
     let mut detector = chardetng::EncodingDetector::new();
     detector.feed(prefix, complete);
     let guess = detector.guess(None, true);
