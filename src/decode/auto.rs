@@ -12,11 +12,10 @@
 
 use std::ops::Range;
 
-use super::charset::{self, Charset, Plausibility, Unit};
+use super::charset::{self, Charset, Unit};
 use super::detect::{self, Basis, Detection};
 use super::legacy::LegacyDecoder;
 use super::mixed::{self, SWITCH_AWAY};
-use crate::model;
 
 /// Bytes of input the encoding is decided on (unless the input is shorter,
 /// or a shorter prefix already settles it).
@@ -500,7 +499,21 @@ impl AutoDecoder {
             let line_at = at + line_start as u64;
             let mut start = [SWITCH_AWAY; 3];
             start[unit as usize] = 0;
-            let mut r = mixed::cheapest_reading(line, start, Some(unit));
+            // Valid UTF-8 is strong evidence of its own: GBK or Big5 text
+            // rarely forms it for long, while real UTF-8 lines are full of
+            // characters the model finds odd (combining marks, other
+            // alphabets). Such a line is read from UTF-8, whatever came
+            // before, and leaving UTF-8 pays double.
+            let valid_utf8 = std::str::from_utf8(line).is_ok();
+            let (home, away) = if valid_utf8 {
+                // Starting the line in another encoding is leaving too.
+                start = [2 * mixed::SWITCH_AWAY; 3];
+                start[Unit::Utf8 as usize] = 0;
+                (Unit::Utf8, 2 * mixed::SWITCH_AWAY)
+            } else {
+                (unit, mixed::SWITCH_AWAY)
+            };
+            let mut r = mixed::cheapest_reading_with(line, start, Some(home), away);
             // A line mostly in another encoding is that encoding's home
             // ground: read it again so that excursions from it (a pasted
             // quote) are priced from there.
@@ -508,7 +521,7 @@ impl AutoDecoder {
                 .into_iter()
                 .max_by_key(|u| r.non_ascii[*u as usize])
                 .unwrap_or(unit);
-            if dominant != unit && r.non_ascii[dominant as usize] * 2 > line.len() {
+            if !valid_utf8 && dominant != unit && r.non_ascii[dominant as usize] * 2 > line.len() {
                 start[dominant as usize] = 0;
                 r = mixed::cheapest_reading(line, start, Some(dominant));
             }
@@ -585,13 +598,12 @@ fn clean_prefix(unit: Unit, block: &[u8], out: &mut String) -> Result<(), usize>
                     )
                 }
             };
-            // Two-byte sequences are where short GBK or Big5 runs pass for
-            // UTF-8 (as Hebrew, Cyrillic, Latin letters); look closer there.
-            if has_two_byte_lead(text.as_bytes()) {
-                if let Some(line) = implausible_two_byte_line(text) {
-                    return Err(line);
-                }
-            }
+            // Valid UTF-8 lines are taken as they are: GBK or Big5 text
+            // forms valid UTF-8 only for a few characters at a time, and
+            // re-reading valid lines by cost would turn real Cyrillic,
+            // Greek or combining marks next to Chinese into Han characters.
+            // Short legacy runs inside otherwise invalid lines are still
+            // found, by the search those lines go to.
             match invalid_at {
                 Some(at) => Err(at),
                 None => {
@@ -602,58 +614,6 @@ fn clean_prefix(unit: Unit, block: &[u8], out: &mut String) -> Result<(), usize>
         }
         Unit::Gb18030 | Unit::Big5 => charset::decode_legacy_block(unit, block, out),
     }
-}
-
-/// Whether valid UTF-8 holds a two-byte sequence (lead byte C2-DF), eight
-/// bytes at a time: Chinese UTF-8 mostly has none, so this usually clears
-/// a whole block at once.
-fn has_two_byte_lead(bytes: &[u8]) -> bool {
-    const HIGH3: u64 = 0xE0E0_E0E0_E0E0_E0E0;
-    const LEAD2: u64 = 0xC0C0_C0C0_C0C0_C0C0;
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = bytes.chunks_exact(8);
-    // In valid UTF-8, C0 and C1 never occur, so 110xxxxx means C2-DF.
-    let found = chunks.by_ref().any(|c| {
-        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-        let t = (w & HIGH3) ^ LEAD2;
-        t.wrapping_sub(ONES) & !t & HIGHS != 0
-    });
-    found || chunks.remainder().iter().any(|&b| b & 0xE0 == 0xC0)
-}
-
-/// The offset of the first line whose two-byte UTF-8 characters are not
-/// plausible: in Chinese lines a few (a name with an accent, a middle dot,
-/// ×) are; a Chinese line that reads unlike Chinese is looked at again.
-fn implausible_two_byte_line(text: &str) -> Option<usize> {
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let line_at = offset;
-        offset += line.len();
-        let (mut two, mut other) = (0usize, 0usize);
-        for c in line.chars() {
-            match c as u32 {
-                0x80..=0x7FF => two += 1,
-                0x800.. => other += 1,
-                _ => {}
-            }
-        }
-        // A line of only two-byte characters is Greek, Cyrillic, Hebrew...
-        // in their own right; a GBK run passing for UTF-8 shows up inside
-        // Chinese lines.
-        if two > 0 && other > 0 && line_cost_is_high(line) {
-            return Some(line_at);
-        }
-    }
-    None
-}
-
-/// Whether a line reads unlike Chinese somewhere ([`Plausibility`]).
-fn line_cost_is_high(line: &str) -> bool {
-    let mut check = Plausibility::default();
-    line.chars()
-        .filter(|c| !c.is_ascii())
-        .any(|c| !check.push(model::char_cost(c).min(254) as u8))
 }
 
 /// Decode a whole input at once: convenience over [`AutoDecoder`].

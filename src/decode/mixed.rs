@@ -73,6 +73,17 @@ pub(crate) struct Reading {
 /// costs [`SWITCH_AWAY`] and coming back [`SWITCH_HOME`]; without a home
 /// every change costs [`SWITCH`].
 pub(crate) fn cheapest_reading(bytes: &[u8], start: [u32; 3], home: Option<Unit>) -> Reading {
+    cheapest_reading_with(bytes, start, home, SWITCH_AWAY)
+}
+
+/// [`cheapest_reading`] with the cost of leaving home given: callers raise
+/// it where the home reading is itself strong evidence (valid UTF-8).
+pub(crate) fn cheapest_reading_with(
+    bytes: &[u8],
+    start: [u32; 3],
+    home: Option<Unit>,
+    away: u32,
+) -> Reading {
     // Encodings change at line starts and around ASCII far more often than
     // between two Chinese characters; a change there pays extra, so where a
     // boundary character reads in both encodings it goes with its run.
@@ -81,7 +92,7 @@ pub(crate) fn cheapest_reading(bytes: &[u8], start: [u32; 3], home: Option<Unit>
         match home {
             None => SWITCH + mid,
             Some(h) if h as usize == u => SWITCH_HOME,
-            Some(_) => SWITCH_AWAY + mid,
+            Some(_) => away + mid,
         }
     };
     let n = bytes.len();
