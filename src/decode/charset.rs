@@ -8,7 +8,6 @@
 //! encoding_rs itself, so both paths agree byte for byte.
 
 use std::fmt;
-use std::sync::OnceLock;
 
 use encoding_rs::Encoding;
 
@@ -223,49 +222,39 @@ const INVALID: u32 = u32::MAX;
 /// low bits then index [`BIG5_PAIRS`].
 const DOUBLE: u32 = 0x8000_0000;
 
-fn build_pair_table(encoding: &'static Encoding, doubles: &mut Vec<(char, char)>) -> Box<[u32]> {
-    let mut table = vec![INVALID; 126 * 256].into_boxed_slice();
-    for lead in 0x81u8..=0xFE {
-        for trail in 0x40u8..=0xFE {
-            let pair = [lead, trail];
-            if let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(&pair)
-            {
-                let mut chars = text.chars();
-                let (Some(a), b) = (chars.next(), chars.next()) else {
-                    continue;
-                };
-                // A pair whose second byte came back as ASCII is not a code.
-                if a.is_ascii() || b.is_some_and(|b| b.is_ascii()) {
-                    continue;
-                }
-                table[pair_index(lead, trail)] = match b {
-                    None => a as u32,
-                    Some(b) => {
-                        doubles.push((a, b));
-                        DOUBLE | (doubles.len() as u32 - 1)
-                    }
-                };
-            }
-        }
-    }
-    table
+/// Words in the target's byte order, aligned for reading as `u32`.
+#[repr(C, align(4))]
+struct Aligned<T: ?Sized>(T);
+
+static GB_PAIRS: &Aligned<[u8]> =
+    &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/gb_pairs.bin")));
+static BIG5_PAIR_WORDS: &Aligned<[u8]> =
+    &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/big5_pairs.bin")));
+static GB_FAST: &Aligned<[u8]> =
+    &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/gb_fast.bin")));
+static BIG5_FAST: &Aligned<[u8]> =
+    &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/big5_fast.bin")));
+
+include!(concat!(env!("OUT_DIR"), "/decode_doubles.rs"));
+
+fn words(blob: &'static Aligned<[u8]>) -> &'static [u32] {
+    let bytes = &blob.0;
+    // SAFETY: `Aligned` makes the blob 4-byte aligned, the length is
+    // rounded down to whole words, and every bit pattern is a valid u32.
+    // build.rs wrote the words in this target's byte order.
+    unsafe { std::slice::from_raw_parts(bytes.as_ptr().cast::<u32>(), bytes.len() / 4) }
 }
 
+/// GB18030's two-byte codes, tabulated by build.rs from encoding_rs:
+/// indexed by [`pair_index`], the code point, or [`INVALID`].
 fn gb_table() -> &'static [u32] {
-    static T: OnceLock<Box<[u32]>> = OnceLock::new();
-    T.get_or_init(|| build_pair_table(encoding_rs::GB18030, &mut Vec::new()))
+    words(GB_PAIRS)
 }
 
-static BIG5_PAIRS: OnceLock<Vec<(char, char)>> = OnceLock::new();
-
+/// Big5's two-byte codes, as [`gb_table`], with [`DOUBLE`] entries that
+/// index [`BIG5_DOUBLES`].
 fn big5_table() -> &'static [u32] {
-    static T: OnceLock<Box<[u32]>> = OnceLock::new();
-    T.get_or_init(|| {
-        let mut doubles = Vec::new();
-        let table = build_pair_table(encoding_rs::BIG5, &mut doubles);
-        let _ = BIG5_PAIRS.set(doubles);
-        table
-    })
+    words(BIG5_PAIR_WORDS)
 }
 
 fn gb_step(bytes: &[u8], i: usize) -> Option<Step> {
@@ -296,7 +285,7 @@ fn big5_step(bytes: &[u8], i: usize) -> Option<Step> {
         return None;
     }
     if v & DOUBLE != 0 {
-        let (a, b) = BIG5_PAIRS.get()?[(v & !DOUBLE) as usize];
+        let (a, b) = *BIG5_DOUBLES.get((v & !DOUBLE) as usize)?;
         return Some(Step {
             len: 2,
             c: a,
@@ -306,7 +295,8 @@ fn big5_step(bytes: &[u8], i: usize) -> Option<Step> {
     Some(Step::one(char::from_u32(v).unwrap_or('\u{FFFD}'), 2))
 }
 
-/// The fast path's table: for lead byte `b` (0x80–0xFF) and trail `t`,
+/// The fast path's table (built by build.rs): for lead byte `b`
+/// (0x80–0xFF) and trail `t`,
 /// entry `(b & 0x7F) << 8 | t` holds the character's UTF-8 bytes (two or
 /// three) in bits 0–23 and its model cost in bits 24–31, or 0 where the
 /// careful path must decide (invalid codes, four-byte characters, and the
@@ -314,37 +304,13 @@ fn big5_step(bytes: &[u8], i: usize) -> Option<Step> {
 /// an index the compiler can see is in bounds.
 type FastTable = [u32; 0x8000];
 
-fn build_fast_table(table: &[u32]) -> Box<FastTable> {
-    let mut fast = Box::new([0u32; 0x8000]);
-    for lead in 0x81u8..=0xFE {
-        for trail in 0x40u8..=0xFE {
-            let v = table[pair_index(lead, trail)];
-            if v == INVALID || v & DOUBLE != 0 {
-                continue;
-            }
-            let Some(c) = char::from_u32(v) else { continue };
-            // Four-byte characters (a few HKSCS codes) take the careful path.
-            if c.len_utf8() > 3 {
-                continue;
-            }
-            let cost = crate::model::char_cost(c).min(254);
-            let mut utf8 = [0u8; 4];
-            c.encode_utf8(&mut utf8);
-            let bytes = u32::from_le_bytes(utf8);
-            fast[((lead as usize) & 0x7F) << 8 | trail as usize] = bytes | cost << 24;
-        }
-    }
-    fast
-}
-
 fn fast_table(unit: Unit) -> Option<&'static FastTable> {
-    static GB: OnceLock<Box<FastTable>> = OnceLock::new();
-    static BIG5: OnceLock<Box<FastTable>> = OnceLock::new();
-    match unit {
-        Unit::Gb18030 => Some(GB.get_or_init(|| build_fast_table(gb_table()))),
-        Unit::Big5 => Some(BIG5.get_or_init(|| build_fast_table(big5_table()))),
-        Unit::Utf8 => None,
-    }
+    let table = match unit {
+        Unit::Gb18030 => words(GB_FAST),
+        Unit::Big5 => words(BIG5_FAST),
+        Unit::Utf8 => return None,
+    };
+    table.try_into().ok()
 }
 
 /// Sliding windows over character costs ([`crate::model::char_cost`]) that
