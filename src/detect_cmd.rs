@@ -75,14 +75,16 @@ fn examine(
         if let Some(m) = refuse_binary(decoder.report(), &options) {
             return Err(m);
         }
-        stages.push(&mut text, &mut scratch, &mut sink);
+        stages.push(&text, &mut scratch, &mut sink);
+        text.clear();
         sink.clear();
     }
     decoder.finish(&mut text);
     if let Some(m) = refuse_binary(decoder.report(), &options) {
         return Err(m);
     }
-    stages.push(&mut text, &mut scratch, &mut sink);
+    stages.push(&text, &mut scratch, &mut sink);
+    text.clear();
     let clean = stages.finish(&mut scratch, &mut sink);
     Ok(Outcome {
         decode: decoder.report().clone(),

@@ -367,12 +367,20 @@ impl<'a> Stages<'a> {
         }
     }
 
-    /// Clean and convert `text` (emptied), appending to `out`.
-    pub(crate) fn push(&mut self, text: &mut String, scratch: &mut String, out: &mut String) {
+    /// Clean and convert `text`, appending to `out`.
+    pub(crate) fn push(&mut self, text: &str, scratch: &mut String, out: &mut String) {
         if text.is_empty() {
             return;
         }
         let options = self.options;
+        if options == CleanOptions::none() {
+            // Nothing to clean: straight on, without a copy.
+            match &mut self.stream {
+                Some(stream) => stream.push(text, out),
+                None => out.push_str(text),
+            }
+            return;
+        }
         let cleaner = self.cleaner.get_or_insert_with(|| {
             Cleaner::new(CleanOptions {
                 markup: clean::looks_like_html(text),
@@ -381,7 +389,6 @@ impl<'a> Stages<'a> {
         });
         scratch.clear();
         cleaner.push(text, scratch);
-        text.clear();
         match &mut self.stream {
             Some(stream) => stream.push(scratch, out),
             None => out.push_str(scratch),
@@ -438,23 +445,29 @@ fn pump(
         // more input only briefly: a live stream that goes quiet gets its
         // verdict on what it has sent, and its lines flow.
         let wait = decoder.is_waiting().then_some(QUIET);
-        match feed.next(&mut bufs.bytes, wait) {
-            Fed::Data(n) => decoder.push(&bufs.bytes[..n], &mut bufs.text),
-            Fed::Quiet => decoder.settle(&mut bufs.text),
+        let direct = match feed.next(&mut bufs.bytes, wait) {
+            Fed::Data(n) => decoder.push_borrowed(&bufs.bytes[..n], &mut bufs.text),
+            Fed::Quiet => {
+                decoder.settle(&mut bufs.text);
+                ""
+            }
             Fed::End => break None,
             Fed::Failed(e) => break Some(io_message(&e)),
-        }
+        };
         if let Some(m) = refuse_binary(decoder.report(), &bufs.settings.decode) {
             return Err(PumpError::Input(m));
         }
-        stages.push(&mut bufs.text, &mut bufs.clean, &mut bufs.out);
+        stages.push(&bufs.text, &mut bufs.clean, &mut bufs.out);
+        bufs.text.clear();
+        stages.push(direct, &mut bufs.clean, &mut bufs.out);
         write_out(out, &mut bufs.out, flush_each)?;
     };
     decoder.finish(&mut bufs.text);
     if let Some(m) = refuse_binary(decoder.report(), &bufs.settings.decode) {
         return Err(PumpError::Input(m));
     }
-    stages.push(&mut bufs.text, &mut bufs.clean, &mut bufs.out);
+    stages.push(&bufs.text, &mut bufs.clean, &mut bufs.out);
+    bufs.text.clear();
     let clean = stages.finish(&mut bufs.clean, &mut bufs.out);
     write_out(out, &mut bufs.out, flush_each)?;
     let outcome = Outcome {

@@ -145,20 +145,69 @@ impl AutoDecoder {
     /// Decode the next bytes of the input, appending text to `out`. Text may
     /// lag behind the bytes: an unfinished line or character is held back.
     pub fn push(&mut self, bytes: &[u8], out: &mut String) {
+        self.note(bytes);
+        self.push_noted(bytes, out);
+    }
+
+    /// [`push`](Self::push) without a copy where possible: once the input
+    /// is settled as UTF-8, a read whose complete lines are all valid comes
+    /// back borrowed from `bytes` (the common case: it costs one validation
+    /// pass). Text appended to `out` comes before the returned text.
+    pub fn push_borrowed<'a>(&mut self, bytes: &'a [u8], out: &mut String) -> &'a str {
+        self.note(bytes);
+        if let Mode::Mixable {
+            current: Unit::Utf8,
+            single: false,
+        } = self.mode
+        {
+            if self.pending.is_empty() {
+                let end = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1);
+                if bytes.len() - end < MAX_BLOCK {
+                    if let Ok(text) = simdutf8::basic::from_utf8(&bytes[..end]) {
+                        self.extend_run(self.base..self.base + end as u64, Charset::UTF8);
+                        self.base += end as u64;
+                        self.pending.extend_from_slice(&bytes[end..]);
+                        return text;
+                    }
+                }
+            }
+        }
+        self.push_noted(bytes, out);
+        ""
+    }
+
+    /// Bookkeeping every read gets: byte count, the head kept for the
+    /// charset declaration, the first NUL.
+    fn note(&mut self, bytes: &[u8]) {
         self.report.bytes += bytes.len() as u64;
         if self.head.len() < 4096 {
             let take = bytes.len().min(4096 - self.head.len());
             self.head.extend_from_slice(&bytes[..take]);
         }
-        if let Some(nul) = memchr::memchr(0, bytes) {
-            if self.report.nul_at.is_none() {
+        if self.report.nul_at.is_none() {
+            if let Some(nul) = memchr::memchr(0, bytes) {
                 self.report.nul_at = Some(self.report.bytes - bytes.len() as u64 + nul as u64);
             }
         }
+    }
+
+    fn push_noted(&mut self, bytes: &[u8], out: &mut String) {
         match &mut self.mode {
             Mode::Std(_) | Mode::Legacy(_) => {
                 self.decode_streaming(bytes, out, false);
                 return;
+            }
+            Mode::Mixable { .. } if self.pending.is_empty() => {
+                // The common case, straight from the caller's buffer: the
+                // complete lines now, only the unfinished tail kept.
+                let end = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1);
+                if end > 0 && bytes.len() - end < MAX_BLOCK {
+                    self.decode_block(&bytes[..end], out);
+                    self.base += end as u64;
+                    self.pending.extend_from_slice(&bytes[end..]);
+                    return;
+                }
+                self.pending.extend_from_slice(bytes);
             }
             _ => self.pending.extend_from_slice(bytes),
         }
