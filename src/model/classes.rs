@@ -64,7 +64,7 @@ pub fn class_cost(cp: u32) -> u8 {
         // Except GB18030's user area A140-A7A0 (U+E4C6-U+E765): those bytes
         // are Big5's commonest punctuation, so a character there is far
         // likelier Big5 misread than a custom glyph.
-        0xE4C6..=0xE765 => 24,
+        0xE4C6..=0xE765 => 30,
         0xE000..=0xF8FF => 21,
         // CJK and Kangxi radicals: dictionary entries, not running text.
         0x2E80..=0x2FDF => 20,
