@@ -5,24 +5,50 @@
 //! thrown away.
 
 use std::fmt::Write as _;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
 use crate::cli::Input;
-use crate::{damage_message, io_message, open, refuse_binary, Fatal, Outcome, Stages};
+use crate::{
+    damage_message, io_message, open, pump, Buffers, Fatal, Feed, Outcome, PumpError, Settings,
+};
 use zhnorm::clean::CleanOptions;
-use zhnorm::decode::{AutoDecoder, Charset, DecodeOptions};
+use zhnorm::decode::{Charset, DecodeOptions};
 
 /// Report on every input; `Ok(false)` when some input could not be read.
 pub(crate) fn run(inputs: &[Input], json: bool, from: Option<Charset>) -> Result<bool, Fatal> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut all_ok = true;
-    let mut bytes = vec![0u8; 256 * 1024];
+    let mut bufs = Buffers::new(Settings {
+        decode: DecodeOptions {
+            from,
+            ..DecodeOptions::default()
+        },
+        clean: CleanOptions::default(),
+        strict: false,
+        quiet: true,
+    });
     for input in inputs {
         let label = input.label().into_owned();
-        let result = open(input)
-            .map_err(|e| io_message(&e))
-            .and_then(|mut source| examine(&mut source, from, &mut bytes));
+        // The main command's own pump, converting nothing and writing
+        // nowhere, so the figures are what a real run would find.
+        let result = match open(input) {
+            Ok(source) if source.is_live() => pump(
+                Feed::threaded(source),
+                None,
+                &mut io::sink(),
+                false,
+                &mut bufs,
+            ),
+            Ok(mut source) => pump(
+                Feed::Direct(&mut source),
+                None,
+                &mut io::sink(),
+                false,
+                &mut bufs,
+            ),
+            Err(e) => Err(PumpError::Input(io_message(&e))),
+        };
         let line = match &result {
             Ok(outcome) => {
                 if json {
@@ -31,7 +57,9 @@ pub(crate) fn run(inputs: &[Input], json: bool, from: Option<Charset>) -> Result
                     human_lines(&label, outcome)
                 }
             }
-            Err(message) => {
+            // Writing to a sink cannot fail.
+            Err(PumpError::Output(e)) => return Err(Fatal::new(label, io_message(e))),
+            Err(PumpError::Input(message)) => {
                 all_ok = false;
                 if json {
                     format!(
@@ -49,47 +77,6 @@ pub(crate) fn run(inputs: &[Input], json: bool, from: Option<Charset>) -> Result
     }
     out.flush().map_err(Fatal::stdout)?;
     Ok(all_ok)
-}
-
-fn examine(
-    source: &mut dyn Read,
-    from: Option<Charset>,
-    bytes: &mut [u8],
-) -> Result<Outcome, String> {
-    let options = DecodeOptions {
-        from,
-        single: false,
-        eager: false,
-    };
-    let mut decoder = AutoDecoder::new(options);
-    let mut stages = Stages::new(CleanOptions::default(), None);
-    let (mut text, mut scratch, mut sink) = (String::new(), String::new(), String::new());
-    loop {
-        let n = match source.read(bytes) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io_message(&e)),
-        };
-        decoder.push(&bytes[..n], &mut text);
-        if let Some(m) = refuse_binary(decoder.report(), &options) {
-            return Err(m);
-        }
-        stages.push(&text, &mut scratch, &mut sink);
-        text.clear();
-        sink.clear();
-    }
-    decoder.finish(&mut text);
-    if let Some(m) = refuse_binary(decoder.report(), &options) {
-        return Err(m);
-    }
-    stages.push(&text, &mut scratch, &mut sink);
-    text.clear();
-    let clean = stages.finish(&mut scratch, &mut sink);
-    Ok(Outcome {
-        decode: decoder.report().clone(),
-        clean,
-    })
 }
 
 fn human_lines(label: &str, o: &Outcome) -> String {

@@ -83,7 +83,7 @@ impl Fatal {
 }
 
 /// Why one input stopped early.
-enum PumpError {
+pub(crate) enum PumpError {
     /// The input could not be read or decoded; other inputs can go on.
     Input(String),
     /// The output could not be written.
@@ -134,10 +134,10 @@ fn run_to_stdout(inputs: &[Input], conv: &Converter, bufs: &mut Buffers) -> Resu
         let result = match open(input) {
             Ok(source) => {
                 if source.is_live() {
-                    pump(Feed::threaded(source), conv, &mut out, true, bufs)
+                    pump(Feed::threaded(source), Some(conv), &mut out, true, bufs)
                 } else {
                     let mut source = source;
-                    pump(Feed::Direct(&mut source), conv, &mut out, false, bufs)
+                    pump(Feed::Direct(&mut source), Some(conv), &mut out, false, bufs)
                 }
             }
             Err(e) => Err(PumpError::Input(io_message(&e))),
@@ -176,7 +176,13 @@ fn run_to_file(
     // depending on that.
     for input in inputs {
         let result = match open(input) {
-            Ok(mut source) => pump(Feed::Direct(&mut source), conv, file.writer(), false, bufs),
+            Ok(mut source) => pump(
+                Feed::Direct(&mut source),
+                Some(conv),
+                file.writer(),
+                false,
+                bufs,
+            ),
             Err(e) => Err(PumpError::Input(io_message(&e))),
         };
         match result {
@@ -324,7 +330,7 @@ impl Settings {
 }
 
 /// Buffers reused across inputs, and the settings they serve.
-struct Buffers {
+pub(crate) struct Buffers {
     settings: Settings,
     bytes: Vec<u8>,
     text: String,
@@ -333,7 +339,7 @@ struct Buffers {
 }
 
 impl Buffers {
-    fn new(settings: Settings) -> Self {
+    pub(crate) fn new(settings: Settings) -> Self {
         Buffers {
             settings,
             bytes: vec![0; CHUNK],
@@ -428,15 +434,17 @@ pub(crate) fn refuse_binary(report: &DecodeReport, settings: &DecodeOptions) -> 
 ///
 /// On a read error, the text before it is still written, so that output
 /// up to the failure is kept.
-fn pump(
+/// `conv` is `None` for `zhnorm detect`, which runs the same stages up to
+/// conversion and throws the text away.
+pub(crate) fn pump(
     mut feed: Feed<'_>,
-    conv: &Converter,
+    conv: Option<&Converter>,
     out: &mut dyn Write,
     flush_each: bool,
     bufs: &mut Buffers,
 ) -> Result<Outcome, PumpError> {
     let mut decoder = AutoDecoder::new(bufs.settings.decode);
-    let mut stages = Stages::new(bufs.settings.clean, Some(conv));
+    let mut stages = Stages::new(bufs.settings.clean, conv);
     // Invariant: `bufs.out` holds only output not yet written.
     bufs.out.clear();
     bufs.text.clear();
@@ -491,7 +499,7 @@ const QUIET: Duration = Duration::from_millis(50);
 
 /// Where an input's bytes come from: read directly, or, for live input, by
 /// a thread, so that waiting for more can time out.
-enum Feed<'a> {
+pub(crate) enum Feed<'a> {
     Direct(&'a mut dyn Read),
     Threaded(mpsc::Receiver<io::Result<Vec<u8>>>),
 }
@@ -508,7 +516,7 @@ enum Fed {
 impl Feed<'_> {
     /// Read a live source on a thread of its own. The thread ends at end of
     /// input or error, or blocks in `read` until the process exits.
-    fn threaded(source: Source) -> Feed<'static> {
+    pub(crate) fn threaded(source: Source) -> Feed<'static> {
         let mut reader: Box<dyn Read + Send> = match source {
             // The lock is not Send; the handle is, and locks per read.
             Source::Stdin(lock) => {
