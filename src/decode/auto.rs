@@ -79,10 +79,7 @@ impl DecodeReport {
     /// Offset of the first NUL byte, once the encoding is settled and does
     /// not explain NUL bytes (UTF-16 does): binary data, most likely.
     pub fn binary_at(&self) -> Option<u64> {
-        let detection = self.detection.as_ref()?;
-        let utf16 = matches!(detection.charset, Charset::Std(e)
-            if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE);
-        if utf16 {
+        if self.detection.as_ref()?.charset.is_utf16() {
             None
         } else {
             self.nul_at
@@ -273,14 +270,13 @@ impl AutoDecoder {
             self.extend_run(leading, charset);
         }
         // A NUL that the encoding explains (UTF-16) is no sign of binary data.
-        if let Some(Detection {
-            charset: Charset::Std(e),
-            ..
-        }) = &self.report.detection
+        if self
+            .report
+            .detection
+            .as_ref()
+            .is_some_and(|d| d.charset.is_utf16())
         {
-            if *e == encoding_rs::UTF_16LE || *e == encoding_rs::UTF_16BE {
-                self.report.nul_at = None;
-            }
+            self.report.nul_at = None;
         }
         &self.report
     }
@@ -352,13 +348,8 @@ impl AutoDecoder {
                 charset,
                 basis: Basis::Forced,
                 confidence: 1.0,
-                declared: detect::sniff_declared(&self.head[..head_end]).map(|label| {
-                    detect::Declared {
-                        charset: Charset::for_label(&label),
-                        correct: Charset::for_label(&label) == Some(charset),
-                        label,
-                    }
-                }),
+                declared: detect::sniff_declared(&self.head[..head_end])
+                    .map(|label| detect::declared(label, charset)),
                 bom_len: 0,
             },
             None => {
@@ -395,10 +386,8 @@ impl AutoDecoder {
         let thin = !complete
             && sample.len() < PREFIX
             && sample.iter().filter(|&&b| b >= 0x80).count() < THIN_EVIDENCE;
-        let utf16 = matches!(detection.charset, Charset::Std(e)
-            if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE);
         if thin
-            && !utf16
+            && !detection.charset.is_utf16()
             && detection.basis == Basis::Detected
             && detection.charset.unit().is_none()
         {

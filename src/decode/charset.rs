@@ -71,6 +71,11 @@ impl Charset {
         }
     }
 
+    /// Whether this is UTF-16 in either byte order, where NUL bytes are text.
+    pub fn is_utf16(self) -> bool {
+        matches!(self, Charset::Std(e) if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE)
+    }
+
     /// Whether this is one of the encodings a mixed file is decoded in, run
     /// by run.
     pub fn unit(self) -> Option<Unit> {
@@ -318,7 +323,7 @@ fn fast_table(unit: Unit) -> Option<&'static FastTable> {
 /// throwing a line out of step), or a longer stretch rare on average (a
 /// paragraph in another encoding). The last eight costs live in one word.
 #[derive(Debug, Clone, Default)]
-pub struct Plausibility {
+pub(crate) struct Plausibility {
     recent: u64,
     short: u32,
     long: u32,
@@ -333,7 +338,7 @@ impl Plausibility {
     /// Add one character's cost (saturated to a byte); false once the
     /// stretch reads unlike Chinese.
     #[inline]
-    pub fn push(&mut self, cost: u8) -> bool {
+    pub(crate) fn push(&mut self, cost: u8) -> bool {
         let leaving_long = (self.recent >> 56) as u32;
         let leaving_short = ((self.recent >> 24) & 0xFF) as u32;
         self.recent = (self.recent << 8) | cost as u64;

@@ -148,7 +148,8 @@ pub(crate) fn detect_in(prefix: &[u8], complete: bool, head: &[u8], at_start: bo
     detection
 }
 
-fn declared(label: String, actual: Charset) -> Declared {
+/// A declaration read against the encoding actually used.
+pub(crate) fn declared(label: String, actual: Charset) -> Declared {
     let charset = Charset::for_label(&label);
     let correct = charset.is_some_and(|c| same_family(c, actual));
     Declared {
@@ -161,20 +162,15 @@ fn declared(label: String, actual: Charset) -> Declared {
 /// Labels of one family decode the same way here (GBK and GB2312 both map to
 /// GB18030); UTF-16 without a byte order is taken to mean either order.
 fn same_family(a: Charset, b: Charset) -> bool {
-    let utf16 = |c: Charset| matches!(c, Charset::Std(e) if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE);
-    a == b || (utf16(a) && utf16(b))
+    a == b || (a.is_utf16() && b.is_utf16())
 }
 
 /// Whether a declared charset the detector did not pick still reads the
 /// bytes about as well as the detector's pick; then the declaration wins, as
 /// the author's word on a close call.
 fn agrees(claimed: Charset, detected: Charset, prefix: &[u8], complete: bool) -> bool {
-    let (Some(c_claimed), Some(c_detected)) = (
-        whole_cost(claimed, prefix, complete),
-        whole_cost(detected, prefix, complete),
-    ) else {
-        return false;
-    };
+    let c_claimed = whole_cost(claimed, prefix, complete);
+    let c_detected = whole_cost(detected, prefix, complete);
     if c_claimed.1 > c_detected.1 {
         return false;
     }
@@ -185,7 +181,7 @@ fn agrees(claimed: Charset, detected: Charset, prefix: &[u8], complete: bool) ->
 }
 
 /// Cost and damaged-byte count of reading all of `bytes` in one encoding.
-pub(crate) fn whole_cost(charset: Charset, bytes: &[u8], complete: bool) -> Option<(u64, usize)> {
+fn whole_cost(charset: Charset, bytes: &[u8], complete: bool) -> (u64, usize) {
     let (text, errors) = match charset {
         Charset::Std(enc) => decode_counting(enc, bytes, complete),
         Charset::Legacy(l) => {
@@ -195,10 +191,10 @@ pub(crate) fn whole_cost(charset: Charset, bytes: &[u8], complete: bool) -> Opti
             (text, stats.errors)
         }
     };
-    Some((
+    (
         model::text_cost(&text) + errors as u64 * mixed::ERROR as u64,
         errors,
-    ))
+    )
 }
 
 /// Decode `bytes` with `enc`, writing U+FFFD for damage, and count the damage.
@@ -293,15 +289,14 @@ fn judge(prefix: &[u8], complete: bool) -> (Charset, Basis, f32) {
     };
     let mut candidates: Vec<(Charset, u64)> = Vec::new();
     for unit in Unit::ALL {
-        if let Some((cost, _)) = whole_cost(unit.charset(), prefix, complete) {
-            candidates.push((unit.charset(), cost));
-        }
+        candidates.push((
+            unit.charset(),
+            whole_cost(unit.charset(), prefix, complete).0,
+        ));
     }
     // EUC-TW overlaps Big5 and GBK byte for byte; only its cost tells.
     if legacy::looks_like(LegacyEncoding::EucTw, prefix) {
-        if let Some((cost, 0)) =
-            whole_cost(Charset::Legacy(LegacyEncoding::EucTw), prefix, complete)
-        {
+        if let (cost, 0) = whole_cost(Charset::Legacy(LegacyEncoding::EucTw), prefix, complete) {
             candidates.push((Charset::Legacy(LegacyEncoding::EucTw), cost));
             if cost + SWITCH as u64 * 2 < best.1 {
                 best = (Charset::Legacy(LegacyEncoding::EucTw), cost);
@@ -314,7 +309,7 @@ fn judge(prefix: &[u8], complete: bool) -> (Charset, Basis, f32) {
     // happens to pair up into Han characters does not.
     if prefix.len() % 2 == 0 || !complete {
         for enc in [encoding_rs::UTF_16LE, encoding_rs::UTF_16BE] {
-            if let Some((cost, 0)) = whole_cost(Charset::Std(enc), prefix, complete) {
+            if let (cost, 0) = whole_cost(Charset::Std(enc), prefix, complete) {
                 candidates.push((Charset::Std(enc), cost));
                 if cost * 2 < best.1 {
                     best = (Charset::Std(enc), cost);
@@ -324,24 +319,18 @@ fn judge(prefix: &[u8], complete: bool) -> (Charset, Basis, f32) {
     }
 
     let guess = chardet(prefix, complete);
-    let guess_is_chinese = [
-        encoding_rs::UTF_8,
-        encoding_rs::GBK,
-        encoding_rs::GB18030,
-        encoding_rs::BIG5,
-    ]
-    .contains(&guess);
+    let guess_is_chinese =
+        [encoding_rs::UTF_8, encoding_rs::GB18030, encoding_rs::BIG5].contains(&guess);
     if !guess_is_chinese {
-        if let Some((cost, errors)) = whole_cost(Charset::Std(guess), prefix, complete) {
-            candidates.push((Charset::Std(guess), cost));
-            let single_byte = guess.is_single_byte();
-            let trusted = errors == 0 && !single_byte && non_ascii >= CHARDET_MIN_NON_ASCII;
-            // On a few characters a Korean or Japanese reading is no more
-            // likely than a Chinese one, and Chinese is what zhnorm reads:
-            // only single-byte guesses (Latin text) compete on cost there.
-            if trusted || single_byte && cost < best.1 {
-                best = (Charset::Std(guess), cost);
-            }
+        let (cost, errors) = whole_cost(Charset::Std(guess), prefix, complete);
+        candidates.push((Charset::Std(guess), cost));
+        let single_byte = guess.is_single_byte();
+        let trusted = errors == 0 && !single_byte && non_ascii >= CHARDET_MIN_NON_ASCII;
+        // On a few characters a Korean or Japanese reading is no more
+        // likely than a Chinese one, and Chinese is what zhnorm reads: only
+        // single-byte guesses (Latin text) compete on cost there.
+        if trusted || single_byte && cost < best.1 {
+            best = (Charset::Std(guess), cost);
         }
     }
     let runner_up = candidates

@@ -18,7 +18,8 @@ mod mixed;
 mod reader;
 
 pub use auto::{decode_bytes, AutoDecoder, DecodeOptions, DecodeReport, Run, PREFIX};
-pub use charset::{Charset, Plausibility};
+pub use charset::Charset;
+pub(crate) use charset::Plausibility;
 pub use detect::{detect, sniff_declared, Basis, Declared, Detection};
 pub use reader::{ReadError, TextReader};
 
