@@ -28,6 +28,7 @@
 pub mod clean;
 pub mod convert;
 pub mod decode;
+pub mod html;
 pub mod model;
 
 pub use convert::{ConvertError, Converter, StreamConverter, UserDict, CONFIG_NAMES};

@@ -8,6 +8,8 @@
 
 pub mod entities;
 pub mod mojibake;
+pub mod pinyin;
+pub mod tidy;
 
 use entities::{EntityDecoder, EntityMode, EntityStats};
 

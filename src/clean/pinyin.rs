@@ -1,0 +1,1 @@
+//! Pinyin annotation artefacts (placeholder).

@@ -1,0 +1,1 @@
+//! Punctuation, width and Unicode hygiene, and Markdown remnants (placeholder).
