@@ -401,6 +401,23 @@ impl<'a> Stages<'a> {
         }
     }
 
+    /// Whether a stage holds finished lines back for a verdict.
+    pub(crate) fn is_holding(&self) -> bool {
+        self.cleaner.as_ref().is_some_and(Cleaner::is_holding)
+    }
+
+    /// Live input went quiet: let out what is held for a verdict.
+    pub(crate) fn settle(&mut self, scratch: &mut String, out: &mut String) {
+        if let Some(cleaner) = &mut self.cleaner {
+            scratch.clear();
+            cleaner.settle(scratch);
+            match &mut self.stream {
+                Some(stream) => stream.push(scratch, out),
+                None => out.push_str(scratch),
+            }
+        }
+    }
+
     /// Flush every stage.
     pub(crate) fn finish(&mut self, scratch: &mut String, out: &mut String) -> CleanStats {
         scratch.clear();
@@ -452,11 +469,14 @@ pub(crate) fn pump(
         // While the decoder holds a line back for its verdict, wait for
         // more input only briefly: a live stream that goes quiet gets its
         // verdict on what it has sent, and its lines flow.
-        let wait = decoder.is_waiting().then_some(QUIET);
+        let wait = (decoder.is_waiting() || stages.is_holding()).then_some(QUIET);
         let direct = match feed.next(&mut bufs.bytes, wait) {
             Fed::Data(n) => decoder.push_borrowed(&bufs.bytes[..n], &mut bufs.text),
             Fed::Quiet => {
                 decoder.settle(&mut bufs.text);
+                stages.push(&bufs.text, &mut bufs.clean, &mut bufs.out);
+                bufs.text.clear();
+                stages.settle(&mut bufs.clean, &mut bufs.out);
                 ""
             }
             Fed::End => break None,

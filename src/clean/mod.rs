@@ -3,8 +3,8 @@
 //! Each repair here takes text and gives text back; none of them looks at
 //! bytes or at the conversion config. [`Cleaner`] runs them in order over a
 //! stream: character references first (so references that spell out
-//! mojibake, such as `&#230;&#181;&#139;`, are repaired too), then mojibake
-//! repair line by line.
+//! mojibake, such as `&#230;&#181;&#139;`, are repaired too), then, line by
+//! line, mojibake repair and the removal of pinyin annotations.
 
 pub mod entities;
 pub mod mojibake;
@@ -12,6 +12,7 @@ pub mod pinyin;
 pub mod tidy;
 
 use entities::{EntityDecoder, EntityMode, EntityStats};
+use pinyin::PinyinStage;
 
 /// Which cleanup steps run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub struct CleanOptions {
     pub markup: bool,
     /// Repair mojibake.
     pub mojibake: bool,
+    /// Remove pinyin annotations left by spam mirrors (`經(jīng)`).
+    pub pinyin: bool,
 }
 
 impl Default for CleanOptions {
@@ -31,6 +34,7 @@ impl Default for CleanOptions {
             entities: true,
             markup: false,
             mojibake: true,
+            pinyin: true,
         }
     }
 }
@@ -42,7 +46,18 @@ impl CleanOptions {
             entities: false,
             markup: false,
             mojibake: false,
+            pinyin: false,
         }
+    }
+
+    /// Whether any step would look at the text.
+    pub fn is_noop(&self) -> bool {
+        !self.entities && !self.line_steps()
+    }
+
+    /// Whether any step works on whole lines.
+    fn line_steps(&self) -> bool {
+        self.mojibake || self.pinyin
     }
 }
 
@@ -53,19 +68,25 @@ pub struct CleanStats {
     pub entities: EntityStats,
     /// Mojibake repaired and found irreparable.
     pub mojibake: mojibake::RepairStats,
+    /// Pinyin annotations removed and kept.
+    pub pinyin: pinyin::PinyinStats,
 }
 
-/// Longest stretch without a line break held back for mojibake repair;
+/// Longest stretch without a line break held back for the line steps;
 /// beyond it the text is cut at a character boundary.
 const MAX_PENDING: usize = 1024 * 1024;
 
 /// Streaming cleaner: push text in any pieces, get cleaned text back.
+///
+/// Character references are decoded as the text streams; the other steps
+/// see whole lines, in order: mojibake repair, then pinyin annotations.
 pub struct Cleaner {
     options: CleanOptions,
     entities: EntityDecoder,
     /// Entity-decoded text waiting for the end of its line.
     pending: String,
     scratch: String,
+    pinyin: PinyinStage,
     stats: CleanStats,
 }
 
@@ -82,18 +103,21 @@ impl Cleaner {
             entities: EntityDecoder::new(mode),
             pending: String::new(),
             scratch: String::new(),
+            pinyin: PinyinStage::new(),
             stats: CleanStats::default(),
         }
     }
 
     /// Counts so far.
     pub fn stats(&self) -> CleanStats {
-        self.stats
+        let mut stats = self.stats;
+        stats.pinyin = self.pinyin.stats();
+        stats
     }
 
     /// Clean the next piece of text, appending what is final to `out`.
     pub fn push(&mut self, text: &str, out: &mut String) {
-        if !self.options.entities && !self.options.mojibake {
+        if self.options.is_noop() {
             out.push_str(text);
             return;
         }
@@ -109,6 +133,19 @@ impl Cleaner {
         }
     }
 
+    /// Whether text that has ended its line is held back for a
+    /// document-wide verdict (see [`Cleaner::settle`]).
+    pub fn is_holding(&self) -> bool {
+        self.pinyin.is_holding()
+    }
+
+    /// Live input has gone quiet: let out what is held back for a
+    /// document-wide verdict, decided on what has arrived. Text waiting
+    /// for the end of its line stays.
+    pub fn settle(&mut self, out: &mut String) {
+        self.pinyin.flush(out);
+    }
+
     /// The input has ended: flush everything.
     pub fn finish(&mut self, out: &mut String) -> CleanStats {
         if self.options.entities {
@@ -121,11 +158,12 @@ impl Cleaner {
         } else {
             self.after_entities("", out, true);
         }
-        self.stats
+        self.pinyin.flush(out);
+        self.stats()
     }
 
     fn after_entities(&mut self, text: &str, out: &mut String, last: bool) {
-        if !self.options.mojibake {
+        if !self.options.line_steps() {
             out.push_str(text);
             return;
         }
@@ -148,10 +186,28 @@ impl Cleaner {
         if cut == 0 {
             return;
         }
-        let (fixed, s) = mojibake::repair(&self.pending[..cut]);
-        out.push_str(&fixed);
-        self.stats.mojibake.add(&s);
+        let pending = std::mem::take(&mut self.pending);
+        let block = &pending[..cut];
+        if self.options.mojibake {
+            let (fixed, s) = mojibake::repair(block);
+            self.stats.mojibake.add(&s);
+            self.lines(&fixed, out);
+        } else {
+            self.lines(block, out);
+        }
+        self.pending = pending;
         self.pending.drain(..cut);
+    }
+
+    /// The steps after mojibake repair, over whole lines.
+    fn lines(&mut self, block: &str, out: &mut String) {
+        if !self.options.pinyin {
+            out.push_str(block);
+            return;
+        }
+        for line in block.split_inclusive('\n') {
+            self.pinyin.push_line(line, out);
+        }
     }
 }
 
