@@ -1,1 +1,249 @@
-//! HTML input (placeholder).
+//! HTML input: rewrite a page in place, or extract its readable text.
+//!
+//! The input is text already decoded to UTF-8; both modes stream it. It
+//! arrives in `&str` pieces cut anywhere, even inside a tag, and the output
+//! is appended to a caller's `String` as it becomes final. Parsing is done
+//! by [`lol_html`], a streaming tokenizer that mimics enough of the tree
+//! builder to know which text is markup, RCDATA (`<title>`, `<textarea>`),
+//! raw text (`<style>`, `<noscript>`, ...) or script.
+//!
+//! # Keep mode: [`Rewriter`]
+//!
+//! The page comes out byte for byte as it went in, except for:
+//!
+//! * **Text nodes** in ordinary markup and in `<title>` and `<textarea>`,
+//!   which go through the caller's transform. The transform sees the text of
+//!   a whole node exactly as written in the source, character references
+//!   not decoded, and writes back raw HTML text (it must not introduce `<`).
+//!   Nodes made only of ASCII whitespace are not handed over: there is
+//!   nothing in them to clean or convert. A node longer than
+//!   [`MAX_TEXT_NODE`] is handed over in pieces of about that size, cut at a
+//!   line break where there is one.
+//! * **The content of `<noscript>`**. The tokenizer reads it as raw text, as
+//!   a browser with scripting does, but in a scraped page it is what readers
+//!   without scripts see, so it is parsed again as markup and rewritten by
+//!   the same rules (one level deep).
+//! * **Human-readable attribute values**: `title`, `alt`, `placeholder` and
+//!   `aria-label` on any element; `label` on `<option>`, `<optgroup>` and
+//!   `<track>`; `content` of `<meta>` whose `name` is `description`,
+//!   `keywords`, `twitter:title` or `twitter:description`, or whose
+//!   `property` is `og:title`, `og:description` or `og:site_name`. Only the
+//!   first of duplicate attributes counts, as in a browser. See
+//!   [`TextKind::Attribute`] for the form the value is handed over in.
+//! * **The charset declaration**, which would be a lie once the page is
+//!   UTF-8: `<meta charset>` and the `charset=` parameter inside
+//!   `<meta http-equiv="Content-Type" content="...">` (the rest of the
+//!   value kept), and the `encoding` of an XML declaration that opens the
+//!   document (after an optional byte order mark). Declarations that
+//!   already name UTF-8 are left as they are; any other value, unknown
+//!   labels included, becomes `utf-8`.
+//!
+//! Everything else, `<script>`, `<style>`, `<xmp>`, `<iframe>`, comments,
+//! the doctype, CDATA sections and every tag and other attribute, passes
+//! through untouched. A start tag whose attribute changed is written back
+//! by [`lol_html`]: the changed value double-quoted, the other attributes
+//! as written but separated by single spaces.
+//!
+//! # Text mode: [`Extractor`]
+//!
+//! The readable text of the page, for corpora:
+//!
+//! * Block elements (`p`, `div`, `h1`..`h6`, `li`, `tr`, `table`, `section`,
+//!   `article`, `blockquote`, `pre`, `dt`, `dd`, `figure`, `form`, `nav`,
+//!   ... see [`text`]) start and end a line; `<br>` and `<hr>` end one.
+//!   Table cells of a row are separated by a tab, so that a row stays one
+//!   line and its columns stay apart.
+//! * Left out with their content: `script`, `style`, `noscript`,
+//!   `template`, `iframe`, `object`, `applet`, `canvas`, `audio`, `video`,
+//!   `svg`, `math`, `select`, `datalist`, `noembed`, `noframes`, and ruby
+//!   annotations (`rt`, `rp`: pinyin above the characters, not running
+//!   text); also comments, the doctype, and `<title>` elements after the
+//!   first. Nothing else in `<head>` has text to leave out.
+//! * The first `<title>` is a line of its own where it stands, which in any
+//!   sane page makes it the first line.
+//! * Character references are decoded, double escapes such as
+//!   `&amp;quot;` included ([`EntityMode::Text`]).
+//! * Whitespace collapses as a browser renders it: runs of ASCII
+//!   whitespace become one space. U+00A0 (from `&nbsp;` or written as is)
+//!   is collapsible whitespace too, so `<p>&nbsp;</p>` gives no line and
+//!   `&nbsp;&nbsp;text` no indentation; in the output it is a plain space.
+//!   Other Unicode spaces (U+3000 and the like) are kept inside a line.
+//!   A run holding a source line break between two East Asian wide
+//!   characters disappears (CSS Text 3's segment-break rule, as Firefox
+//!   renders it), so Chinese hard-wrapped in the source gets no spaces.
+//! * Lines are trimmed of all Unicode whitespace at both ends, so the usual
+//!   `　　` paragraph indentation goes, and empty lines are never written.
+//! * Inside `<pre>`, `<listing>`, `<xmp>`, `<plaintext>` and `<textarea>`
+//!   whitespace is kept: each source line is a line, leading indentation
+//!   stays; trailing whitespace and blank lines still go.
+//!
+//! The output ends with a line break when it is not empty.
+//!
+//! [`EntityMode::Text`]: crate::clean::entities::EntityMode::Text
+
+mod charset;
+mod keep;
+pub mod text;
+
+use std::cell::RefCell;
+use std::fmt;
+use std::ops::AddAssign;
+use std::rc::Rc;
+
+use lol_html::errors::RewritingError;
+use lol_html::{MemorySettings, OutputSink};
+
+use crate::clean::entities::EntityStats;
+
+pub use keep::Rewriter;
+pub use text::Extractor;
+
+/// The caller's transform for keep mode: the text as written and what it
+/// is, and the `String` to append its replacement to.
+pub type Transform<'t> = Box<dyn FnMut(&str, TextKind, &mut String) + 't>;
+
+/// Longest text node handed to the transform in one piece, in bytes.
+pub const MAX_TEXT_NODE: usize = 1024 * 1024;
+
+/// What the transform is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    /// A text node's raw source text: character references as written.
+    Node,
+    /// An attribute value, also raw: the source text between the quotes
+    /// (or of the unquoted value), character references not decoded, so
+    /// `title="A&amp;B"` gives `A&amp;B`. The transform's result is written
+    /// back between double quotes with only `"` escaped (as `&quot;`), so a
+    /// value that comes back unchanged keeps its references as they were,
+    /// and one that comes back changed must still be raw HTML, exactly as
+    /// for [`TextKind::Node`]. A value that comes back unchanged leaves the
+    /// tag byte for byte as it was.
+    Attribute,
+}
+
+/// What a page went through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HtmlStats {
+    /// Keep mode: text nodes handed to the transform (each piece of an
+    /// over-long node counts). Text mode: text nodes that gave output.
+    pub text_nodes: u64,
+    /// Keep mode: attribute values handed to the transform.
+    pub attributes: u64,
+    /// Keep mode: charset declarations rewritten to UTF-8.
+    pub charset_rewritten: u64,
+    /// Text mode: elements left out with their content (an element inside
+    /// one already left out is not counted).
+    pub dropped_elements: u64,
+    /// Text mode: lines written.
+    pub lines: u64,
+    /// Text mode: character references decoded.
+    pub entities: EntityStats,
+}
+
+impl AddAssign for HtmlStats {
+    fn add_assign(&mut self, other: Self) {
+        self.text_nodes += other.text_nodes;
+        self.attributes += other.attributes;
+        self.charset_rewritten += other.charset_rewritten;
+        self.dropped_elements += other.dropped_elements;
+        self.lines += other.lines;
+        self.entities += other.entities;
+    }
+}
+
+/// Rewriting failed. The [`Rewriter`] or [`Extractor`] that returned it is
+/// spent: every later call returns an error too.
+#[derive(Debug)]
+pub struct HtmlError {
+    kind: ErrorKind,
+}
+
+#[derive(Debug)]
+enum ErrorKind {
+    Rewriting(RewritingError),
+    Spent,
+}
+
+impl HtmlError {
+    fn spent() -> Self {
+        HtmlError {
+            kind: ErrorKind::Spent,
+        }
+    }
+}
+
+impl From<RewritingError> for HtmlError {
+    fn from(e: RewritingError) -> Self {
+        HtmlError {
+            kind: ErrorKind::Rewriting(e),
+        }
+    }
+}
+
+impl fmt::Display for HtmlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::Rewriting(e) => write!(f, "HTML parsing failed: {e}"),
+            ErrorKind::Spent => f.write_str("HTML parser already failed on earlier input"),
+        }
+    }
+}
+
+impl std::error::Error for HtmlError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Rewriting(e) => Some(e),
+            ErrorKind::Spent => None,
+        }
+    }
+}
+
+/// lol_html's defaults already set no ceiling; said explicitly because a
+/// ceiling would turn a page with one huge tag into an error.
+fn memory_settings() -> MemorySettings {
+    MemorySettings::new().with_max_allowed_memory_usage(usize::MAX)
+}
+
+/// The rewriter's output, shared between lol_html (which owns the sink) and
+/// the wrapper that hands it on after each chunk.
+#[derive(Clone, Default)]
+struct SharedSink(Rc<RefCell<Vec<u8>>>);
+
+impl OutputSink for SharedSink {
+    fn handle_chunk(&mut self, chunk: &[u8]) {
+        self.0.borrow_mut().extend_from_slice(chunk);
+    }
+}
+
+impl SharedSink {
+    /// Moves what has been written into `out`. lol_html writes whole tokens
+    /// and whole strings, so its output is valid UTF-8 at every call; an
+    /// incomplete character at the end would still wait for the next call
+    /// rather than be mangled, and only at the very end (`last`) is anything
+    /// invalid replaced.
+    fn drain_into(&self, out: &mut String, last: bool) {
+        let mut buf = self.0.borrow_mut();
+        let valid = match std::str::from_utf8(&buf) {
+            Ok(s) => {
+                out.push_str(s);
+                buf.len()
+            }
+            Err(e) if e.error_len().is_none() && !last => {
+                let n = e.valid_up_to();
+                out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
+                n
+            }
+            Err(_) => {
+                out.push_str(&String::from_utf8_lossy(&buf));
+                buf.len()
+            }
+        };
+        buf.drain(..valid);
+    }
+}
+
+/// Whether `text` is only ASCII whitespace (or empty).
+fn is_blank(text: &str) -> bool {
+    text.bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0C'))
+}
