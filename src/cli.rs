@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::error::ErrorKind;
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use zhnorm::clean::tidy::{Eol, TidyOptions};
+use zhnorm::clean::CleanOptions;
 use zhnorm::convert::{CONFIG_DESCRIPTIONS, CONFIG_NAMES};
 use zhnorm::decode::Charset;
+use zhnorm::pipeline::{self, Format, HtmlMode};
 
 const EXAMPLES: &str = "\
 EXAMPLES:
@@ -83,10 +86,41 @@ pub struct Cli {
     #[arg(long = "dict", value_name = "FILE")]
     pub dicts: Vec<PathBuf>,
 
-    /// Only decode and convert: no entity decoding, no mojibake repair.
-    /// Decoding (detection, mixed encodings) still runs.
+    /// Only decode and convert: every cleanup step off, input read as
+    /// plain text unless --format says otherwise. Decoding (detection,
+    /// mixed encodings) still runs.
     #[arg(long)]
     pub convert_only: bool,
+
+    /// How to read the input: `auto` treats it as HTML when its beginning
+    /// looks like markup.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = FormatArg::Auto)]
+    pub format: FormatArg,
+
+    /// What to make of HTML: `keep` the page and clean and convert its
+    /// text (the charset declaration becomes utf-8), or write only its
+    /// readable `text`, one block per line.
+    #[arg(long = "html", value_enum, value_name = "MODE", default_value_t = HtmlArg::Keep)]
+    pub html_mode: HtmlArg,
+
+    /// Leave pinyin annotations after Traditional characters (`經(jīng)`)
+    /// in place. Same as `--skip pinyin`.
+    #[arg(long)]
+    pub keep_pinyin: bool,
+
+    /// ASCII punctuation inside Chinese sentences: make it full-width
+    /// (`fix`) or leave it as it is (`keep`, same as `--skip punct`).
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = PunctArg::Fix)]
+    pub punct: PunctArg,
+
+    /// Turn cleanup steps off by name; comma-separated or repeated.
+    #[arg(long, value_enum, value_name = "STEP", value_delimiter = ',')]
+    pub skip: Vec<Step>,
+
+    /// Line endings: `keep` them as they came (CRLF stays CRLF), or make
+    /// them all `lf` or `crlf`.
+    #[arg(long, value_enum, value_name = "EOL", default_value_t = EolArg::Keep)]
+    pub eol: EolArg,
 
     /// Decode input in this encoding instead of detecting it (e.g. gbk,
     /// big5, utf-8, utf-16le, hz-gb-2312, euc-tw, iso-2022-cn).
@@ -104,6 +138,66 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// HTML if the input starts like a page, else text.
+    Auto,
+    /// Plain text.
+    Text,
+    /// HTML.
+    Html,
+}
+
+/// `--html`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HtmlArg {
+    /// Keep the markup; clean and convert text and readable attributes.
+    Keep,
+    /// Only the readable text.
+    Text,
+}
+
+/// `--punct`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PunctArg {
+    /// Full-width punctuation inside Chinese sentences.
+    Fix,
+    /// Leave punctuation alone.
+    Keep,
+}
+
+/// `--eol`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EolArg {
+    /// As they came.
+    Keep,
+    /// All LF.
+    Lf,
+    /// All CRLF.
+    Crlf,
+}
+
+/// A cleanup step that `--skip` can turn off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Step {
+    /// HTML character references (`&nbsp;`, `&#20013;`, `&amp;quot;`).
+    Entities,
+    /// Mojibake repair (`娴嬭瘯` → `测试`).
+    Mojibake,
+    /// Pinyin annotations after Traditional characters.
+    Pinyin,
+    /// ASCII punctuation inside Chinese sentences to full width.
+    Punct,
+    /// Full-width Latin letters and digits to ASCII.
+    Width,
+    /// Zero-width and control characters, no-break spaces, NFC,
+    /// compatibility ideographs.
+    Unicode,
+    /// Empty Markdown images and links, lines of bare table pipes.
+    Markdown,
 }
 
 /// Subcommands.
@@ -187,6 +281,60 @@ pub fn inputs_of(paths: &[PathBuf]) -> Vec<Input> {
 }
 
 impl Cli {
+    /// How each input's text is handled, from the cleanup flags.
+    pub fn pipeline_options(&self) -> pipeline::Options {
+        let eol = match self.eol {
+            EolArg::Keep => Eol::Keep,
+            EolArg::Lf => Eol::Lf,
+            EolArg::Crlf => Eol::Crlf,
+        };
+        let format = match self.format {
+            FormatArg::Auto => Format::Auto,
+            FormatArg::Text => Format::Text,
+            FormatArg::Html => Format::Html,
+        };
+        let html = match self.html_mode {
+            HtmlArg::Keep => HtmlMode::Keep,
+            HtmlArg::Text => HtmlMode::Text,
+        };
+        if self.convert_only {
+            return pipeline::Options {
+                clean: CleanOptions {
+                    tidy: TidyOptions {
+                        eol,
+                        ..TidyOptions::none()
+                    },
+                    ..CleanOptions::none()
+                },
+                // Markup is only looked for when asked for by name.
+                format: if format == Format::Auto {
+                    Format::Text
+                } else {
+                    format
+                },
+                html,
+            };
+        }
+        let on = |step: Step| !self.skip.contains(&step);
+        pipeline::Options {
+            clean: CleanOptions {
+                entities: on(Step::Entities),
+                markup: false,
+                mojibake: on(Step::Mojibake),
+                pinyin: on(Step::Pinyin) && !self.keep_pinyin,
+                tidy: TidyOptions {
+                    punct: on(Step::Punct) && self.punct == PunctArg::Fix,
+                    width: on(Step::Width),
+                    unicode: on(Step::Unicode),
+                    markdown: on(Step::Markdown),
+                    eol,
+                },
+            },
+            format,
+            html,
+        }
+    }
+
     /// Checks rules that clap's derive cannot express. The error exits
     /// with status 2 and clap's usual usage formatting.
     pub fn validate(&self) -> Result<(), clap::Error> {

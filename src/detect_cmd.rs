@@ -11,11 +11,16 @@ use crate::cli::Input;
 use crate::{
     damage_message, io_message, open, pump, Buffers, Fatal, Feed, Outcome, PumpError, Settings,
 };
-use zhnorm::clean::CleanOptions;
 use zhnorm::decode::{Charset, DecodeOptions};
+use zhnorm::pipeline;
 
 /// Report on every input; `Ok(false)` when some input could not be read.
-pub(crate) fn run(inputs: &[Input], json: bool, from: Option<Charset>) -> Result<bool, Fatal> {
+pub(crate) fn run(
+    inputs: &[Input],
+    json: bool,
+    from: Option<Charset>,
+    pipeline: pipeline::Options,
+) -> Result<bool, Fatal> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut all_ok = true;
@@ -24,7 +29,7 @@ pub(crate) fn run(inputs: &[Input], json: bool, from: Option<Charset>) -> Result
             from,
             ..DecodeOptions::default()
         },
-        clean: CleanOptions::default(),
+        pipeline,
         strict: false,
         quiet: true,
     });
@@ -109,7 +114,7 @@ fn human_lines(label: &str, o: &Outcome) -> String {
     if let Some(m) = damage_message(&o.decode) {
         let _ = writeln!(s, "  damage: {m}");
     }
-    let e = o.clean.entities;
+    let e = o.stats.clean.entities;
     if e.decoded > 0 {
         let _ = writeln!(
             s,
@@ -117,7 +122,7 @@ fn human_lines(label: &str, o: &Outcome) -> String {
             e.decoded, e.double_escaped, e.invalid
         );
     }
-    let m = o.clean.mojibake;
+    let m = o.stats.clean.mojibake;
     let irreparable = irreparable(o);
     if m.spans_repaired > 0 || irreparable > 0 {
         let _ = writeln!(
@@ -126,7 +131,47 @@ fn human_lines(label: &str, o: &Outcome) -> String {
             m.spans_repaired, irreparable
         );
     }
+    let p = o.stats.clean.pinyin;
+    if p.removed > 0 || p.kept > 0 {
+        let _ = writeln!(
+            s,
+            "  pinyin annotations: {} removed, {} kept",
+            p.removed, p.kept
+        );
+    }
+    let tidied: Vec<String> = tidy_counts(o)
+        .into_iter()
+        .filter(|&(_, n)| n > 0)
+        .map(|(name, n)| format!("{n} {}", name.replace('_', " ")))
+        .collect();
+    if !tidied.is_empty() {
+        let _ = writeln!(s, "  tidy: {}", tidied.join(", "));
+    }
+    if let Some(h) = &o.stats.html {
+        let _ = writeln!(
+            s,
+            "  html: {} text nodes, {} attributes, {} charset declarations rewritten",
+            h.text_nodes, h.attributes, h.charset_rewritten
+        );
+    }
     s
+}
+
+/// The tidy step's counts by name, in a fixed order.
+fn tidy_counts(o: &Outcome) -> [(&'static str, u64); 10] {
+    let t = o.stats.clean.tidy;
+    [
+        ("punct", t.punct),
+        ("width", t.width),
+        ("invisible", t.invisible),
+        ("controls", t.controls),
+        ("nbsp", t.nbsp),
+        ("nfc", t.nfc),
+        ("compat_ideographs", t.compat_ideographs),
+        ("radicals", t.radicals),
+        ("markdown", t.markdown),
+        ("eol", t.eol),
+    ]
 }
 
 fn json_line(label: &str, o: &Outcome) -> String {
@@ -178,8 +223,8 @@ fn json_line(label: &str, o: &Outcome) -> String {
         );
     }
     let offsets: Vec<String> = o.decode.damage_offsets.iter().map(u64::to_string).collect();
-    let e = o.clean.entities;
-    let m = o.clean.mojibake;
+    let e = o.stats.clean.entities;
+    let m = o.stats.clean.mojibake;
     let _ = writeln!(
         s,
         "],\"damaged\":{},\"damage_offsets\":[{}],\"entities_decoded\":{},\"entities_double_escaped\":{},\"mojibake_repaired\":{},\"mojibake_chars\":{},\"irreparable\":{}}}",
@@ -191,6 +236,30 @@ fn json_line(label: &str, o: &Outcome) -> String {
         m.chars_in,
         irreparable(o)
     );
+    // Replace the closing brace and line break with the per-step counts.
+    s.truncate(s.len() - 2);
+    let p = o.stats.clean.pinyin;
+    let _ = write!(
+        s,
+        ",\"pinyin_removed\":{},\"pinyin_kept\":{},\"tidy\":{{",
+        p.removed, p.kept
+    );
+    for (i, (name, n)) in tidy_counts(o).into_iter().enumerate() {
+        let comma = if i > 0 { "," } else { "" };
+        let _ = write!(s, "{comma}\"{name}\":{n}");
+    }
+    s.push('}');
+    match &o.stats.html {
+        Some(h) => {
+            let _ = write!(
+                s,
+                ",\"format\":\"html\",\"html\":{{\"text_nodes\":{},\"attributes\":{},\"charset_rewritten\":{}}}",
+                h.text_nodes, h.attributes, h.charset_rewritten
+            );
+        }
+        None => s.push_str(",\"format\":\"text\",\"html\":null"),
+    }
+    s.push_str("}\n");
     s
 }
 
@@ -198,7 +267,7 @@ fn json_line(label: &str, o: &Outcome) -> String {
 /// mojibake scan also finds the U+FFFD that decoding wrote for damage,
 /// which is reported as damage already.
 fn irreparable(o: &Outcome) -> u64 {
-    (o.clean.mojibake.irreparable as u64).saturating_sub(o.decode.damaged)
+    (o.stats.clean.mojibake.irreparable as u64).saturating_sub(o.decode.damaged)
 }
 
 /// A JSON string literal.

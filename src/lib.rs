@@ -4,10 +4,14 @@
 //!
 //! * [`decode`] — bytes to text: encoding detection, run-by-run decoding of
 //!   mixed files, damage marked rather than fatal;
-//! * [`clean`] — text to cleaned text: HTML character references, mojibake;
+//! * [`clean`] — text to cleaned text: HTML character references, mojibake,
+//!   pinyin annotations, punctuation/width/Unicode hygiene;
+//! * [`html`] — HTML kept as HTML with its text cleaned, or reduced to
+//!   readable text;
 //! * [`convert`] — OpenCC-compatible script conversion over dictionaries
 //!   compiled into the binary at build time.
 //!
+//! [`pipeline`] wires the stages after decoding for one input.
 //! [`model`] is the character-cost model that detection and mojibake repair
 //! share. The command-line tool in `src/main.rs` only wires the stages
 //! together.
@@ -30,5 +34,6 @@ pub mod convert;
 pub mod decode;
 pub mod html;
 pub mod model;
+pub mod pipeline;
 
 pub use convert::{ConvertError, Converter, StreamConverter, UserDict, CONFIG_NAMES};

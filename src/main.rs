@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use clap::Parser;
 use cli::{Cli, Command, Input};
-use zhnorm::clean::{self, CleanOptions, CleanStats, Cleaner};
 use zhnorm::convert::{ConvertError, Converter, UserDict};
 use zhnorm::decode::{AutoDecoder, DecodeOptions, DecodeReport, PREFIX};
+use zhnorm::pipeline::{self, Pipeline, PipelineError};
 
 /// Read size. Large enough that per-call overhead vanishes on files, small
 /// enough that memory use is trivially bounded.
@@ -35,7 +35,12 @@ fn main() -> ExitCode {
         e.exit();
     }
     if let Some(Command::Detect { paths, json, from }) = &cli.command {
-        return match detect_cmd::run(&cli::inputs_of(paths), *json, *from) {
+        return match detect_cmd::run(
+            &cli::inputs_of(paths),
+            *json,
+            *from,
+            zhnorm::pipeline::Options::default(),
+        ) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(EXIT_INPUT_FAILED),
             Err(Fatal::BrokenPipe) => ExitCode::SUCCESS,
@@ -305,7 +310,7 @@ pub(crate) fn open(input: &Input) -> io::Result<Source> {
 /// How every input is treated, from the command line.
 pub(crate) struct Settings {
     pub decode: DecodeOptions,
-    pub clean: CleanOptions,
+    pub pipeline: pipeline::Options,
     pub strict: bool,
     pub quiet: bool,
 }
@@ -318,11 +323,7 @@ impl Settings {
                 single: false,
                 eager: false,
             },
-            clean: if cli.convert_only {
-                CleanOptions::none()
-            } else {
-                CleanOptions::default()
-            },
+            pipeline: cli.pipeline_options(),
             strict: cli.strict,
             quiet: cli.quiet,
         }
@@ -334,7 +335,6 @@ pub(crate) struct Buffers {
     settings: Settings,
     bytes: Vec<u8>,
     text: String,
-    clean: String,
     out: String,
 }
 
@@ -344,7 +344,6 @@ impl Buffers {
             settings,
             bytes: vec![0; CHUNK],
             text: String::with_capacity(CHUNK * 2),
-            clean: String::with_capacity(CHUNK * 2),
             out: String::with_capacity(CHUNK * 2),
         }
     }
@@ -353,87 +352,7 @@ impl Buffers {
 /// What one input went through, for messages.
 pub(crate) struct Outcome {
     pub decode: DecodeReport,
-    pub clean: CleanStats,
-}
-
-/// The stages after decoding, set up once the first text shows whether
-/// the input is HTML.
-pub(crate) struct Stages<'a> {
-    options: CleanOptions,
-    cleaner: Option<Cleaner>,
-    stream: Option<zhnorm::StreamConverter<'a>>,
-}
-
-impl<'a> Stages<'a> {
-    pub(crate) fn new(options: CleanOptions, conv: Option<&'a Converter>) -> Self {
-        Stages {
-            options,
-            cleaner: None,
-            stream: conv.map(|c| c.stream()),
-        }
-    }
-
-    /// Clean and convert `text`, appending to `out`.
-    pub(crate) fn push(&mut self, text: &str, scratch: &mut String, out: &mut String) {
-        if text.is_empty() {
-            return;
-        }
-        let options = self.options;
-        if options == CleanOptions::none() {
-            // Nothing to clean: straight on, without a copy.
-            match &mut self.stream {
-                Some(stream) => stream.push(text, out),
-                None => out.push_str(text),
-            }
-            return;
-        }
-        let cleaner = self.cleaner.get_or_insert_with(|| {
-            Cleaner::new(CleanOptions {
-                markup: clean::looks_like_html(text),
-                ..options
-            })
-        });
-        scratch.clear();
-        cleaner.push(text, scratch);
-        match &mut self.stream {
-            Some(stream) => stream.push(scratch, out),
-            None => out.push_str(scratch),
-        }
-    }
-
-    /// Whether a stage holds finished lines back for a verdict.
-    pub(crate) fn is_holding(&self) -> bool {
-        self.cleaner.as_ref().is_some_and(Cleaner::is_holding)
-    }
-
-    /// Live input went quiet: let out what is held for a verdict.
-    pub(crate) fn settle(&mut self, scratch: &mut String, out: &mut String) {
-        if let Some(cleaner) = &mut self.cleaner {
-            scratch.clear();
-            cleaner.settle(scratch);
-            match &mut self.stream {
-                Some(stream) => stream.push(scratch, out),
-                None => out.push_str(scratch),
-            }
-        }
-    }
-
-    /// Flush every stage.
-    pub(crate) fn finish(&mut self, scratch: &mut String, out: &mut String) -> CleanStats {
-        scratch.clear();
-        let stats = match &mut self.cleaner {
-            Some(c) => c.finish(scratch),
-            None => CleanStats::default(),
-        };
-        match &mut self.stream {
-            Some(stream) => {
-                stream.push(scratch, out);
-                stream.finish(out);
-            }
-            None => out.push_str(scratch),
-        }
-        stats
-    }
+    pub stats: pipeline::Stats,
 }
 
 /// Why an input's bytes are not decoded as text at all, if they are not.
@@ -461,22 +380,25 @@ pub(crate) fn pump(
     bufs: &mut Buffers,
 ) -> Result<Outcome, PumpError> {
     let mut decoder = AutoDecoder::new(bufs.settings.decode);
-    let mut stages = Stages::new(bufs.settings.clean, conv);
+    let mut stages = Pipeline::new(bufs.settings.pipeline, conv);
+    let html_failed = |e: PipelineError| PumpError::Input(e.to_string());
     // Invariant: `bufs.out` holds only output not yet written.
     bufs.out.clear();
     bufs.text.clear();
     let failure: Option<String> = loop {
-        // While the decoder holds a line back for its verdict, wait for
-        // more input only briefly: a live stream that goes quiet gets its
+        // While a stage holds lines back for its verdict, wait for more
+        // input only briefly: a live stream that goes quiet gets its
         // verdict on what it has sent, and its lines flow.
         let wait = (decoder.is_waiting() || stages.is_holding()).then_some(QUIET);
         let direct = match feed.next(&mut bufs.bytes, wait) {
             Fed::Data(n) => decoder.push_borrowed(&bufs.bytes[..n], &mut bufs.text),
             Fed::Quiet => {
                 decoder.settle(&mut bufs.text);
-                stages.push(&bufs.text, &mut bufs.clean, &mut bufs.out);
+                stages
+                    .push(&bufs.text, &mut bufs.out)
+                    .map_err(html_failed)?;
                 bufs.text.clear();
-                stages.settle(&mut bufs.clean, &mut bufs.out);
+                stages.settle(&mut bufs.out).map_err(html_failed)?;
                 ""
             }
             Fed::End => break None,
@@ -485,22 +407,26 @@ pub(crate) fn pump(
         if let Some(m) = refuse_binary(decoder.report(), &bufs.settings.decode) {
             return Err(PumpError::Input(m));
         }
-        stages.push(&bufs.text, &mut bufs.clean, &mut bufs.out);
+        stages
+            .push(&bufs.text, &mut bufs.out)
+            .map_err(html_failed)?;
         bufs.text.clear();
-        stages.push(direct, &mut bufs.clean, &mut bufs.out);
+        stages.push(direct, &mut bufs.out).map_err(html_failed)?;
         write_out(out, &mut bufs.out, flush_each)?;
     };
     decoder.finish(&mut bufs.text);
     if let Some(m) = refuse_binary(decoder.report(), &bufs.settings.decode) {
         return Err(PumpError::Input(m));
     }
-    stages.push(&bufs.text, &mut bufs.clean, &mut bufs.out);
+    stages
+        .push(&bufs.text, &mut bufs.out)
+        .map_err(html_failed)?;
     bufs.text.clear();
-    let clean = stages.finish(&mut bufs.clean, &mut bufs.out);
+    let stats = stages.finish(&mut bufs.out).map_err(html_failed)?;
     write_out(out, &mut bufs.out, flush_each)?;
     let outcome = Outcome {
         decode: decoder.report().clone(),
-        clean,
+        stats,
     };
     if let Some(m) = failure {
         return Err(PumpError::Input(m));
@@ -626,7 +552,7 @@ fn warn(label: &str, outcome: &Outcome, settings: &Settings) {
     // Damage that decoding marked is reported above; each of its U+FFFD
     // runs is found again by the mojibake scan and not worth saying twice.
     let irreparable =
-        (outcome.clean.mojibake.irreparable as u64).saturating_sub(outcome.decode.damaged);
+        (outcome.stats.clean.mojibake.irreparable as u64).saturating_sub(outcome.decode.damaged);
     if irreparable > 0 {
         report(
             label,

@@ -475,16 +475,33 @@ fn binary_input_is_refused_unless_from_is_given() {
     let v = json_lines(&stdout(&o));
     assert!(v[0]["error"].as_str().unwrap().contains("binary"), "{v:?}");
 
-    let o = run(&["--from", "utf-8", "-c", "none", p(&binary)], b"");
+    let o = run(
+        &[
+            "--from",
+            "utf-8",
+            "-c",
+            "none",
+            "--convert-only",
+            p(&binary),
+        ],
+        b"",
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(o.stdout, bin, "decoded as given, NULs and all");
+    // With cleanup on, the control characters go and the text stays.
+    let o = run(&["--from", "utf-8", "-c", "none", p(&binary)], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.ends_with("text after the header 漢字\n"), "{text:?}");
+    assert!(!text.contains('\0'), "{text:?}");
 }
 
 #[test]
 fn html_entities_in_plain_text_are_decoded() {
     let input = "價格&nbsp;每斤30元，詳見&#20013;央&amp;quot;公告&amp;quot;：\
                  https://example.com/news?a=1&sectionId=2&amp;page=3\n";
-    let want = "价格\u{A0}每斤30元，详见中央\"公告\"：\
+    // The no-break space becomes a plain space (tidy).
+    let want = "价格 每斤30元，详见中央\"公告\"：\
                 https://example.com/news?a=1&sectionId=2&page=3\n";
     let o = run(&[], input.as_bytes());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -13,6 +13,7 @@ pub mod tidy;
 
 use entities::{EntityDecoder, EntityMode, EntityStats};
 use pinyin::PinyinStage;
+use tidy::{TidyOptions, TidyStats};
 
 /// Which cleanup steps run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,8 @@ pub struct CleanOptions {
     pub mojibake: bool,
     /// Remove pinyin annotations left by spam mirrors (`經(jīng)`).
     pub pinyin: bool,
+    /// Punctuation, width, Unicode hygiene, Markdown remnants, line endings.
+    pub tidy: TidyOptions,
 }
 
 impl Default for CleanOptions {
@@ -35,6 +38,7 @@ impl Default for CleanOptions {
             markup: false,
             mojibake: true,
             pinyin: true,
+            tidy: TidyOptions::default(),
         }
     }
 }
@@ -47,6 +51,7 @@ impl CleanOptions {
             markup: false,
             mojibake: false,
             pinyin: false,
+            tidy: TidyOptions::none(),
         }
     }
 
@@ -57,7 +62,7 @@ impl CleanOptions {
 
     /// Whether any step works on whole lines.
     fn line_steps(&self) -> bool {
-        self.mojibake || self.pinyin
+        self.mojibake || self.pinyin || !self.tidy.is_noop()
     }
 }
 
@@ -70,6 +75,8 @@ pub struct CleanStats {
     pub mojibake: mojibake::RepairStats,
     /// Pinyin annotations removed and kept.
     pub pinyin: pinyin::PinyinStats,
+    /// What the tidy steps changed.
+    pub tidy: TidyStats,
 }
 
 /// Longest stretch without a line break held back for the line steps;
@@ -79,7 +86,7 @@ const MAX_PENDING: usize = 1024 * 1024;
 /// Streaming cleaner: push text in any pieces, get cleaned text back.
 ///
 /// Character references are decoded as the text streams; the other steps
-/// see whole lines, in order: mojibake repair, then pinyin annotations.
+/// see whole lines, in order: mojibake repair, pinyin annotations, tidy.
 pub struct Cleaner {
     options: CleanOptions,
     entities: EntityDecoder,
@@ -87,6 +94,8 @@ pub struct Cleaner {
     pending: String,
     scratch: String,
     pinyin: PinyinStage,
+    /// Lines out of the pinyin stage, waiting for tidy.
+    unpinned: String,
     stats: CleanStats,
 }
 
@@ -104,6 +113,7 @@ impl Cleaner {
             pending: String::new(),
             scratch: String::new(),
             pinyin: PinyinStage::new(),
+            unpinned: String::new(),
             stats: CleanStats::default(),
         }
     }
@@ -111,6 +121,7 @@ impl Cleaner {
     /// Counts so far.
     pub fn stats(&self) -> CleanStats {
         let mut stats = self.stats;
+        // The pinyin stage keeps its own counts.
         stats.pinyin = self.pinyin.stats();
         stats
     }
@@ -143,7 +154,11 @@ impl Cleaner {
     /// document-wide verdict, decided on what has arrived. Text waiting
     /// for the end of its line stays.
     pub fn settle(&mut self, out: &mut String) {
-        self.pinyin.flush(out);
+        let mut lines = std::mem::take(&mut self.unpinned);
+        self.pinyin.flush(&mut lines);
+        self.tidy(&lines, out);
+        lines.clear();
+        self.unpinned = lines;
     }
 
     /// The input has ended: flush everything.
@@ -158,7 +173,7 @@ impl Cleaner {
         } else {
             self.after_entities("", out, true);
         }
-        self.pinyin.flush(out);
+        self.settle(out);
         self.stats()
     }
 
@@ -202,17 +217,59 @@ impl Cleaner {
     /// The steps after mojibake repair, over whole lines.
     fn lines(&mut self, block: &str, out: &mut String) {
         if !self.options.pinyin {
-            out.push_str(block);
+            self.tidy(block, out);
             return;
         }
+        let mut lines = std::mem::take(&mut self.unpinned);
         for line in block.split_inclusive('\n') {
-            self.pinyin.push_line(line, out);
+            self.pinyin.push_line(line, &mut lines);
+        }
+        self.tidy(&lines, out);
+        lines.clear();
+        self.unpinned = lines;
+    }
+
+    fn tidy(&mut self, lines: &str, out: &mut String) {
+        let opts = &self.options.tidy;
+        if opts.is_noop() {
+            out.push_str(lines);
+            return;
+        }
+        for line in split_lines(lines) {
+            tidy::tidy_line(line, opts, out, &mut self.stats.tidy);
         }
     }
 }
 
-/// Whether text looks like an HTML document or fragment, judged on its
-/// beginning: a doctype, or one of the tags every page has.
+/// Lines with their terminators: `\n`, `\r\n`, or a lone `\r` (old Mac
+/// files), so that tidy sees every line break as the end of a line.
+fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        if from >= bytes.len() {
+            return None;
+        }
+        let start = from;
+        let end = match memchr::memchr2(b'\n', b'\r', &bytes[start..]) {
+            None => bytes.len(),
+            Some(i) => {
+                let at = start + i;
+                if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+                    at + 2
+                } else {
+                    at + 1
+                }
+            }
+        };
+        from = end;
+        Some(&text[start..end])
+    })
+}
+
+/// Whether text looks like an HTML document or fragment (or an XML feed,
+/// which is markup in the same way), judged on its beginning: a doctype, an
+/// XML declaration, or tags every page has.
 pub fn looks_like_html(head: &str) -> bool {
     let sample: String = head
         .chars()
@@ -222,6 +279,9 @@ pub fn looks_like_html(head: &str) -> bool {
     let trimmed = sample.trim_start_matches('\u{FEFF}').trim_start();
     trimmed.starts_with("<!doctype html")
         || trimmed.starts_with("<html")
+        || trimmed.starts_with("<?xml")
+        || trimmed.starts_with("<rss")
+        || trimmed.starts_with("<feed")
         || [
             "<html", "<head>", "<body", "<meta ", "<title>", "<div", "<p>", "<br",
         ]

@@ -31,9 +31,10 @@
 //! character, with their repeats.
 //!
 //! The verdict needs the document, but a stream cannot wait for its end:
-//! [`PinyinStage`] holds complete lines until the evidence decides, or until
-//! [`HOLD`] bytes are held, after which lines pass unchanged while the
-//! evidence keeps counting. The verdict only ever turns from "no" to "yes".
+//! [`PinyinStage`] holds complete lines, from the first line with a hit,
+//! until the evidence decides, or until [`HOLD`] bytes are held; those pass
+//! unchanged, and holding starts again at the next hit. The verdict only
+//! ever turns from "no" to "yes".
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -148,16 +149,25 @@ pub struct Evidence {
     /// Han characters in lines holding at least one hit.
     han_near_hits: u64,
     hits: u64,
+    /// The same two counts for unmarked syllables alone, so that the
+    /// toneless family is judged on its own density (and a second run,
+    /// with the toned hits gone, judges it the same way).
+    han_near_unmarked: u64,
+    unmarked: u64,
     verdict: Verdict,
 }
 
 impl Evidence {
-    /// Counts the annotations of one more line.
-    pub fn observe(&mut self, line: &str) {
+    /// Counts the annotations of one more line; returns how many it has.
+    pub fn observe(&mut self, line: &str) -> u64 {
         let mut seen = false;
+        let mut unmarked = 0;
+        let mut hits = 0;
         for_each_hit(line, |hit| {
             seen = true;
+            hits += 1;
             self.hits += 1;
+            unmarked += u64::from(!hit.marked);
             match (hit.tone, hit.script) {
                 (Tone::Exact, Script::Traditional) => {
                     self.toned_traditional += 1;
@@ -174,23 +184,28 @@ impl Evidence {
             }
         });
         if seen {
-            self.han_near_hits += line.chars().filter(|&c| is_han(c)).count() as u64;
+            let han = line.chars().filter(|&c| is_han(c)).count() as u64;
+            self.han_near_hits += han;
+            if unmarked > 0 {
+                self.unmarked += unmarked;
+                self.han_near_unmarked += han;
+            }
             self.update();
         }
+        hits
     }
 
     fn update(&mut self) {
-        let sparse = (self.hits as f64) <= MAX_DENSITY * self.han_near_hits as f64;
-        if !sparse {
-            return;
-        }
-        if self.toned_traditional >= MIN_TONED_HITS
+        let sparse = |hits: u64, han: u64| hits as f64 <= MAX_DENSITY * han as f64;
+        if sparse(self.hits, self.han_near_hits)
+            && self.toned_traditional >= MIN_TONED_HITS
             && self.traditional_chars.len() >= 2
             && self.toned_other * 10 <= self.toned_traditional
         {
             self.verdict.toned = true;
         }
-        if self.toneless >= MIN_TONELESS_HITS
+        if sparse(self.unmarked, self.han_near_unmarked)
+            && self.toneless >= MIN_TONELESS_HITS
             && self.toneless_chars.len() >= 3
             && self.toneless_traditional >= 2
         {
@@ -220,8 +235,13 @@ pub fn strip(line: &str, verdict: Verdict, out: &mut String, stats: &mut PinyinS
         // Toneless removal reaches characters of every kind, so a learner's
         // line inside a spam page (every character annotated, `的(de)`)
         // would lose its glosses; a dense line is left alone.
+        // Hits the toned rule removes do not count: a second run, without
+        // them, must judge the line the same way.
+        let toned = verdict.toned;
         let (mut hits, mut han) = (0u64, 0u64);
-        for_each_hit(line, |_| hits += 1);
+        for_each_hit(line, |hit| {
+            hits += u64::from(!(toned && hit.script == Script::Traditional))
+        });
         if hits > 0 {
             han = line.chars().filter(|&c| is_han(c)).count() as u64;
         }
@@ -380,10 +400,8 @@ fn script_of(ch: char) -> Script {
 #[derive(Debug, Default)]
 pub struct PinyinStage {
     evidence: Evidence,
+    /// Lines from the first one with a hit while the verdict is out.
     held: String,
-    /// Lines passed on unchanged once the hold overflowed; from then on
-    /// every line is decided as it comes.
-    overflowed: bool,
     stats: PinyinStats,
 }
 
@@ -406,18 +424,23 @@ impl PinyinStage {
     /// Takes one whole line (with its line break, if any) and appends to
     /// `out` whatever is now decided.
     pub fn push_line(&mut self, line: &str, out: &mut String) {
-        self.evidence.observe(line);
+        let hits = self.evidence.observe(line);
         let verdict = self.evidence.verdict();
-        if verdict.any() || self.overflowed {
+        if verdict.any() {
             if !self.held.is_empty() {
                 self.release(out);
             }
             strip(line, verdict, out, &mut self.stats);
             return;
         }
+        // Nothing to strip in a line without hits, so there is no reason
+        // to hold it unless earlier lines are held already (order).
+        if hits == 0 && self.held.is_empty() {
+            out.push_str(line);
+            return;
+        }
         self.held.push_str(line);
         if self.held.len() > HOLD {
-            self.overflowed = true;
             self.release(out);
         }
     }
