@@ -18,8 +18,12 @@ the OpenCC 1.4.2 library (t2s). Then zhnorm runs on the raw bytes twice:
 
     python3 scripts/eval_html.py [--zhnorm PATH] [--check]
 
+Each output is also run through zhnorm again (keep output as a page, text
+output as text), which must change nothing.
+
 `--check` exits 1 if any page fails, recall falls under 99% in either mode,
-any page gains a U+FFFD, or the markup or scripts of any page change.
+any page gains a U+FFFD, the markup or scripts of any page change, or a
+second run changes an output.
 """
 import argparse
 import csv
@@ -98,6 +102,12 @@ def zhnorm(exe, path, *args):
     return p.returncode, p.stdout.decode("utf-8", errors="replace"), p.stderr.decode(errors="replace")
 
 
+def second_run(exe, text, *args):
+    """zhnorm over its own output, from standard input."""
+    p = subprocess.run([exe, "-q", *args], input=text.encode("utf-8"), capture_output=True)
+    return p.stdout.decode("utf-8", errors="replace")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--zhnorm", default=os.path.join(ROOT, "target", "release", "zhnorm"))
@@ -105,7 +115,7 @@ def main():
     args = ap.parse_args()
     t2s = opencc.OpenCC("t2s.json")
     rows = list(csv.DictReader(open(os.path.join(CORPUS, "MANIFEST.tsv"), encoding="utf-8"), delimiter="\t"))
-    failures, fffd, markup_changed, code_changed = [], [], [], []
+    failures, fffd, markup_changed, code_changed, not_idempotent = [], [], [], [], []
     totals = {"text": [0, 0], "keep": [0, 0]}
     for row in rows:
         path = os.path.join(CORPUS, row["file"])
@@ -131,6 +141,10 @@ def main():
                 continue
             if "\ufffd" in out and not had_fffd:
                 fffd.append(f"{row['file']} ({mode})")
+            # Keep output is a page again; text output is plain text.
+            again = second_run(args.zhnorm, out, *(["--html", "keep"] if mode == "keep" else ["--format", "text"]))
+            if again != out:
+                not_idempotent.append(f"{row['file']} ({mode})")
             if mode == "text":
                 f, t = han_recall(ref_text, out)
             else:
@@ -142,7 +156,7 @@ def main():
                     code_changed.append(row["file"])
             totals[mode][0] += f
             totals[mode][1] += t
-    ok = not failures and not fffd and not markup_changed and not code_changed
+    ok = not failures and not fffd and not markup_changed and not code_changed and not not_idempotent
     print(f"pages: {len(rows)}; failed runs: {len(failures)}; new U+FFFD: {len(fffd)}")
     for mode, (f, t) in totals.items():
         share = f / t if t else 1.0
@@ -150,7 +164,8 @@ def main():
         print(f"--html {mode}: Han-character recall {f}/{t} = {share:.2%}")
     print(f"keep: pages whose start tags changed: {len(markup_changed)}; "
           f"whose script/style text changed: {len(code_changed)}")
-    for line in (failures + fffd + markup_changed[:5] + code_changed[:5])[:20]:
+    print(f"runs whose output changes when zhnorm runs on it again: {len(not_idempotent)}")
+    for line in (failures + fffd + markup_changed[:5] + code_changed[:5] + not_idempotent[:5])[:20]:
         print("  ", line)
     if args.check and not ok:
         sys.exit(1)

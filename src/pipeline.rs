@@ -286,10 +286,12 @@ impl<'c> KeepStage<'c> {
         let shared = Rc::new(RefCell::new(Shared::default()));
         let inner = Rc::clone(&shared);
         let mut fragment = String::new();
-        let transform = move |text: &str, kind: TextKind, out: &mut String| {
+        // Text nodes and attribute values are both raw source text, and are
+        // cleaned the same way.
+        let transform = move |text: &str, _: TextKind, out: &mut String| {
             let mut shared = inner.borrow_mut();
             let verdict = shared.verdict;
-            clean_fragment(text, kind, opts, verdict, &mut shared.stats, &mut fragment);
+            clean_fragment(text, opts, verdict, &mut shared.stats, &mut fragment);
             match conv {
                 Some(c) => c.convert_into(&fragment, out),
                 None => out.push_str(&fragment),
@@ -358,7 +360,6 @@ impl<'c> KeepStage<'c> {
 /// kept as HTML, into `out` (cleared first).
 fn clean_fragment(
     text: &str,
-    kind: TextKind,
     opts: CleanOptions,
     verdict: Verdict,
     stats: &mut CleanStats,
@@ -367,11 +368,11 @@ fn clean_fragment(
     out.clear();
     let mut current = std::borrow::Cow::Borrowed(text);
     if opts.entities {
-        let mode = match kind {
-            TextKind::Node => EntityMode::Markup,
-            TextKind::Attribute => EntityMode::Attribute,
-        };
-        let mut decoder = EntityDecoder::new(mode);
+        // Both arrive as raw source and go back as raw source, so both are
+        // decoded keeping markup-significant characters escaped; a value
+        // decoded the attribute way would come back with a bare `&`, which
+        // the next reader would decode again.
+        let mut decoder = EntityDecoder::new(EntityMode::Markup);
         let mut decoded = String::with_capacity(text.len());
         stats.entities += decoder.push(&current, &mut decoded);
         stats.entities += decoder.finish(&mut decoded);

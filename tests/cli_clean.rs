@@ -201,3 +201,19 @@ fn detect_json_counts_each_step() {
     assert_eq!(v["html"]["charset_rewritten"], 1);
     assert_eq!(v["html"]["attributes"], 2);
 }
+
+#[test]
+fn double_escaped_attributes_are_decoded_once_and_for_all() {
+    // A title that was escaped twice by the scraper: decoded fully, with
+    // what is markup kept escaped, so a second run finds nothing to do.
+    let page = "<html><head><title>x</title></head><body>\
+                <a title=\"未完成&amp;#12415;｜A&amp;B &lt;c&gt; &quot;q&quot;\" \
+                href=\"/?a=1&amp;b=2\">x</a></body></html>\n";
+    let once = ok(&[], page);
+    assert!(
+        once.contains("title=\"未完成み｜A&amp;B &lt;c&gt; &quot;q&quot;\""),
+        "{once}"
+    );
+    assert!(once.contains("href=\"/?a=1&amp;b=2\""), "{once}");
+    assert_eq!(ok(&[], &once), once);
+}
