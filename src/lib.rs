@@ -32,6 +32,7 @@
 pub mod clean;
 pub mod convert;
 pub mod decode;
+pub mod batch;
 pub mod html;
 pub mod model;
 pub mod pipeline;

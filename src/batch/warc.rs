@@ -1,0 +1,1 @@
+//! Placeholder for the batch layer's `warc` module.
