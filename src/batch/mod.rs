@@ -3,5 +3,7 @@
 
 pub mod compress;
 pub mod jsonl;
+pub mod lock;
+pub mod state;
 pub mod walk;
 pub mod warc;
