@@ -912,3 +912,217 @@ proptest! {
         );
     }
 }
+
+// ---------------------------------------------------------------- feeds
+
+/// Feeds in `tests/fixtures/html/`: `NAME.xml` and its text `NAME.txt`.
+const FEEDS: [&str; 2] = ["feed_rss", "feed_atom"];
+
+#[test]
+fn feeds_text_mode() {
+    for name in FEEDS {
+        let xml = fixture(&format!("{name}.xml"));
+        let want = fixture(&format!("{name}.txt"));
+        let (got, stats) = extract(&[&xml]);
+        assert_eq!(got, want, "{name}");
+        assert_eq!(stats.lines, want.lines().count() as u64, "{name}");
+        for noise in [
+            "http",
+            "2024-",
+            "+0800",
+            "uuid",
+            "未分類",
+            "季节",
+            "Copyright",
+            "©",
+        ] {
+            assert!(!got.contains(noise), "{name}: {noise}");
+        }
+    }
+}
+
+/// Comments and CDATA sections cut anywhere, `]]>` and `-->` included.
+#[test]
+fn feeds_every_split_point() {
+    for name in FEEDS {
+        let xml = fixture(&format!("{name}.xml"));
+        let text = extract(&[&xml]);
+        for (k, _) in xml.char_indices().skip(1) {
+            assert_eq!(extract(&[&xml[..k], &xml[k..]]), text, "{name}: cut at {k}");
+        }
+        let chars: Vec<String> = xml.chars().map(String::from).collect();
+        let chars: Vec<&str> = chars.iter().map(String::as_str).collect();
+        assert_eq!(extract(&chars), text, "{name}: by characters");
+    }
+}
+
+#[test]
+fn feeds_are_told_by_their_root_element() {
+    let item = "<channel><title>標題</title><link>http://a.b/</link></channel>";
+    // Feeds, whatever comes before the root.
+    for prolog in [
+        "",
+        "\u{FEFF}",
+        "<?xml version=\"1.0\"?>\n",
+        "<?xml version=\"1.0\"?><!-- <html> --><?xml-stylesheet href=\"a>b\"?>",
+        "<!DOCTYPE rss [<!ENTITY a \"b\">]>\n",
+    ] {
+        for root in [
+            "rss version=\"2.0\"",
+            "RSS",
+            "rdf:RDF xmlns:rdf=\"x\"",
+            "feed",
+        ] {
+            let doc = format!("{prolog}<{root}>{item}</rss>");
+            assert_eq!(text_of(&doc), "標題\n", "{doc}");
+        }
+    }
+    // Not feeds: HTML (XHTML with an XML declaration too), or a root that
+    // only starts like a feed's, or text first.
+    for doc in [
+        "<?xml version=\"1.0\"?><html><body><rss><title>標題</title><link>http://a.b/</link>",
+        "<rssx><title>標題</title><link>http://a.b/</link>",
+        "文字<rss><title>標題</title><link>http://a.b/</link>",
+    ] {
+        assert!(text_of(doc).contains("http://a.b/"), "{doc}");
+    }
+    // A root not yet complete at the end is HTML.
+    assert_eq!(text_of("<?xml version=\"1.0\"?><rs"), "");
+    assert_eq!(text_of("<!-- 註釋"), "");
+    assert_eq!(text_of("  <rss"), "");
+    // Only the first 64 KiB are looked at.
+    let long = format!(
+        "<!--{}--><rss><link>http://a.b/</link></rss>",
+        " ".repeat(70_000)
+    );
+    assert_eq!(text_of(&long), "http://a.b/\n");
+}
+
+#[test]
+fn feed_rules() {
+    let rss = |body: &str| {
+        text_of(&format!(
+            "<rss><channel><item>{body}</item></channel></rss>"
+        ))
+    };
+    // CDATA: markup, or text where the type says so.
+    assert_eq!(
+        rss("<description><![CDATA[甲<b>乙</b>&amp;丙]]></description>"),
+        "甲乙&丙\n"
+    );
+    assert_eq!(
+        text_of("<feed><summary type=\"text\"><![CDATA[甲<b>乙</b>&amp;]]></summary></feed>"),
+        // (`&amp;` is text here, but text mode undoes double escapes.)
+        "甲<b>乙</b>&\n"
+    );
+    // Escaped HTML is decoded once, then read as HTML.
+    assert_eq!(
+        rss("<title>&lt;b&gt;甲&lt;/b&gt; &amp;amp; 乙</title>"),
+        "甲 & 乙\n"
+    );
+    // Sloppy feeds with HTML not escaped, a void tag among it.
+    assert_eq!(
+        rss("<description><p>甲<br>乙</p><img src=x></description><title>丙</title>"),
+        "甲\n乙\n丙\n"
+    );
+    // Every element is a line; unknown ones keep their text.
+    assert_eq!(
+        rss("<a:x>甲</a:x><a:y>乙<a:z>丙</a:z></a:y>"),
+        "甲\n乙\n丙\n"
+    );
+    // Machine fields go with what is inside, nested alike.
+    assert_eq!(
+        rss("<guid>g</guid><image><title>甲</title><image>i</image><url>u</url></image><title>乙</title>"),
+        "乙\n"
+    );
+    assert_eq!(rss("<category term=\"甲\"/><link href=\"x\"/>乙"), "乙\n");
+    assert_eq!(
+        rss("<wfw:commentRss>x</wfw:commentRss><slash:comments>3</slash:comments>"),
+        ""
+    );
+    // A text element ends only at its own end tag.
+    assert_eq!(
+        rss("<description>甲<description>乙</description>丙</description>丁"),
+        "甲乙丙\n丁\n"
+    );
+    // Comments, processing instructions and doctypes give nothing; a `<`
+    // that starts nothing is text.
+    assert_eq!(
+        rss("<title>甲<!-- 乙 -->丙<?pi 丁?></title><x>1 < 2</x>"),
+        "甲丙\n1 < 2\n"
+    );
+    // Unterminated constructs at the end.
+    assert_eq!(text_of("<rss><title><![CDATA[甲]]"), "甲]]\n");
+    assert_eq!(text_of("<rss><title>甲<!-- 乙"), "甲\n");
+    assert_eq!(text_of("<rss><title>甲</title><x a=\"乙>"), "甲\n");
+}
+
+#[test]
+fn feed_stats() {
+    let (got, stats) = extract(&[
+        "<rss><channel><title>甲</title><link>l</link><guid>g</guid>",
+        "<description><![CDATA[<p>乙</p><script>x</script><p>丙&amp;</p>]]></description>",
+        "</channel></rss>",
+    ]);
+    assert_eq!(got, "甲\n乙\n丙&\n");
+    assert_eq!(stats.lines, 3);
+    assert_eq!(stats.dropped_elements, 3);
+    assert_eq!(stats.text_nodes, 3);
+    assert_eq!(stats.entities.decoded, 1);
+}
+
+/// A feed from pieces that stress the tokenizer: CDATA with markup and
+/// `]`, comments with `-` and `>`, escaped HTML, machine fields with text
+/// that must never show, self-closing tags, stray `<`.
+fn feed_doc() -> impl Strategy<Value = String> {
+    let piece = prop::sample::select(vec![
+        "<item>",
+        "</item>",
+        "<title>標題&amp;甲</title>",
+        "<description><![CDATA[<p>段落]]]></p>]]></description>",
+        "<description>&lt;p&gt;轉義&lt;br/&gt;文字&lt;/p&gt;</description>",
+        "<content type=\"xhtml\"><div><p>內聯</p><br/></div></content>",
+        "<summary type=\"text\">a &lt; b</summary>",
+        "<link>MACHINE</link>",
+        "<guid isPermaLink=\"false\">MACHINE</guid>",
+        "<image><title>MACHINE</title><url>MACHINE</url></image>",
+        "<category term=\"MACHINE\"/>",
+        "<link href=\"MACHINE\" />",
+        "<!-- MACHINE -- > --->",
+        "<?pi MACHINE ?>",
+        "<![CDATA[ 一 ]] 二 ]]>",
+        "<dc:creator>作者</dc:creator>",
+        "1 < 2",
+        "\n  \t",
+        "\u{3000}全角",
+        "&nbsp;",
+        "<br>",
+    ]);
+    proptest::collection::vec(piece, 0..24).prop_map(|pieces| {
+        format!(
+            "<?xml version=\"1.0\"?>\n<rss><channel>{}</channel></rss>",
+            pieces.concat()
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn feeds_chunking_never_changes_output(
+        doc in feed_doc(),
+        cuts in proptest::collection::vec(any::<Index>(), 0..6),
+    ) {
+        let whole = extract(&[&doc]);
+        prop_assert_eq!(&extract(&split(&doc, &cuts)), &whole);
+        let (out, stats) = whole;
+        prop_assert!(!out.contains("MACHINE"), "{}", out);
+        prop_assert!(out.is_empty() || out.ends_with('\n'));
+        prop_assert_eq!(stats.lines as usize, out.lines().count());
+        for line in out.lines() {
+            prop_assert!(!line.is_empty());
+            prop_assert_eq!(line.trim(), line);
+        }
+    }
+}
