@@ -65,6 +65,15 @@ class Parts(HTMLParser):
             self.stack.pop()
             self.skip -= 1
 
+    def unknown_decl(self, data):
+        # A CDATA section (feeds put HTML in them): its content is markup
+        # to be read in turn, one level deep.
+        if data.startswith("CDATA[") and not self.skip:
+            inner = Parts()
+            inner.feed(data[len("CDATA["):])
+            inner.close()
+            self.text.extend(inner.text)
+
     def handle_data(self, data):
         if not self.skip:
             self.text.append(data)
