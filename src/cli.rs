@@ -136,6 +136,54 @@ pub struct Cli {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Replace each input file with its result (atomically, keeping its
+    /// permissions). Files with several hard links are refused.
+    #[arg(long, conflicts_with = "output")]
+    pub in_place: bool,
+
+    /// Batch runs: only files matching this glob (on the file name, or on
+    /// the path below the input directory if it contains `/`). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Batch runs: leave out files (or whole directories) matching this
+    /// glob; wins over --include. Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Batch runs: binary files (a NUL in the first 64 KiB) are copied
+    /// unchanged, or skipped. Either way they are reported.
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = BinaryArg::Copy)]
+    pub binary: BinaryArg,
+
+    /// Batch runs: how many files at once (default: one per CPU).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Batch runs: progress bar on standard error (`auto`: only on a
+    /// terminal).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ProgressArg::Auto)]
+    pub progress: ProgressArg,
+
+    /// Batch runs: process only inputs that are new or changed since the
+    /// last run into the same output directory (state kept there).
+    #[arg(long)]
+    pub incremental: bool,
+
+    /// Batch runs: write a JSON Lines report, one record per input and a
+    /// summary record, to FILE (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Batch runs: say what would be done, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Batch runs: write compressed inputs (.gz, .zst, .bz2) uncompressed,
+    /// without the extension, instead of compressed the same way.
+    #[arg(long)]
+    pub uncompressed: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -167,6 +215,26 @@ pub enum PunctArg {
     Fix,
     /// Leave punctuation alone.
     Keep,
+}
+
+/// `--binary`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BinaryArg {
+    /// Copy binary files unchanged.
+    Copy,
+    /// Leave them out.
+    Skip,
+}
+
+/// `--progress`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    /// Only when standard error is a terminal.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// `--eol`.
@@ -338,12 +406,33 @@ impl Cli {
     /// Checks rules that clap's derive cannot express. The error exits
     /// with status 2 and clap's usual usage formatting.
     pub fn validate(&self) -> Result<(), clap::Error> {
-        if self.output_path().is_some() && self.paths.len() > 1 {
-            return Err(Cli::command().error(
-                ErrorKind::ArgumentConflict,
-                "--output takes a single input; to combine several inputs, \
-                 redirect standard output instead",
-            ));
+        let batch = self.in_place || self.output_path().is_some();
+        if !batch {
+            if let Some(dir) = self.paths.iter().find(|p| p.is_dir()) {
+                return Err(Cli::command().error(
+                    ErrorKind::ArgumentConflict,
+                    format!(
+                        "{} is a directory: give -o DIR to mirror it into another \
+                         directory, or --in-place to replace its files",
+                        dir.display()
+                    ),
+                ));
+            }
+            for (flag, set) in [
+                ("--incremental", self.incremental),
+                ("--dry-run", self.dry_run),
+                ("--report", self.report.is_some()),
+            ] {
+                if set {
+                    return Err(Cli::command().error(
+                        ErrorKind::ArgumentConflict,
+                        format!("{flag} is for batch runs (-o DIR or --in-place)"),
+                    ));
+                }
+            }
+        }
+        if self.jobs == Some(0) {
+            return Err(Cli::command().error(ErrorKind::InvalidValue, "--jobs must be at least 1"));
         }
         Ok(())
     }
@@ -424,13 +513,16 @@ mod tests {
     }
 
     #[test]
-    fn output_with_several_inputs_is_usage_error() {
-        let err = parse(&["-o", "out.txt", "a", "b"])
-            .unwrap()
-            .validate()
-            .unwrap_err();
+    fn batch_flags_need_a_batch_run() {
+        // Several inputs with -o are a batch run (an output directory).
+        parse(&["-o", "out", "a", "b"]).unwrap().validate().unwrap();
+        for flag in ["--incremental", "--dry-run"] {
+            let err = parse(&[flag, "a"]).unwrap().validate().unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            assert!(err.to_string().contains(flag), "{err}");
+        }
+        let err = parse(&["-j", "0", "a"]).unwrap().validate().unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        assert!(err.to_string().contains("--output"));
     }
 
     #[test]

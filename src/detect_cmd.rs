@@ -174,6 +174,14 @@ fn tidy_counts(o: &Outcome) -> [(&'static str, u64); 10] {
     ]
 }
 
+/// The fields of [`json_line`] after `path`, without braces: the batch
+/// report puts them in its own records.
+pub(crate) fn outcome_fields(o: &Outcome) -> String {
+    let full = json_line("", o);
+    let head = "{\"path\":\"\",";
+    full[head.len()..full.len() - "}\n".len()].to_owned()
+}
+
 fn json_line(label: &str, o: &Outcome) -> String {
     let mut s = String::with_capacity(256);
     let _ = write!(s, "{{\"path\":{}", quote(label));
@@ -271,7 +279,7 @@ fn irreparable(o: &Outcome) -> u64 {
 }
 
 /// A JSON string literal.
-fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     let mut s = String::with_capacity(text.len() + 2);
     s.push('"');
     for c in text.chars() {

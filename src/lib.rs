@@ -29,10 +29,10 @@
 //! assert_eq!(t2s.convert("漢字轉換"), "汉字转换");
 //! ```
 
+pub mod batch;
 pub mod clean;
 pub mod convert;
 pub mod decode;
-pub mod batch;
 pub mod html;
 pub mod model;
 pub mod pipeline;

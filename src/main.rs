@@ -4,6 +4,7 @@
 //! Everything streams through fixed-size buffers, so memory stays bounded
 //! whatever the input size, and piped input is passed on as it arrives.
 
+mod batch_cmd;
 mod cli;
 mod detect_cmd;
 
@@ -98,6 +99,9 @@ pub(crate) enum PumpError {
 /// Runs every input; `Ok(false)` if some input failed.
 fn run(cli: &Cli) -> Result<bool, Fatal> {
     let converter = build_converter(cli)?;
+    if batch_cmd::wanted(cli) {
+        return batch_cmd::run(cli, &converter);
+    }
     let inputs = cli.inputs();
     let mut bufs = Buffers::new(Settings::from_cli(cli));
     match cli.output_path() {
@@ -308,6 +312,7 @@ pub(crate) fn open(input: &Input) -> io::Result<Source> {
 }
 
 /// How every input is treated, from the command line.
+#[derive(Clone)]
 pub(crate) struct Settings {
     pub decode: DecodeOptions,
     pub pipeline: pipeline::Options,
@@ -316,7 +321,7 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
-    fn from_cli(cli: &Cli) -> Self {
+    pub(crate) fn from_cli(cli: &Cli) -> Self {
         Settings {
             decode: DecodeOptions {
                 from: cli.from,

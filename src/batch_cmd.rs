@@ -1,0 +1,674 @@
+//! Batch runs: trees of inputs to a mirrored output tree (`-o DIR`) or
+//! replaced in place (`--in-place`), in parallel, with a report.
+//!
+//! Every input is one job run by the same `pump` as a single input, on its
+//! own buffers, on a rayon pool of `-j` threads. Results are collected in
+//! input order, so the report and the output never depend on `-j`. An
+//! output appears under its name only when complete (temporary file in the
+//! same directory, fsync, rename), so a run killed at any moment leaves no
+//! partial output, and `--incremental` finishes the job next time.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use sha1::{Digest, Sha1};
+
+use crate::cli::{BinaryArg, Cli, ProgressArg};
+use crate::{damage_message, io_message, pump, Buffers, Fatal, Feed, Outcome, PumpError, Settings};
+use zhnorm::batch::compress::{self, CompressWriter, Compression};
+use zhnorm::batch::lock::Lock;
+use zhnorm::batch::state::{self, Entry, Freshness, State};
+use zhnorm::batch::walk::{self, Job, WalkOptions};
+use zhnorm::convert::Converter;
+
+/// How much of a file is looked at to call it binary (as for single
+/// inputs: a NUL byte in the first 64 KiB).
+const BINARY_HEAD: usize = 64 * 1024;
+
+/// What happened to one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// Cleaned and written.
+    Ok,
+    /// Binary: copied unchanged.
+    Copied,
+    /// Binary: skipped (`--binary skip`).
+    Skipped,
+    /// Unchanged since the last `--incremental` run.
+    UpToDate,
+    /// Would be processed (`--dry-run`).
+    Planned,
+    /// Failed; nothing written for it.
+    Failed,
+}
+
+impl Status {
+    fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Copied => "copied",
+            Status::Skipped => "skipped",
+            Status::UpToDate => "up-to-date",
+            Status::Planned => "planned",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// One line of the report.
+struct Record {
+    input: PathBuf,
+    output: Option<PathBuf>,
+    status: Status,
+    bytes_in: u64,
+    bytes_out: u64,
+    outcome: Option<Outcome>,
+    error: Option<String>,
+    /// For the incremental state: the input's hash, when it was processed.
+    hash: Option<String>,
+}
+
+/// Where the outputs go.
+enum Target {
+    Dir(PathBuf),
+    InPlace,
+}
+
+/// Whether the command line asks for a batch run rather than the
+/// concatenating single-output mode.
+pub(crate) fn wanted(cli: &Cli) -> bool {
+    if cli.in_place {
+        return true;
+    }
+    let Some(out) = cli.output_path() else {
+        return false;
+    };
+    cli.paths.len() > 1
+        || cli.paths.iter().any(|p| p.is_dir())
+        || out.is_dir()
+        || out.as_os_str().to_string_lossy().ends_with('/')
+}
+
+/// Runs a batch; `Ok(false)` when some input failed.
+pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
+    let started = Instant::now();
+    let roots: Vec<PathBuf> = cli.paths.clone();
+    if roots.is_empty() || roots.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Fatal::new(
+            "--output",
+            "a batch run (output directory or --in-place) needs paths, not standard input",
+        ));
+    }
+    let target = if cli.in_place {
+        Target::InPlace
+    } else {
+        let dir = cli.output_path().expect("checked by wanted()").to_owned();
+        walk::check_output_dir(&roots, &dir).map_err(|m| Fatal::new("--output", m))?;
+        Target::Dir(dir)
+    };
+    let walk_opts = WalkOptions {
+        include: cli.include.clone(),
+        exclude: cli.exclude.clone(),
+        follow_symlinks: true,
+    };
+    let (jobs, walk_errors) = walk::walk(&roots, &walk_opts)
+        .map_err(|e| Fatal::new("--include/--exclude", e.to_string()))?;
+    for e in &walk_errors {
+        crate::report(&e.path.to_string_lossy(), &e.message);
+    }
+    // A tree that was an output directory holds zhnorm's own lock, state
+    // and (after a crash) temporary files: they are not data.
+    let jobs: Vec<Job> = jobs
+        .into_iter()
+        .filter(|j| !is_own_file(&j.input))
+        .collect();
+
+    // The lock and the state live in the output directory.
+    let mut lock = None;
+    let mut state = None;
+    if let Target::Dir(dir) = &target {
+        if !cli.dry_run {
+            fs::create_dir_all(dir)
+                .map_err(|e| Fatal::new(dir.to_string_lossy(), io_message(&e)))?;
+            let l = Lock::acquire(dir).map_err(|e| Fatal::new("--output", e.to_string()))?;
+            if let Some(who) = &l.took_over {
+                if !cli.quiet {
+                    crate::report(
+                        &l.path().to_string_lossy(),
+                        &format!("warning: took over the lock of a run that is gone ({who})"),
+                    );
+                }
+            }
+            lock = Some(l);
+            sweep_temp_files(dir);
+        }
+        if cli.incremental {
+            let mut s = State::load(dir, &settings_key(cli))
+                .map_err(|e| Fatal::new(dir.to_string_lossy(), io_message(&e)))?;
+            if !cli.dry_run {
+                s.begin()
+                    .map_err(|e| Fatal::new(dir.to_string_lossy(), io_message(&e)))?;
+            }
+            state = Some(s);
+        }
+    } else if cli.incremental {
+        return Err(Fatal::new(
+            "--incremental",
+            "needs an output directory (-o DIR); with --in-place there is nowhere to keep the state",
+        ));
+    }
+
+    let total_bytes: u64 = jobs.iter().map(|j| j.size).sum();
+    let bar = progress_bar(cli, jobs.len() as u64, total_bytes);
+    let failures = AtomicU64::new(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cli.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| Fatal::new("--jobs", e.to_string()))?;
+    let settings = Settings::from_cli(cli);
+    let records: Vec<Record> = pool.install(|| {
+        jobs.par_iter()
+            .map(|job| {
+                let r = run_job(job, &target, state.as_ref(), cli, &settings, conv);
+                if r.status == Status::Failed {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                    // Errors are printed even with -q: every failed path
+                    // is named.
+                    bar.suspend(|| {
+                        crate::report(
+                            &r.input.to_string_lossy(),
+                            r.error.as_deref().unwrap_or("failed"),
+                        )
+                    });
+                }
+                bar.inc_length(0);
+                bar.set_message(format!("{} failed", failures.load(Ordering::Relaxed)));
+                bar.inc(1);
+                r
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+
+    if let Some(s) = state {
+        let done: Vec<(PathBuf, Entry)> = records
+            .iter()
+            .filter(|r| r.status == Status::Ok || r.status == Status::Copied)
+            .filter_map(|r| {
+                let (Target::Dir(dir), Some(out), Some(hash)) = (&target, &r.output, &r.hash)
+                else {
+                    return None;
+                };
+                let rel = out.strip_prefix(dir).ok()?.to_owned();
+                state::entry_for(&r.input, hash.clone())
+                    .ok()
+                    .map(|e| (rel, e))
+            })
+            .collect();
+        if !cli.dry_run {
+            if let Err(e) = s.finish(done) {
+                crate::report(".zhnorm-state", &io_message(&e));
+            }
+        }
+    }
+    drop(lock);
+
+    let failed = records
+        .iter()
+        .filter(|r| r.status == Status::Failed)
+        .count()
+        + walk_errors.len();
+    if let Some(path) = &cli.report {
+        write_report(path, &records, &walk_errors, started.elapsed())
+            .map_err(|e| Fatal::new(path.to_string_lossy(), io_message(&e)))?;
+    }
+    if !cli.quiet {
+        summary(&records, walk_errors.len(), started.elapsed(), cli.dry_run);
+    }
+    Ok(failed == 0)
+}
+
+/// Removes temporary files a killed run left in the output tree. Only
+/// called with the lock held, so no other run is writing them.
+fn sweep_temp_files(dir: &Path) {
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(path),
+                Ok(t) if t.is_file() && is_temp_name(&path) => {
+                    let _ = fs::remove_file(&path);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn is_temp_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.') && n.contains(".zhnorm-") && n.ends_with(".tmp"))
+}
+
+/// zhnorm's control files in an output directory.
+fn is_own_file(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    name == zhnorm::batch::lock::LOCK_NAME || name == state::STATE_NAME || is_temp_name(path)
+}
+
+/// Everything besides the input that decides an output: a change reruns
+/// everything in `--incremental` mode.
+fn settings_key(cli: &Cli) -> String {
+    format!(
+        "zhnorm {} opencc 1.4.2 config {} dicts {:?} options {:?} {:?} {:?} {:?} {:?}",
+        env!("CARGO_PKG_VERSION"),
+        cli.config,
+        cli.dicts
+            .iter()
+            .map(|p| state::hash_file(p).unwrap_or_default())
+            .collect::<Vec<_>>(),
+        cli.pipeline_options(),
+        cli.from,
+        cli.strict,
+        cli.binary,
+        cli.uncompressed,
+    )
+}
+
+fn progress_bar(cli: &Cli, files: u64, _bytes: u64) -> ProgressBar {
+    use std::io::IsTerminal;
+    let show = match cli.progress {
+        ProgressArg::Never => false,
+        ProgressArg::Always => true,
+        ProgressArg::Auto => io::stderr().is_terminal(),
+    };
+    if !show || cli.quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(files), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} files, {per_sec}, ETA {eta} ({msg})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// The output path of a job, with the compression extension handled.
+fn output_for(job: &Job, target: &Target, comp: Compression, uncompressed: bool) -> PathBuf {
+    match target {
+        Target::InPlace => job.input.clone(),
+        Target::Dir(dir) => {
+            let out = walk::output_path(dir, job);
+            match out.file_name() {
+                Some(name) => out.with_file_name(compress::output_name(name, comp, uncompressed)),
+                None => out,
+            }
+        }
+    }
+}
+
+fn run_job(
+    job: &Job,
+    target: &Target,
+    state: Option<&State>,
+    cli: &Cli,
+    settings: &Settings,
+    conv: &Converter,
+) -> Record {
+    let mut rec = Record {
+        input: job.input.clone(),
+        output: None,
+        status: Status::Failed,
+        bytes_in: job.size,
+        bytes_out: 0,
+        outcome: None,
+        error: None,
+        hash: None,
+    };
+    match run_job_inner(job, target, state, cli, settings, conv, &mut rec) {
+        Ok(()) => {}
+        Err(message) => {
+            rec.status = Status::Failed;
+            rec.error = Some(message);
+        }
+    }
+    rec
+}
+
+fn run_job_inner(
+    job: &Job,
+    target: &Target,
+    state: Option<&State>,
+    cli: &Cli,
+    settings: &Settings,
+    conv: &Converter,
+    rec: &mut Record,
+) -> Result<(), String> {
+    let mut file = File::open(&job.input).map_err(|e| io_message(&e))?;
+    let meta = file.metadata().map_err(|e| io_message(&e))?;
+    rec.bytes_in = meta.len();
+    let mut head = vec![0u8; BINARY_HEAD.min(meta.len() as usize)];
+    file.read_exact(&mut head).map_err(|e| io_message(&e))?;
+    let comp = Compression::detect(&job.input, &head);
+    let out_path = output_for(job, target, comp, cli.uncompressed);
+    rec.output = Some(out_path.clone());
+
+    if let Target::InPlace = target {
+        refuse_in_place(&job.input, &meta)?;
+    }
+    if let (Some(state), Target::Dir(dir)) = (state, target) {
+        if let Ok(rel) = out_path.strip_prefix(dir) {
+            if state.freshness(rel, &job.input, &out_path) == Freshness::Fresh {
+                rec.status = Status::UpToDate;
+                return Ok(());
+            }
+        }
+    }
+    // Binary files (images and PDFs in scraped trees) are never decoded:
+    // copied as they are, or skipped.
+    let binary = comp == Compression::None && head.contains(&0);
+    if binary && cli.binary == BinaryArg::Skip {
+        rec.status = Status::Skipped;
+        rec.output = None;
+        return Ok(());
+    }
+    if cli.dry_run {
+        rec.status = Status::Planned;
+        return Ok(());
+    }
+    let parent = out_path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(|e| format!("{}: {}", parent.display(), io_message(&e)))?;
+    let mut out = TempOutput::create(&out_path, &meta)
+        .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+
+    // The input's bytes, hashed on the way through for --incremental.
+    let hashing = HashingReader {
+        inner: io::Cursor::new(head).chain(file),
+        hash: Sha1::new(),
+        bytes: 0,
+    };
+    if binary {
+        let mut hashing = hashing;
+        io::copy(&mut hashing, out.writer())
+            .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+        rec.hash = Some(state::hex(&hashing.hash.finalize()));
+        rec.bytes_out = hashing.bytes;
+        out.commit()
+            .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+        rec.status = Status::Copied;
+        return Ok(());
+    }
+    let out_comp = if cli.uncompressed {
+        Compression::None
+    } else {
+        comp
+    };
+    let mut hashing = hashing;
+    let outcome = {
+        let mut reader =
+            compress::reader(comp, Box::new(&mut hashing)).map_err(|e| io_message(&e))?;
+        let mut writer = CompressWriter::new(
+            out_comp,
+            CountingWriter {
+                inner: out.writer(),
+                bytes: 0,
+            },
+        )
+        .map_err(|e| io_message(&e))?;
+        let mut bufs = Buffers::new(settings.clone());
+        let result = pump(
+            Feed::Direct(&mut reader),
+            Some(conv),
+            &mut writer,
+            false,
+            &mut bufs,
+        );
+        let outcome = match result {
+            Ok(o) => o,
+            Err(PumpError::Input(m)) => return Err(m),
+            Err(PumpError::Output(e)) => {
+                return Err(format!("{}: {}", out_path.display(), io_message(&e)))
+            }
+        };
+        let counting = writer
+            .finish()
+            .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+        rec.bytes_out = counting.bytes;
+        outcome
+    };
+    // Drain what the decompressor did not need (trailing bytes) so the
+    // hash covers the whole file.
+    io::copy(&mut hashing, &mut io::sink()).map_err(|e| io_message(&e))?;
+    rec.hash = Some(state::hex(&hashing.hash.finalize()));
+    if settings.strict {
+        if let Some(m) = damage_message(&outcome.decode) {
+            return Err(m);
+        }
+    }
+    out.commit()
+        .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+    rec.outcome = Some(outcome);
+    rec.status = Status::Ok;
+    Ok(())
+}
+
+/// `--in-place` refuses a file with several hard links: replacing it would
+/// silently split it from its other names.
+fn refuse_in_place(input: &Path, meta: &fs::Metadata) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return Err(format!(
+                "has {} hard links; not replaced in place (it would split from its other names)",
+                meta.nlink()
+            ));
+        }
+    }
+    let _ = (input, meta);
+    Ok(())
+}
+
+struct HashingReader<R> {
+    inner: R,
+    hash: Sha1,
+    bytes: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+struct CountingWriter<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A temporary file beside the destination, renamed over it when complete
+/// and removed if dropped before that.
+struct TempOutput {
+    writer: BufWriter<File>,
+    tmp: PathBuf,
+    dest: PathBuf,
+    committed: bool,
+}
+
+impl TempOutput {
+    fn create(dest: &Path, input_meta: &fs::Metadata) -> io::Result<Self> {
+        let name = dest
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
+        let dir = dest.parent().unwrap_or(Path::new("."));
+        let mut attempt = 0u32;
+        loop {
+            let mut tmp_name = std::ffi::OsString::from(".");
+            tmp_name.push(name);
+            tmp_name.push(format!(".zhnorm-{}-{attempt}.tmp", std::process::id()));
+            let tmp = dir.join(tmp_name);
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+            {
+                Ok(f) => {
+                    // The output keeps the input's permissions (what
+                    // --in-place promises, and right for a mirror too).
+                    let _ = fs::set_permissions(&tmp, input_meta.permissions());
+                    return Ok(TempOutput {
+                        writer: BufWriter::with_capacity(256 * 1024, f),
+                        tmp,
+                        dest: dest.to_owned(),
+                        committed: false,
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn writer(&mut self) -> &mut BufWriter<File> {
+        &mut self.writer
+    }
+
+    fn commit(mut self) -> io::Result<()> {
+        self.writer.flush()?;
+        self.writer.get_ref().sync_all()?;
+        fs::rename(&self.tmp, &self.dest)?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempOutput {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+fn json_str(s: &str) -> String {
+    crate::detect_cmd::quote(s)
+}
+
+fn write_report(
+    path: &Path,
+    records: &[Record],
+    walk_errors: &[walk::WalkError],
+    elapsed: Duration,
+) -> io::Result<()> {
+    let mut text = String::new();
+    for r in records {
+        text.push_str(&record_json(r));
+        text.push('\n');
+    }
+    for e in walk_errors {
+        text.push_str(&format!(
+            "{{\"path\":{},\"output\":null,\"status\":\"failed\",\"error\":{}}}\n",
+            json_str(&e.path.to_string_lossy()),
+            json_str(&e.message)
+        ));
+    }
+    let count = |s: Status| records.iter().filter(|r| r.status == s).count();
+    text.push_str(&format!(
+        "{{\"summary\":true,\"inputs\":{},\"ok\":{},\"copied\":{},\"skipped\":{},\"up_to_date\":{},\"planned\":{},\"failed\":{},\"bytes_in\":{},\"bytes_out\":{},\"seconds\":{:.3}}}\n",
+        records.len() + walk_errors.len(),
+        count(Status::Ok),
+        count(Status::Copied),
+        count(Status::Skipped),
+        count(Status::UpToDate),
+        count(Status::Planned),
+        count(Status::Failed) + walk_errors.len(),
+        records.iter().map(|r| r.bytes_in).sum::<u64>(),
+        records.iter().map(|r| r.bytes_out).sum::<u64>(),
+        elapsed.as_secs_f64()
+    ));
+    if path.as_os_str() == "-" {
+        io::stdout().lock().write_all(text.as_bytes())
+    } else {
+        fs::write(path, text)
+    }
+}
+
+fn record_json(r: &Record) -> String {
+    let mut s = format!(
+        "{{\"path\":{},\"output\":{},\"status\":\"{}\",\"bytes_in\":{},\"bytes_out\":{}",
+        json_str(&r.input.to_string_lossy()),
+        r.output
+            .as_ref()
+            .map_or("null".to_owned(), |p| json_str(&p.to_string_lossy())),
+        r.status.name(),
+        r.bytes_in,
+        r.bytes_out
+    );
+    if let Some(o) = &r.outcome {
+        s.push(',');
+        s.push_str(&crate::detect_cmd::outcome_fields(o));
+    }
+    s.push_str(&format!(
+        ",\"error\":{}}}",
+        r.error.as_deref().map_or("null".to_owned(), json_str)
+    ));
+    s
+}
+
+fn summary(records: &[Record], walk_errors: usize, elapsed: Duration, dry_run: bool) {
+    let count = |s: Status| records.iter().filter(|r| r.status == s).count();
+    let bytes: u64 = records.iter().map(|r| r.bytes_in).sum();
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    let verb = if dry_run {
+        "would process"
+    } else {
+        "processed"
+    };
+    let mut line = format!(
+        "{verb} {} inputs in {:.2} s ({:.1} MB/s): {} ok",
+        records.len() + walk_errors,
+        secs,
+        bytes as f64 / 1e6 / secs,
+        count(Status::Ok) + count(Status::Planned)
+    );
+    for (n, what) in [
+        (count(Status::Copied), "binary copied"),
+        (count(Status::Skipped), "binary skipped"),
+        (count(Status::UpToDate), "up to date"),
+        (count(Status::Failed) + walk_errors, "failed"),
+    ] {
+        if n > 0 {
+            line.push_str(&format!(", {n} {what}"));
+        }
+    }
+    crate::report("summary", &line);
+}
