@@ -430,6 +430,21 @@ fn run_job_inner(
             },
         )
         .map_err(|e| io_message(&e))?;
+        if cli.format == crate::cli::FormatArg::Warc {
+            // Records, not text: the WARC layer calls the pipeline per record.
+            crate::warc_cmd::run(&mut reader, &mut writer, cli, conv)?;
+            let counting = writer
+                .finish()
+                .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+            rec.bytes_out = counting.bytes;
+            drop(reader);
+            io::copy(&mut hashing, &mut io::sink()).map_err(|e| io_message(&e))?;
+            rec.hash = Some(state::hex(&hashing.hash.finalize()));
+            out.commit()
+                .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+            rec.status = Status::Ok;
+            return Ok(());
+        }
         let mut bufs = Buffers::new(settings.clone());
         let result = pump(
             Feed::Direct(&mut reader),

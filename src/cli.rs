@@ -97,6 +97,16 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = FormatArg::Auto)]
     pub format: FormatArg,
 
+    /// With --format jsonl: the top-level string field to clean
+    /// (repeatable; default `text`).
+    #[arg(long = "field", value_name = "NAME")]
+    pub fields: Vec<String>,
+
+    /// Output format: the input's own (`same`), or, with --format warc,
+    /// JSON Lines of `{url, date, text}` with the readable text.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ToArg::Same)]
+    pub to: ToArg,
+
     /// What to make of HTML: `keep` the page and clean and convert its
     /// text (the charset declaration becomes utf-8), or write only its
     /// readable `text`, one block per line.
@@ -197,6 +207,21 @@ pub enum FormatArg {
     Text,
     /// HTML.
     Html,
+    /// JSON Lines: the string fields named by --field are cleaned, every
+    /// other byte passes through; one output line per input line.
+    Jsonl,
+    /// WARC or WET records (`.warc`, `.warc.gz`): text records are cleaned
+    /// and converted, with their headers corrected; others are copied.
+    Warc,
+}
+
+/// `--to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ToArg {
+    /// Same format as the input.
+    Same,
+    /// JSON Lines `{url, date, text}` (with --format warc).
+    Jsonl,
 }
 
 /// `--html`.
@@ -360,6 +385,11 @@ impl Cli {
             FormatArg::Auto => Format::Auto,
             FormatArg::Text => Format::Text,
             FormatArg::Html => Format::Html,
+            // WARC records are handled before this pipeline, which then sees
+            // each record's payload; its format comes from the record.
+            FormatArg::Warc => Format::Auto,
+            // A JSON field's value is text.
+            FormatArg::Jsonl => Format::Text,
         };
         let html = match self.html_mode {
             HtmlArg::Keep => HtmlMode::Keep,

@@ -30,6 +30,7 @@ pub(crate) fn run(
             ..DecodeOptions::default()
         },
         pipeline,
+        jsonl: None,
         strict: false,
         quiet: true,
     });

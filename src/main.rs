@@ -7,6 +7,7 @@
 mod batch_cmd;
 mod cli;
 mod detect_cmd;
+mod warc_cmd;
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use cli::{Cli, Command, Input};
+use zhnorm::batch::jsonl::{JsonlRewriter, JsonlStats};
 use zhnorm::convert::{ConvertError, Converter, UserDict};
 use zhnorm::decode::{AutoDecoder, DecodeOptions, DecodeReport, PREFIX};
 use zhnorm::pipeline::{self, Pipeline, PipelineError};
@@ -103,11 +105,79 @@ fn run(cli: &Cli) -> Result<bool, Fatal> {
         return batch_cmd::run(cli, &converter);
     }
     let inputs = cli.inputs();
+    if cli.format == cli::FormatArg::Warc {
+        return run_warc(cli, &inputs, &converter);
+    }
     let mut bufs = Buffers::new(Settings::from_cli(cli));
     match cli.output_path() {
         Some(out) => run_to_file(&inputs, out, &converter, &mut bufs),
         None => run_to_stdout(&inputs, &converter, &mut bufs),
     }
+}
+
+/// `--format warc` on single inputs: each input's records to standard
+/// output (or `-o FILE`), one after another.
+fn run_warc(cli: &Cli, inputs: &[Input], conv: &Converter) -> Result<bool, Fatal> {
+    use zhnorm::batch::compress::{self, Compression};
+    let mut all_ok = true;
+    let stdout = io::stdout();
+    let mut out: Box<dyn Write> = Box::new(BufWriter::with_capacity(CHUNK, stdout.lock()));
+    let mut file = match cli.output_path() {
+        Some(dest) => Some(
+            OutputFile::create(dest)
+                .map_err(|e| Fatal::new(dest.to_string_lossy(), io_message(&e)))?,
+        ),
+        None => None,
+    };
+    for input in inputs {
+        let label = input.label().into_owned();
+        let mut source = match open(input) {
+            Ok(s) => s,
+            Err(e) => {
+                all_ok = false;
+                report(&label, &io_message(&e));
+                continue;
+            }
+        };
+        // A .warc.gz is read through its gzip members.
+        let mut head = [0u8; 4];
+        let n =
+            read_head(&mut source, &mut head).map_err(|e| Fatal::new(&*label, io_message(&e)))?;
+        let chained = io::Cursor::new(head[..n].to_vec()).chain(source);
+        let comp = Compression::sniff(&head[..n]);
+        let mut reader = compress::reader(comp, Box::new(chained))
+            .map_err(|e| Fatal::new(&*label, io_message(&e)))?;
+        let sink: &mut dyn Write = match &mut file {
+            Some(f) => f.writer(),
+            None => &mut out,
+        };
+        if let Err(m) = warc_cmd::run(&mut reader, sink, cli, conv) {
+            all_ok = false;
+            report(&label, &m);
+        }
+    }
+    out.flush().map_err(Fatal::stdout)?;
+    if let Some(f) = file {
+        if all_ok {
+            f.commit()
+                .map_err(|e| Fatal::new("--output", io_message(&e)))?;
+        }
+    }
+    Ok(all_ok)
+}
+
+/// Fills `buf` as far as the input allows.
+fn read_head(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 fn build_converter(cli: &Cli) -> Result<Converter, Fatal> {
@@ -316,6 +386,8 @@ pub(crate) fn open(input: &Input) -> io::Result<Source> {
 pub(crate) struct Settings {
     pub decode: DecodeOptions,
     pub pipeline: pipeline::Options,
+    /// `--format jsonl`: the fields to clean.
+    pub jsonl: Option<Vec<String>>,
     pub strict: bool,
     pub quiet: bool,
 }
@@ -325,10 +397,16 @@ impl Settings {
         Settings {
             decode: DecodeOptions {
                 from: cli.from,
-                single: false,
-                eager: false,
+                ..DecodeOptions::default()
             },
             pipeline: cli.pipeline_options(),
+            jsonl: (cli.format == cli::FormatArg::Jsonl).then(|| {
+                if cli.fields.is_empty() {
+                    vec!["text".to_owned()]
+                } else {
+                    cli.fields.clone()
+                }
+            }),
             strict: cli.strict,
             quiet: cli.quiet,
         }
@@ -358,6 +436,100 @@ impl Buffers {
 pub(crate) struct Outcome {
     pub decode: DecodeReport,
     pub stats: pipeline::Stats,
+    /// `--format jsonl`: lines rewritten, passed through, invalid.
+    pub jsonl: Option<JsonlStats>,
+    /// `--format jsonl`: the first invalid lines and why.
+    pub jsonl_errors: Vec<(u64, String)>,
+}
+
+/// The stages after decoding: the text pipeline, or JSON Lines whose
+/// fields each go through a pipeline of their own.
+enum Stages<'a> {
+    Text(Pipeline<'a>),
+    Jsonl {
+        rewriter: JsonlRewriter<'a>,
+        stats: std::rc::Rc<std::cell::RefCell<pipeline::Stats>>,
+    },
+}
+
+impl<'a> Stages<'a> {
+    fn new(settings: &Settings, conv: Option<&'a Converter>) -> Self {
+        let Some(fields) = &settings.jsonl else {
+            return Stages::Text(Pipeline::new(settings.pipeline, conv));
+        };
+        let stats = std::rc::Rc::new(std::cell::RefCell::new(pipeline::Stats::default()));
+        let shared = std::rc::Rc::clone(&stats);
+        let options = settings.pipeline;
+        let clean = move |value: &str| -> String {
+            let mut p = Pipeline::new(options, conv);
+            let mut out = String::with_capacity(value.len());
+            // A field's text cannot fail the text pipeline (only HTML can,
+            // and fields are read as text).
+            let _ = p.push(value, &mut out);
+            if let Ok(s) = p.finish(&mut out) {
+                add_stats(&mut shared.borrow_mut(), &s);
+            }
+            out
+        };
+        Stages::Jsonl {
+            rewriter: JsonlRewriter::new(fields.clone(), Box::new(clean)),
+            stats,
+        }
+    }
+
+    fn push(&mut self, text: &str, out: &mut String) -> Result<(), PipelineError> {
+        match self {
+            Stages::Text(p) => p.push(text, out),
+            Stages::Jsonl { rewriter, .. } => {
+                rewriter.push(text, out);
+                Ok(())
+            }
+        }
+    }
+
+    fn is_holding(&self) -> bool {
+        match self {
+            Stages::Text(p) => p.is_holding(),
+            Stages::Jsonl { .. } => false,
+        }
+    }
+
+    fn settle(&mut self, out: &mut String) -> Result<(), PipelineError> {
+        match self {
+            Stages::Text(p) => p.settle(out),
+            Stages::Jsonl { .. } => Ok(()),
+        }
+    }
+
+    /// Flushes and returns the text stats, and JSON Lines' own counts.
+    fn finish(self, out: &mut String) -> Result<Finished, PipelineError> {
+        match self {
+            Stages::Text(p) => Ok((p.finish(out)?, None, Vec::new())),
+            Stages::Jsonl {
+                mut rewriter,
+                stats,
+            } => {
+                let j = rewriter.finish(out);
+                let errors = rewriter.errors().to_vec();
+                drop(rewriter);
+                let s = *stats.borrow();
+                Ok((s, Some(j), errors))
+            }
+        }
+    }
+}
+
+/// What [`Stages::finish`] returns: the text counts, and JSON Lines' own
+/// counts and first errors when the input was JSON Lines.
+type Finished = (pipeline::Stats, Option<JsonlStats>, Vec<(u64, String)>);
+
+/// Adds one field's counts to an input's.
+fn add_stats(total: &mut pipeline::Stats, s: &pipeline::Stats) {
+    let (t, c) = (&mut total.clean, &s.clean);
+    t.entities += c.entities;
+    t.mojibake.add(&c.mojibake);
+    t.pinyin.add(&c.pinyin);
+    t.tidy.add(&c.tidy);
 }
 
 /// Why an input's bytes are not decoded as text at all, if they are not.
@@ -385,7 +557,7 @@ pub(crate) fn pump(
     bufs: &mut Buffers,
 ) -> Result<Outcome, PumpError> {
     let mut decoder = AutoDecoder::new(bufs.settings.decode);
-    let mut stages = Pipeline::new(bufs.settings.pipeline, conv);
+    let mut stages = Stages::new(&bufs.settings, conv);
     let html_failed = |e: PipelineError| PumpError::Input(e.to_string());
     // Invariant: `bufs.out` holds only output not yet written.
     bufs.out.clear();
@@ -427,11 +599,13 @@ pub(crate) fn pump(
         .push(&bufs.text, &mut bufs.out)
         .map_err(html_failed)?;
     bufs.text.clear();
-    let stats = stages.finish(&mut bufs.out).map_err(html_failed)?;
+    let (stats, jsonl, jsonl_errors) = stages.finish(&mut bufs.out).map_err(html_failed)?;
     write_out(out, &mut bufs.out, flush_each)?;
     let outcome = Outcome {
         decode: decoder.report().clone(),
         stats,
+        jsonl,
+        jsonl_errors,
     };
     if let Some(m) = failure {
         return Err(PumpError::Input(m));
@@ -553,6 +727,22 @@ fn warn(label: &str, outcome: &Outcome, settings: &Settings) {
     }
     if let Some(m) = damage_message(&outcome.decode) {
         report(label, &format!("warning: {m}"));
+    }
+    if let Some(j) = &outcome.jsonl {
+        if j.invalid > 0 {
+            let first = outcome
+                .jsonl_errors
+                .first()
+                .map(|(line, why)| format!(" (first: line {line}, {why})"))
+                .unwrap_or_default();
+            report(
+                label,
+                &format!(
+                    "warning: {} of {} lines are not valid JSON objects and were passed through unchanged{first}",
+                    j.invalid, j.lines
+                ),
+            );
+        }
     }
     // Damage that decoding marked is reported above; each of its U+FFFD
     // runs is found again by the mojibake scan and not worth saying twice.

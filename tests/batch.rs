@@ -439,3 +439,69 @@ fn misuse_is_a_usage_error() {
     assert!(stderr(&o).contains("inside"), "{}", stderr(&o));
     assert!(!input.join("out").exists());
 }
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = zhnorm()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let data = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&data).unwrap());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+#[test]
+fn jsonl_is_a_line_for_line_filter() {
+    // What Spark's RDD.pipe or Hadoop streaming would send: one object per
+    // line, a bad line among them.
+    let input = "{\"id\": 1, \"text\": \"經濟發展,前景看好\", \"url\": \"http://x/a?b=1&c=2\"}\n\
+                 not json at all\n\
+                 {\"title\": \"標題\", \"text\": \"漢字\", \"meta\": {\"text\": \"體\"}}\r\n";
+    let o = run_stdin(&["--format", "jsonl"], input.as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout.clone()).unwrap();
+    assert_eq!(
+        out,
+        "{\"id\": 1, \"text\": \"经济发展，前景看好\", \"url\": \"http://x/a?b=1&c=2\"}\n\
+         not json at all\n\
+         {\"title\": \"標題\", \"text\": \"汉字\", \"meta\": {\"text\": \"體\"}}\r\n"
+    );
+    assert!(stderr(&o).contains("1 of 3 lines"), "{}", stderr(&o));
+    // Several fields.
+    let o = run_stdin(
+        &["--format", "jsonl", "--field", "title", "--field", "text"],
+        "{\"title\": \"標題\", \"text\": \"漢字\"}\n".as_bytes(),
+    );
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        "{\"title\": \"标题\", \"text\": \"汉字\"}\n"
+    );
+}
+
+#[test]
+fn warc_records_are_rewritten_and_still_parse() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/warc/sample.warc");
+    let input = fs::read(&fixture).unwrap();
+    let o = run_stdin(&["--format", "warc", "-"], &input);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let count = |b: &[u8], pat: &[u8]| b.windows(pat.len()).filter(|w| *w == pat).count();
+    assert_eq!(count(&o.stdout, b"WARC/1."), count(&input, b"WARC/1."));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("charset=utf-8"), "charset rewritten");
+    // As JSON Lines: one object per text record, readable text.
+    let o = run_stdin(&["--format", "warc", "--to", "jsonl", "-"], &input);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    for line in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["url"].is_string() && v["text"].is_string(), "{line}");
+        assert!(!v["text"].as_str().unwrap().contains('<'), "{line}");
+    }
+    assert!(out.lines().count() >= 2, "{out}");
+}

@@ -45,6 +45,11 @@ pub struct DecodeOptions {
     /// [`AutoDecoder::settle`], which callers that can tell when input has
     /// gone quiet should prefer.
     pub eager: bool,
+    /// A charset declared outside the bytes (an HTTP `Content-Type`
+    /// header, a WARC record's). It is weighed like a declaration inside
+    /// the document: it wins a close call and loses to clear evidence, and
+    /// one inside the document comes first.
+    pub declared: Option<Charset>,
 }
 
 /// One run of an input decoded in one encoding.
@@ -359,12 +364,13 @@ impl AutoDecoder {
                 // After lines already passed on, the sample no longer starts
                 // the input: a BOM there is text, and the declaration may be
                 // in those lines.
-                detect::detect_in(
-                    sample,
-                    complete && sample.len() == self.pending.len(),
-                    &self.head[..head_end],
-                    self.base == 0,
-                )
+                let complete = complete && sample.len() == self.pending.len();
+                let mut d =
+                    detect::detect_in(sample, complete, &self.head[..head_end], self.base == 0);
+                if let (None, Some(external)) = (&d.declared, self.options.declared) {
+                    detect::weigh_declaration(&mut d, external, sample, complete);
+                }
+                d
             }
         };
         if self.options.from.is_some() {

@@ -148,6 +148,30 @@ pub(crate) fn detect_in(prefix: &[u8], complete: bool, head: &[u8], at_start: bo
     detection
 }
 
+/// Weighs a declaration made outside the bytes (an HTTP header) the way
+/// [`detect_in`] weighs one inside them.
+pub(crate) fn weigh_declaration(
+    detection: &mut Detection,
+    claimed: Charset,
+    prefix: &[u8],
+    complete: bool,
+) {
+    if detection.basis == Basis::Bom {
+        return;
+    }
+    let mut d = declared(claimed.name().to_owned(), detection.charset);
+    if !d.correct {
+        if agrees(claimed, detection.charset, prefix, complete) {
+            detection.charset = claimed;
+            detection.basis = Basis::Declared;
+            d.correct = true;
+        }
+    } else if detection.basis != Basis::Ascii {
+        detection.basis = Basis::Declared;
+    }
+    detection.declared = Some(d);
+}
+
 /// A declaration read against the encoding actually used.
 pub(crate) fn declared(label: String, actual: Charset) -> Declared {
     let charset = Charset::for_label(&label);
