@@ -23,7 +23,7 @@ use std::rc::Rc;
 
 use crate::clean::entities::{EntityDecoder, EntityMode};
 use crate::clean::pinyin::{self, Evidence, Verdict};
-use crate::clean::tidy::{self, TidyStats};
+use crate::clean::tidy;
 use crate::clean::{self, mojibake, CleanOptions, CleanStats, Cleaner};
 use crate::convert::{Converter, StreamConverter};
 use crate::html::{self, HtmlError, HtmlStats, TextKind};
@@ -378,6 +378,11 @@ fn clean_fragment(
         stats.entities += decoder.finish(&mut decoded);
         current = decoded.into();
     }
+    if opts.mojibake && opts.tidy.unicode {
+        if let std::borrow::Cow::Owned(c) = clean::compose_marks(&current, &mut stats.tidy) {
+            current = c.into();
+        }
+    }
     if opts.mojibake {
         let (fixed, s) = mojibake::repair(&current);
         stats.mojibake.add(&s);
@@ -402,9 +407,7 @@ fn clean_fragment(
         markdown: false,
         ..opts.tidy
     };
-    let mut tstats = TidyStats::default();
     for line in current.split_inclusive('\n') {
-        tidy::tidy_line(line, &tidy_opts, out, &mut tstats);
+        clean::tidy_and_repair(line, &tidy_opts, opts.mojibake, out, stats);
     }
-    stats.tidy.add(&tstats);
 }

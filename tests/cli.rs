@@ -252,7 +252,10 @@ fn directory_input_without_an_output_directory_is_a_usage_error() {
     let o = run(&[p(dir.path())], b"");
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains(p(dir.path())) && err.contains("is a directory"), "{err}");
+    assert!(
+        err.contains(p(dir.path())) && err.contains("is a directory"),
+        "{err}"
+    );
 }
 
 #[test]

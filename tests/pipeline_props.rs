@@ -179,3 +179,27 @@ proptest! {
         prop_assert_eq!(run(Options::convert_only(), &conv, &text), conv.convert(&text));
     }
 }
+
+/// Found by `html_text_twice_equals_once`: a combining accent next to
+/// mojibake. Mojibake repair must see the composed letter in the first run
+/// too, or the second run repairs what the first left.
+#[test]
+fn combining_mark_next_to_mojibake_is_stable() {
+    let conv = t2s();
+    for (opts, input) in [
+        (html_options(HtmlMode::Text), "e\u{301}，娴嬭瘯<p>"),
+        (text_options(), "e\u{301}，娴嬭瘯\n"),
+        (html_options(HtmlMode::Keep), "<p>e\u{301}，娴嬭瘯</p>"),
+        // Also found: tidy's radical and zero-width fixes change what the
+        // repair sees.
+        (text_options(), "hello world娴嬭瘯⼀娴嬭瘯a\u{200b}b"),
+    ] {
+        let once = run(opts, &conv, input);
+        let second = if opts.html == HtmlMode::Text && opts.format == Format::Html {
+            text_options()
+        } else {
+            opts
+        };
+        assert_eq!(run(second, &conv, &once), once, "{input:?}");
+    }
+}

@@ -96,6 +96,8 @@ pub struct Cleaner {
     pinyin: PinyinStage,
     /// Lines out of the pinyin stage, waiting for tidy.
     unpinned: String,
+    /// Reused buffer for repaired lines.
+    scratch_repair: String,
     stats: CleanStats,
 }
 
@@ -114,6 +116,7 @@ impl Cleaner {
             scratch: String::new(),
             pinyin: PinyinStage::new(),
             unpinned: String::new(),
+            scratch_repair: String::new(),
             stats: CleanStats::default(),
         }
     }
@@ -202,14 +205,29 @@ impl Cleaner {
             return;
         }
         let pending = std::mem::take(&mut self.pending);
-        let block = &pending[..cut];
+        let composed = if self.options.mojibake && self.options.tidy.unicode {
+            compose_marks(&pending[..cut], &mut self.stats.tidy)
+        } else {
+            std::borrow::Cow::Borrowed(&pending[..cut])
+        };
+        let block: &str = &composed;
         if self.options.mojibake {
-            let (fixed, s) = mojibake::repair(block);
-            self.stats.mojibake.add(&s);
+            // Line by line, so that what one line looks like never sways
+            // the repair of another: how the input was cut into blocks
+            // must not change the output.
+            let mut fixed = std::mem::take(&mut self.scratch_repair);
+            fixed.clear();
+            for line in block.split_inclusive('\n') {
+                let (f, s) = mojibake::repair(line);
+                self.stats.mojibake.add(&s);
+                fixed.push_str(&f);
+            }
             self.lines(&fixed, out);
+            self.scratch_repair = fixed;
         } else {
             self.lines(block, out);
         }
+        drop(composed);
         self.pending = pending;
         self.pending.drain(..cut);
     }
@@ -235,10 +253,63 @@ impl Cleaner {
             out.push_str(lines);
             return;
         }
+        let repair = self.options.mojibake;
         for line in split_lines(lines) {
-            tidy::tidy_line(line, opts, out, &mut self.stats.tidy);
+            tidy_and_repair(line, opts, repair, out, &mut self.stats);
         }
     }
+}
+
+/// Tidies one line; if that changed it and mojibake repair is on, repairs
+/// and tidies again until neither changes anything (at most a few rounds).
+///
+/// Why: tidy can change what the repair sees (a zero-width space removed, a
+/// radical made an ideograph, an accent composed), and the repair judges a
+/// line by its characters, so without this a second run over the output
+/// could repair what the first left.
+pub(crate) fn tidy_and_repair(
+    line: &str,
+    opts: &TidyOptions,
+    repair: bool,
+    out: &mut String,
+    stats: &mut CleanStats,
+) {
+    let start = out.len();
+    tidy::tidy_line(line, opts, out, &mut stats.tidy);
+    if !repair || out[start..] == *line {
+        return;
+    }
+    for _ in 0..4 {
+        let (fixed, s) = mojibake::repair(&out[start..]);
+        let std::borrow::Cow::Owned(fixed) = fixed else {
+            return;
+        };
+        stats.mojibake.add(&s);
+        out.truncate(start);
+        tidy::tidy_line(&fixed, opts, out, &mut stats.tidy);
+        if out[start..] == *fixed {
+            return;
+        }
+    }
+}
+
+/// Puts combining marks on their letters (NFC) before mojibake repair,
+/// which tidy would do anyway later: the repair judges a line partly by its
+/// Latin-1 letters, so `e` + U+0301 and `é` must look the same to it, or a
+/// second run over the output would repair what the first did not.
+/// Only text with a mark from U+0300–U+036F (UTF-8 lead bytes 0xCC, 0xCD)
+/// is touched, found at memchr speed.
+pub(crate) fn compose_marks<'t>(text: &'t str, stats: &mut TidyStats) -> std::borrow::Cow<'t, str> {
+    use unicode_normalization::UnicodeNormalization;
+    if memchr::memchr2(0xCC, 0xCD, text.as_bytes()).is_none() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let nfc: String = text.nfc().collect();
+    if nfc == text {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    stats.nfc += 1;
+    std::borrow::Cow::Owned(nfc)
 }
 
 /// Lines with their terminators: `\n`, `\r\n`, or a lone `\r` (old Mac
