@@ -9,7 +9,7 @@
 //! partial output, and `--incremental` finishes the job next time.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -19,7 +19,10 @@ use rayon::prelude::*;
 use sha1::{Digest, Sha1};
 
 use crate::cli::{BinaryArg, Cli, ProgressArg};
-use crate::{damage_message, io_message, pump, Buffers, Fatal, Feed, Outcome, PumpError, Settings};
+use crate::{
+    damage_message, io_message, pump, Buffers, Fatal, Feed, Outcome, OutputFile, PumpError,
+    Settings,
+};
 use zhnorm::batch::compress::{self, CompressWriter, Compression};
 use zhnorm::batch::lock::Lock;
 use zhnorm::batch::state::{self, Entry, Freshness, State};
@@ -393,7 +396,9 @@ fn run_job_inner(
     }
     let parent = out_path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| format!("{}: {}", parent.display(), io_message(&e)))?;
-    let mut out = TempOutput::create(&out_path, &meta)
+    // The output keeps the input's permissions (what --in-place promises,
+    // and right for a mirror too).
+    let mut out = OutputFile::create_with(&out_path, Some(meta.permissions()))
         .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
 
     // The input's bytes, hashed on the way through for --incremental.
@@ -527,70 +532,6 @@ impl<W: Write> Write for CountingWriter<W> {
     }
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
-    }
-}
-
-/// A temporary file beside the destination, renamed over it when complete
-/// and removed if dropped before that.
-struct TempOutput {
-    writer: BufWriter<File>,
-    tmp: PathBuf,
-    dest: PathBuf,
-    committed: bool,
-}
-
-impl TempOutput {
-    fn create(dest: &Path, input_meta: &fs::Metadata) -> io::Result<Self> {
-        let name = dest
-            .file_name()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
-        let dir = dest.parent().unwrap_or(Path::new("."));
-        let mut attempt = 0u32;
-        loop {
-            let mut tmp_name = std::ffi::OsString::from(".");
-            tmp_name.push(name);
-            tmp_name.push(format!(".zhnorm-{}-{attempt}.tmp", std::process::id()));
-            let tmp = dir.join(tmp_name);
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)
-            {
-                Ok(f) => {
-                    // The output keeps the input's permissions (what
-                    // --in-place promises, and right for a mirror too).
-                    let _ = fs::set_permissions(&tmp, input_meta.permissions());
-                    return Ok(TempOutput {
-                        writer: BufWriter::with_capacity(256 * 1024, f),
-                        tmp,
-                        dest: dest.to_owned(),
-                        committed: false,
-                    });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    fn writer(&mut self) -> &mut BufWriter<File> {
-        &mut self.writer
-    }
-
-    fn commit(mut self) -> io::Result<()> {
-        self.writer.flush()?;
-        self.writer.get_ref().sync_all()?;
-        fs::rename(&self.tmp, &self.dest)?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempOutput {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_file(&self.tmp);
-        }
     }
 }
 

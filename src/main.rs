@@ -769,7 +769,7 @@ fn write_out(out: &mut dyn Write, text: &mut String, flush: bool) -> Result<(), 
 /// complete: it is written as a temporary file beside it, then renamed over
 /// it. Anything else that already exists there (a FIFO, `/dev/null`, a
 /// terminal) is written in place, since replacing it would be wrong.
-struct OutputFile {
+pub(crate) struct OutputFile {
     writer: BufWriter<File>,
     /// The temporary file, for atomic replacement; `None` when writing in
     /// place.
@@ -780,6 +780,15 @@ struct OutputFile {
 
 impl OutputFile {
     fn create(dest: &Path) -> io::Result<Self> {
+        Self::create_with(dest, None)
+    }
+
+    /// As [`OutputFile::create`], with the permissions the result gets
+    /// (default: those of the file it replaces, if any).
+    pub(crate) fn create_with(
+        dest: &Path,
+        permissions: Option<fs::Permissions>,
+    ) -> io::Result<Self> {
         let existing = fs::metadata(dest).ok();
         if existing.as_ref().is_some_and(|m| !m.is_file()) {
             let file = OpenOptions::new().write(true).open(dest)?;
@@ -820,17 +829,18 @@ impl OutputFile {
             committed: false,
         };
         // Replacing a file should not change who may read it.
-        if let (Some(meta), Some(tmp)) = (existing, &this.tmp) {
-            fs::set_permissions(tmp, meta.permissions())?;
+        let permissions = permissions.or_else(|| existing.map(|m| m.permissions()));
+        if let (Some(p), Some(tmp)) = (permissions, &this.tmp) {
+            fs::set_permissions(tmp, p)?;
         }
         Ok(this)
     }
 
-    fn writer(&mut self) -> &mut BufWriter<File> {
+    pub(crate) fn writer(&mut self) -> &mut BufWriter<File> {
         &mut self.writer
     }
 
-    fn commit(mut self) -> io::Result<()> {
+    pub(crate) fn commit(mut self) -> io::Result<()> {
         self.writer.flush()?;
         if let Some(tmp) = &self.tmp {
             // Without this a crash soon after the rename can leave an empty
