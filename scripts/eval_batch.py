@@ -44,6 +44,12 @@ its default options, and four things are measured:
      Control characters (other than tab, CR, LF) in the output that the
      true text does not have also make the output wrong.
 
+   A page whose Han characters match part by part, with the parts zhnorm
+   leaves alone converted or not (a plain converter converts scripts,
+   comments and all attributes), counts as right for a peer, and is
+   counted apart ("conv+"); for zhnorm it is a miss, since it documents
+   leaving those parts alone.
+
    When a comparison fails only because Python's big5/shift_jis codecs and
    the WHATWG tables zhnorm follows map some bytes to different characters,
    the output counts as right ("tables"); the fold is eval_decode.py's
@@ -156,37 +162,35 @@ def unescape_all(text):
 
 
 class PageParts(HTMLParser):
-    """A page (or feed) in document order, as (line, text) parts holding
-    every Han character of the file: text nodes, CDATA sections and
-    readable attribute values go through `conv` (t2s for the reference,
-    nothing for an output); script and style contents, comments, other
-    attribute values, attribute names and declarations stay as they are.
-    Character references are decoded all the way on both sides."""
+    """A page (or feed) in document order, as (line, text, convertible)
+    parts holding every Han character of the file. Convertible: text
+    nodes, CDATA sections (feeds keep their text there) and readable
+    attribute values. Not: script and style contents, comments, other
+    attribute values, attribute names (broken markup makes names such as
+    `暗伤"曝露？"`) and declarations, which zhnorm leaves alone. Character
+    references are decoded all the way."""
 
-    def __init__(self, conv):
+    def __init__(self):
         super().__init__(convert_charrefs=False)
-        self.conv = conv
         self.parts = []
         self.raw = 0  # inside script/style
-        self.pending = []  # text node pieces (charrefs arrive separately)
+        self.pending = []  # text node pieces (references arrive separately)
 
-    def add(self, text, convert):
+    def add(self, text, convertible):
         self.flush()
-        self.parts.append((self.getpos()[0], self.conv(text) if convert else text))
+        self.parts.append((self.getpos()[0], text, convertible))
 
     def flush(self):
         if self.pending:
             line, pieces = self.pending[0][0], "".join(t for _, t in self.pending)
             self.pending = []
-            self.parts.append((line, self.conv(unescape_all(pieces))))
+            self.parts.append((line, unescape_all(pieces), True))
 
     def handle_starttag(self, tag, attrs):
         self.flush()
         meta_readable = tag == "meta" and any(
             k in ("name", "property") and v and READABLE_META.match(v.strip()) for k, v in attrs)
         for k, v in attrs:
-            # Broken markup makes names such as `暗伤"曝露？"`; zhnorm leaves
-            # names alone.
             self.add(k, False)
             if v:
                 readable = k in READABLE_ATTRS or (k == "content" and meta_readable)
@@ -226,7 +230,6 @@ class PageParts(HTMLParser):
         self.add(data, False)
 
     def unknown_decl(self, data):
-        # A CDATA section (feeds keep their text there) is text to read.
         if data.startswith("CDATA["):
             self.add(unescape_all(data[6:]), True)
         else:
@@ -237,15 +240,24 @@ class PageParts(HTMLParser):
         self.flush()
 
 
+def page_parts(text):
+    p = PageParts()
+    p.feed(text)
+    p.close()
+    return p.parts
+
+
 def han_source(text, markup, conv=None):
-    """(line, text) parts whose Han characters are compared."""
+    """(line, text) parts whose Han characters are compared: for a page,
+    its parts with the convertible ones through conv."""
     conv = conv or (lambda t: t)
     if markup:
-        p = PageParts(conv)
-        p.feed(text)
-        p.close()
-        return p.parts
+        return [(line, conv(t) if c else t) for line, t, c in page_parts(text)]
     return [(1, conv(unescape_all(text)))]
+
+
+def han_of(text):
+    return "".join(HAN.findall(text.translate(RADICALS)))
 
 
 # --- comparison --------------------------------------------------------------
@@ -375,7 +387,7 @@ class Truths:
                 han, lines = han_seq(parts)
                 self.cache[rel] = {
                     "truth": truth, "markup": markup, "parts": parts,
-                    "han": han, "han_lines": lines, "han_fold": None,
+                    "han": han, "han_lines": lines, "han_fold": None, "han_alone": None,
                     "rest": rest_norm(truth), "rest_fold": None,
                     # Line endings as written, and with references to CR and
                     # LF decoded (zhnorm's entity step makes them real).
@@ -412,6 +424,22 @@ def score_tree(out_dir, truths, is_bad):
 
         parts = han_source(out, ref["markup"])
         han_out, out_lines_of = han_seq(parts)
+        if han_out != ref["han"] and ref["markup"]:
+            # A plain converter (a peer) also converts scripts, comments and
+            # other attributes, which zhnorm leaves alone. That is no
+            # decoding or conversion error: a page whose every part matches,
+            # the parts zhnorm leaves alone converted or not, counts as
+            # right, and is counted apart.
+            if ref["han_alone"] is None:
+                ref["han_alone"] = [(han_of(truths.t2s.convert(t)), han_of(t), c)
+                                    for _, t, c in page_parts(truth)]
+            mine = [han_of(t) for _, t, _ in page_parts(out)]
+            if len(mine) == len(ref["han_alone"]) and all(
+                    o == conv or (not c and o == raw)
+                    for o, (conv, raw, c) in zip(mine, ref["han_alone"])):
+                res["converted_left_alone"] = res.get("converted_left_alone", 0) + 1
+                res.setdefault("converted_left_alone_files", []).append(rel)
+                han_out = ref["han"]
         if han_out != ref["han"]:
             if ref["han_fold"] is None:
                 ref["han_fold"] = han_seq_folded(ref["parts"])
@@ -748,14 +776,15 @@ def kinds(res):
 
 
 HEADER = (f"{'pipeline':<10} {'right':>11} {'wrong':>5} {'(Han':>5} {'text)':>5} {'no out':>6} "
-          f"{'!utf8':>5} {'+FFFD':>5} {'+mojibake':>9} {'eol':>4} {'tables':>6}")
+          f"{'!utf8':>5} {'+FFFD':>5} {'+mojibake':>9} {'eol':>4} {'tables':>6} {'conv+':>6}")
 
 
 def row(name, res):
     han, text = kinds(res)
     return (f"{name:<10} {res['right']:>5}/{res['scored']:<5} {len(res['wrong']):>5} {han:>5} {text:>5} "
             f"{len(res['no_output']):>6} {len(res['not_utf8']):>5} {len(res['new_fffd']):>5} "
-            f"{len(res['new_mojibake']):>9} {len(res['eol_changed']):>4} {res['table_convention']:>6}")
+            f"{len(res['new_mojibake']):>9} {len(res['eol_changed']):>4} {res['table_convention']:>6} "
+            f"{res.get('converted_left_alone', 0):>6}")
 
 
 def main():
@@ -826,6 +855,9 @@ def evaluate(args, binary, work, is_bad, started):
     for k in ("wrong", "no_output", "not_utf8", "new_fffd", "new_mojibake", "eol_changed"):
         if res[k]:
             misses.append(f"right text: {len(res[k])} {k.replace('_', ' ')}")
+    if res.get("converted_left_alone"):
+        misses.append(f"right text: {res['converted_left_alone']} pages with scripts, comments or "
+                      f"other attributes converted: {res['converted_left_alone_files'][:5]}")
 
     # 2. Nothing lost.
     lost, lost_misses = nothing_lost(binary, tree, work, rels, args.jobs)
@@ -876,7 +908,9 @@ def evaluate(args, binary, work, is_bad, started):
           "  control characters the true text lacks (text); a file can be both. no out: no output\n"
           "  file; !utf8: output not UTF-8; +FFFD, +mojibake: U+FFFD or ftfy-flagged lines the true\n"
           "  text lacks; eol: counts of CRLF/LF/CR changed; tables: right only modulo the\n"
-          "  big5/cp950 and shift_jis/cp932 table conventions (counted as right).")
+          "  big5/cp950 and shift_jis/cp932 table conventions (counted as right); conv+: pages\n"
+          "  right only if scripts, comments and other attributes, which zhnorm leaves alone,\n"
+          "  may be converted too, as a plain converter does (counted as right).")
     for line in describe(res, args.verbose, "zhnorm"):
         print(line)
     if args.verbose:
