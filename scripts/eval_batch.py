@@ -56,6 +56,13 @@ its default options, and four things are measured:
    convention table (the one behind `same_modulo_tables`), applied to both
    sides before the normalisation.
 
+   A page (by this script's sniff: it starts with `<` and has a doctype,
+   `<html`, `<head`, `<body`, `<meta`, an XML declaration or a feed root
+   in its first 2,048 characters) that zhnorm's
+   report says it read as text is also a miss: keep mode's care for markup
+   is lost (`&amp;` in links decoded), which the comparisons above, which
+   decode references on both sides, do not see.
+
    Also counted, per output: U+FFFD more often than in the true text (new
    U+FFFD); lines that ftfy's mojibake heuristic (`ftfy.badness.is_bad`)
    flags in the output but not in the true text (line by line when both
@@ -254,6 +261,18 @@ def han_source(text, markup, conv=None):
     if markup:
         return [(line, conv(t) if c else t) for line, t, c in page_parts(text)]
     return [(1, conv(unescape_all(text)))]
+
+
+MARKUP_REFS = re.compile(r"&(?:amp|lt|gt|quot);")
+
+
+def count_reference_changes(src, out):
+    """How many markup-spelling references the output has fewer than the
+    input (both read leniently; the input's encoding does not matter for
+    ASCII references)."""
+    a = src.read_bytes().decode("latin-1")
+    b = out.read_bytes().decode("utf-8", "replace")
+    return len(MARKUP_REFS.findall(a)) - len(MARKUP_REFS.findall(b))
 
 
 def han_of(text):
@@ -844,13 +863,22 @@ def evaluate(args, binary, work, is_bad, started):
     not_converted = [os.path.relpath(r["path"], tree) for r in records if r.get("status") != "ok"]
     # zhnorm's own HTML verdict, against ours (informative only).
     fmt = {os.path.relpath(r["path"], tree): r.get("format") for r in records}
-    sniff_disagree = [r for r in rels if truths.get(r) and (fmt.get(r) == "html") != truths.get(r)["markup"]]
+    # A page read as text loses keep mode's care for markup: its `&amp;`
+    # and `&lt;` get decoded like any reference. The text comparison
+    # cannot see that (it decodes references on both sides), so a page
+    # taken for text is a miss of its own. The other way round (a fragment
+    # or source file with tags taken as HTML) is only listed.
+    page_as_text = [r for r in rels if truths.get(r) and truths.get(r)["markup"] and fmt.get(r) == "text"]
+    sniff_disagree = [r for r in rels if truths.get(r) and not truths.get(r)["markup"] and fmt.get(r) == "html"]
+    if page_as_text:
+        misses.append(f"right text: {len(page_as_text)} pages read as plain text: {page_as_text[:5]}")
     if code != 0:
         misses.append(f"batch run exit {code}: {err.strip()[:300]}")
     res = score_tree(out, truths, is_bad)
     figures["run"] = {"exit": code, "seconds": round(secs, 2), "statuses": statuses,
                       "not_converted": not_converted, "summary": summary,
-                      "html_verdict_disagreements": sniff_disagree}
+                      "pages_read_as_text": page_as_text,
+                      "non_pages_read_as_html": sniff_disagree}
     figures["right_text"] = {"zhnorm": res}
     for k in ("wrong", "no_output", "not_utf8", "new_fffd", "new_mojibake", "eol_changed"):
         if res[k]:
@@ -893,8 +921,13 @@ def evaluate(args, binary, work, is_bad, started):
     print(f"batch run: exit {s['exit']}, {s['seconds']:.2f} s, statuses {s['statuses']}")
     if not_converted:
         print(f"  not converted (status other than ok): {', '.join(not_converted)}")
+    for r in page_as_text:
+        changed = count_reference_changes(tree / r, out / r)
+        print(f"  PAGE READ AS TEXT {r} (zhnorm's report says format text; it starts like a page): "
+              f"{changed} markup references (&amp; &lt; &gt; &quot;) fewer in the output")
     if sniff_disagree:
-        print(f"  zhnorm's HTML verdict differs from this script's sniff on: {', '.join(sniff_disagree)}")
+        print(f"  taken as HTML by zhnorm, not a page by this script's sniff (only listed): "
+              f"{', '.join(sniff_disagree)}")
     print()
     print("1. Right text (Han characters and normalised other text, against OpenCC t2s of the true text)")
     print(HEADER)
