@@ -331,7 +331,7 @@ fn judge(prefix: &[u8], complete: bool) -> (Charset, Basis, f32) {
     // Its bytes read as anything else are garbage costing far more, so it
     // must win by half to count: a short line of Latin-1 or GBK that
     // happens to pair up into Han characters does not.
-    if prefix.len() % 2 == 0 || !complete {
+    if (prefix.len() % 2 == 0 || !complete) && !has_ascii_run(prefix) {
         for enc in [encoding_rs::UTF_16LE, encoding_rs::UTF_16BE] {
             if let (cost, 0) = whole_cost(Charset::Std(enc), prefix, complete) {
                 candidates.push((Charset::Std(enc), cost));
@@ -342,7 +342,15 @@ fn judge(prefix: &[u8], complete: bool) -> (Charset, Basis, f32) {
         }
     }
 
-    let guess = chardet(prefix, complete);
+    // A sample that one Chinese encoding reads cleanly and plausibly all
+    // along is not Japanese or Korean: their kana and hangul read as
+    // strings of rare Han characters, which the plausibility windows
+    // reject. chardetng, the costliest judge, is asked only otherwise.
+    let guess = if clean.is_some() {
+        encoding_rs::GB18030
+    } else {
+        chardet(prefix, complete)
+    };
     let guess_is_chinese =
         [encoding_rs::UTF_8, encoding_rs::GB18030, encoding_rs::BIG5].contains(&guess);
     if !guess_is_chinese {
@@ -448,6 +456,29 @@ fn utf8_chars(bytes: &[u8], complete: bool) -> Option<usize> {
     };
     Some(valid.chars().filter(|c| !c.is_ascii()).count())
 }
+
+/// Whether `bytes` hold a run of [`ASCII_RUN`] printable ASCII bytes (or
+/// tabs and line breaks). Chinese UTF-16 never does: a code unit whose two
+/// bytes are both printable ASCII is U+2020-U+7E7E with a printable low
+/// byte, about one common character in four, so such a run of 32 units
+/// has odds below 1e-19, while markup and Latin text are full of them.
+fn has_ascii_run(bytes: &[u8]) -> bool {
+    let mut run = 0;
+    for &b in bytes {
+        if (0x20..0x7F).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r') {
+            run += 1;
+            if run >= ASCII_RUN {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
+/// See [`has_ascii_run`].
+const ASCII_RUN: usize = 64;
 
 /// UTF-16 without a byte-order mark, told by where its zero bytes fall:
 /// Latin text in UTF-16 has a zero in every other byte.
