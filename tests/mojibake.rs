@@ -526,3 +526,18 @@ proptest! {
         prop_assert_eq!(stats, whole_stats);
     }
 }
+
+/// Icon fonts put private-use characters in pages, alone or side by side;
+/// a page may also quote mojibake as an example. Neither is repaired.
+#[test]
+fn icon_characters_and_a_quoted_bom_are_left_alone() {
+    for line in [
+        "\u{E605}",
+        "<span>\u{E60C}</span>",
+        "\u{E605} \u{E60C}\u{E61A}",
+        "编辑器可能把 BOM 显示为 \"ï»¿\"。",
+        "ï»¿",
+    ] {
+        assert_eq!(repair(line).0, line, "{line:?}");
+    }
+}

@@ -418,12 +418,21 @@ fn plainly_clean(line: &str) -> bool {
     let mut check = crate::decode::Plausibility::default();
     let b = line.as_bytes();
     let mut i = 0;
+    // What the previous character was, for the Latin kinds: their every
+    // Chinese character becomes two or three adjacent characters from
+    // Latin-1 (or, for windows-1252, its punctuation in 0x80-0x9F), so a
+    // lone `·`, `©` or no-break space between Chinese or ASCII text is no
+    // sign of them, while two such characters side by side are.
+    let mut last_latin = false;
+    let mut last_w1252 = false;
     // Decoding by hand: `line` is a str, so every sequence is whole and
     // valid, and this loop is most of what clean text costs.
     while i < b.len() {
         let x = b[i];
         if x < 0x80 {
             i += 1;
+            last_latin = false;
+            last_w1252 = false;
             continue;
         }
         let cost = if x < 0xE0 {
@@ -431,8 +440,19 @@ fn plainly_clean(line: &str) -> bool {
             // Latin kinds' raw material; the rest is looked up.
             let cp = ((x as u32 & 0x1F) << 6) | (b[i + 1] as u32 & 0x3F);
             i += 2;
-            if cp <= 0xFF {
+            if cp < 0xA0 || (cp <= 0xFF && (last_latin || last_w1252)) {
                 return false;
+            }
+            let w1252 = is_w1252_extra(cp);
+            if w1252 && last_latin {
+                return false;
+            }
+            last_latin = cp <= 0xFF;
+            last_w1252 = w1252;
+            if last_latin {
+                // Not scored: Latin-1 symbols are no evidence of the
+                // Han-to-Han kinds either way.
+                continue;
             }
             table[cp as usize]
         } else if x < 0xF0 {
@@ -443,10 +463,18 @@ fn plainly_clean(line: &str) -> bool {
             if (0xE000..=0xF8FF).contains(&cp) || cp == 0xFFFD {
                 return false;
             }
+            let w1252 = is_w1252_extra(cp);
+            if w1252 && last_latin {
+                return false;
+            }
+            last_latin = false;
+            last_w1252 = w1252;
             table[cp as usize]
         } else {
             let c = line[i..].chars().next().unwrap_or('\u{FFFD}');
             i += 4;
+            last_latin = false;
+            last_w1252 = false;
             crate::model::char_cost(c).min(254) as u8
         };
         if !check.push(cost) {
@@ -454,6 +482,17 @@ fn plainly_clean(line: &str) -> bool {
         }
     }
     true
+}
+
+/// The characters windows-1252 puts at 0x80-0x9F, where Latin-1 has C1
+/// controls.
+fn is_w1252_extra(cp: u32) -> bool {
+    matches!(
+        cp,
+        0x152 | 0x153 | 0x160 | 0x161 | 0x178 | 0x17D | 0x17E | 0x192 | 0x2C6 | 0x2DC
+            | 0x2013 | 0x2014 | 0x2018..=0x201A | 0x201C..=0x201E | 0x2020..=0x2022
+            | 0x2026 | 0x2030 | 0x2039 | 0x203A | 0x20AC | 0x2122
+    )
 }
 
 /// Runs of `锟斤拷` debris and of U+FFFD. A run is a stretch of 锟, 斤, 拷
@@ -833,7 +872,30 @@ fn judge(line: &[char], seg: &Segment, kind: Kind) -> Option<u32> {
         return None;
     }
     let gain = seg.src_cost.checked_sub(seg.out_cost)?;
-    if kind.src() != Src::Latin && mostly_letters(&line[seg.chars.clone()]) {
+    let src = &line[seg.chars.clone()];
+    if kind.src() != Src::Latin && mostly_letters(src) {
+        return None;
+    }
+    // Icon fonts put private-use characters in pages, alone or a few
+    // together; GB18030 gives them bytes that Big5 reads as common Han
+    // characters (U+E605 as 于). Mojibake holds private-use characters only
+    // among others.
+    if src
+        .iter()
+        .filter(|c| !c.is_ascii())
+        .all(|&c| ('\u{E000}'..='\u{F8FF}').contains(&c))
+    {
+        return None;
+    }
+    // A repair that leaves nothing visible (`ï»¿` to a byte-order mark) is
+    // a quoted example of mojibake, or harmless: either way there is
+    // nothing to read in it.
+    if seg
+        .out
+        .chars()
+        .filter(|c| !c.is_ascii())
+        .all(|c| matches!(c, '\u{FEFF}' | '\u{200B}'..='\u{200F}' | '\u{2060}'))
+    {
         return None;
     }
     let tiers: &[Tier] = match kind {
