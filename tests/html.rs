@@ -292,9 +292,10 @@ fn keep_touches_listed_attributes_only() {
     }
 }
 
-/// lol_html hands over attribute values as written; set_attribute escapes
-/// only `"`. So a value comes back without double escaping and without
-/// losing `&amp;`.
+/// lol_html hands over attribute values as written, and a changed value
+/// goes back into the tag's own source between the same quotes. So a value
+/// comes back without double escaping and without losing `&amp;`, and the
+/// rest of the tag (line breaks, quote style) stays as written.
 #[test]
 fn attribute_values_are_raw_and_round_trip() {
     let inputs = [
@@ -329,21 +330,36 @@ fn attribute_values_are_raw_and_round_trip() {
             "<p title=\"A&amp;B &quot;x&quot;\">",
             "<p title=\"A&amp;B &quot;x&quot;！\">",
         ),
-        (
-            "<p title='他说\"好\"'>",
-            "<p title=\"他说&quot;好&quot;！\">",
-        ),
+        ("<p title='他说\"好\"'>", "<p title='他说\"好\"！'>"),
         ("<p title=A&amp;B>", "<p title=\"A&amp;B！\">"),
         // `/` ends no unquoted value: this is `src="x.png/"`, no self-closing.
         (
             "<img\n  alt='a'  src=x.png/>",
-            "<img alt=\"a！\" src=x.png/>",
+            "<img\n  alt='a！'  src=x.png/>",
         ),
-        ("<br title=\"t\"/>", "<br title=\"t！\" />"),
+        ("<br title=\"t\"/>", "<br title=\"t！\"/>"),
+        (
+            "<meta name=\"description\"\r\n\t\tcontent=\"說明\" >",
+            "<meta name=\"description\"\r\n\t\tcontent=\"說明！\" >",
+        ),
     ];
     for (input, want) in cases {
         assert_eq!(keep_with(&[input], append).0, want, "{input}");
+        // However the tag is cut into pieces.
+        for cut in (1..input.len()).filter(|&i| input.is_char_boundary(i)) {
+            let (a, b) = input.split_at(cut);
+            assert_eq!(keep_with(&[a, b], append).0, want, "{input} cut at {cut}");
+        }
     }
+    // The quote a value is in is escaped in what replaces it.
+    let quote = |t: &str, _: TextKind, out: &mut String| {
+        out.push_str(t);
+        out.push_str("'\"");
+    };
+    assert_eq!(
+        keep_with(&["<p title='a' alt=\"b\">"], quote).0,
+        "<p title='a&#39;\"' alt=\"b'&quot;\">"
+    );
 }
 
 #[test]
@@ -385,7 +401,7 @@ fn noscript_content_is_rewritten_as_markup() {
 fn charset_declarations() {
     let cases: [(&str, &str, u64); 12] = [
         ("<meta charset=gbk>", "<meta charset=\"utf-8\">", 1),
-        ("<META CHARSET='Big5'>", "<META CHARSET=\"utf-8\">", 1),
+        ("<META CHARSET='Big5'>", "<META CHARSET='utf-8'>", 1),
         ("<meta charset=\"UTF-8\">", "<meta charset=\"UTF-8\">", 0),
         ("<meta charset=\"utf8\">", "<meta charset=\"utf8\">", 0),
         (
@@ -1125,4 +1141,41 @@ proptest! {
             prop_assert_eq!(line.trim(), line);
         }
     }
+}
+
+/// Feeds wrap descriptions in CDATA sections, which an HTML tokenizer
+/// reads as a comment up to the first `>`: their text is rewritten either
+/// way.
+#[test]
+fn cdata_sections_are_rewritten() {
+    let convert = |t: &str, _: TextKind, out: &mut String| {
+        out.push_str(&t.replace('試', "试").replace('題', "题"));
+    };
+    let cases = [
+        (
+            "<description><![CDATA[試下今日]]></description><!-- 試 -->",
+            "<description><![CDATA[试下今日]]></description><!-- 試 -->",
+        ),
+        (
+            "<description><![CDATA[<p>試下</p><p title='題'>題</p>]]></description>",
+            "<description><![CDATA[<p>试下</p><p title='题'>题</p>]]></description>",
+        ),
+        // Cut off by the end of the input: left alone.
+        ("<description><![CDATA[試下", "<description><![CDATA[試下"),
+    ];
+    for (input, want) in cases {
+        assert_eq!(keep_with(&[input], convert).0, want, "{input}");
+    }
+}
+
+/// Saved pages often open with a comment before the doctype.
+#[test]
+fn a_page_opening_with_a_comment_is_html() {
+    use zhnorm::clean::looks_like_html;
+    assert!(looks_like_html(
+        "<!-- saved from url=(0042)http://example.com/ -->\n<html lang=\"zh\">"
+    ));
+    assert!(looks_like_html("\u{FEFF}<!--a--><!--b-->\n<!DOCTYPE html>"));
+    assert!(!looks_like_html("<!-- 备注 -->\n今天的新闻。"));
+    assert!(!looks_like_html("<!-- 没有结束"));
 }

@@ -79,6 +79,16 @@ pub struct CleanStats {
     pub tidy: TidyStats,
 }
 
+impl CleanStats {
+    /// Adds the counts of another input, or of another piece of one.
+    pub fn add(&mut self, other: &CleanStats) {
+        self.entities += other.entities;
+        self.mojibake.add(&other.mojibake);
+        self.pinyin.add(&other.pinyin);
+        self.tidy.add(&other.tidy);
+    }
+}
+
 /// Longest stretch without a line break held back for the line steps;
 /// beyond it the text is cut at a character boundary.
 const MAX_PENDING: usize = 1024 * 1024;
@@ -347,7 +357,15 @@ pub fn looks_like_html(head: &str) -> bool {
         .take(4096)
         .collect::<String>()
         .to_ascii_lowercase();
-    let trimmed = sample.trim_start_matches('\u{FEFF}').trim_start();
+    let mut trimmed = sample.trim_start_matches('\u{FEFF}').trim_start();
+    // Saved pages often open with a comment (`<!-- saved from url=... -->`)
+    // before the doctype or `<html>`.
+    while let Some(rest) = trimmed.strip_prefix("<!--") {
+        match rest.find("-->") {
+            Some(end) => trimmed = rest[end + 3..].trim_start(),
+            None => break,
+        }
+    }
     trimmed.starts_with("<!doctype html")
         || trimmed.starts_with("<html")
         || trimmed.starts_with("<?xml")

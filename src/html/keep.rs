@@ -25,7 +25,7 @@ use super::{
 /// let stats = rw.finish(&mut out).unwrap();
 /// assert_eq!(
 ///     out,
-///     "<meta charset=\"utf-8\"><p title=\"字体\">字体</p><script>'體'</script>"
+///     "<meta charset=\"utf-8\"><p title='字体'>字体</p><script>'體'</script>"
 /// );
 /// assert_eq!((stats.text_nodes, stats.attributes, stats.charset_rewritten), (1, 1, 1));
 /// ```
@@ -47,6 +47,7 @@ impl<'t> Rewriter<'t> {
         let shared = Rc::new(Shared {
             transform: RefCell::new(transform),
             stats: Cell::new(HtmlStats::default()),
+            source: RefCell::new(Source::default()),
         });
         let level = Rc::new(RefCell::new(Level::new(true)));
         let sink = SharedSink::default();
@@ -71,10 +72,12 @@ impl<'t> Rewriter<'t> {
                 self.level.borrow_mut().doc_start = '\u{FEFF}'.len_utf8();
             }
         }
+        self.shared.source.borrow_mut().push(html.as_bytes());
         if let Err(e) = rw.write(html.as_bytes()) {
             self.html = None;
             return Err(e.into());
         }
+        self.shared.source.borrow_mut().trim();
         self.sink.drain_into(out, false);
         Ok(())
     }
@@ -92,6 +95,42 @@ impl<'t> Rewriter<'t> {
 struct Shared<'t> {
     transform: RefCell<Transform<'t>>,
     stats: Cell<HtmlStats>,
+    /// The document's recent source, so that a start tag whose attribute
+    /// changes can be rewritten in its own bytes (see [`rebuild_tag`]).
+    source: RefCell<Source>,
+}
+
+/// The last stretch of the document's source: bytes `base..` of it.
+#[derive(Default)]
+struct Source {
+    base: usize,
+    bytes: Vec<u8>,
+}
+
+impl Source {
+    /// Source kept behind the newest byte. A start tag still being parsed
+    /// when its bytes fall out of it is rewritten by lol_html instead.
+    const KEEP: usize = 256 * 1024;
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+    }
+
+    /// Forgets all but the last [`Source::KEEP`] bytes.
+    fn trim(&mut self) {
+        if self.bytes.len() > 2 * Self::KEEP {
+            let drop = self.bytes.len() - Self::KEEP;
+            self.bytes.drain(..drop);
+            self.base += drop;
+        }
+    }
+
+    /// Bytes `range` of the document, if still kept.
+    fn get(&self, range: std::ops::Range<usize>) -> Option<&[u8]> {
+        let start = range.start.checked_sub(self.base)?;
+        let end = range.end.checked_sub(self.base)?;
+        self.bytes.get(start..end)
+    }
 }
 
 impl Shared<'_> {
@@ -325,72 +364,152 @@ fn on_element<'t>(
         }
     }
 
+    let mut changes: Vec<(&str, String)> = Vec::new();
     for (name, value) in &attrs.readable {
-        transform_attribute(shared, el, name, value)?;
+        transform_attribute(shared, name, value, &mut changes);
     }
-    if !is_meta {
-        return Ok(());
-    }
-    if let Some(charset) = &attrs.charset {
-        if !is_utf8_label(charset) {
-            el.set_attribute("charset", UTF8)?;
-            shared.count_charset();
+    if is_meta {
+        if let Some(charset) = &attrs.charset {
+            if !is_utf8_label(charset) {
+                changes.push(("charset", UTF8.to_owned()));
+                shared.count_charset();
+            }
         }
-    }
-    let content = attrs.content.as_deref().unwrap_or("");
-    let is_content_type = attrs
-        .http_equiv
-        .as_deref()
-        .is_some_and(|h| h.trim().eq_ignore_ascii_case("content-type"));
-    if is_content_type {
-        if let Some(rewritten) = rewrite_content_type(content) {
-            el.set_attribute("content", &rewritten)?;
-            shared.count_charset();
-        }
-        return Ok(());
-    }
-    let is = |value: &Option<String>, list: &[&str]| {
-        value
+        let content = attrs.content.as_deref().unwrap_or("");
+        let is_content_type = attrs
+            .http_equiv
             .as_deref()
-            .is_some_and(|v| list.iter().any(|n| v.trim().eq_ignore_ascii_case(n)))
-    };
-    if is(&attrs.name, &META_NAMES) || is(&attrs.property, &META_PROPERTIES) {
-        transform_attribute(shared, el, "content", content)?;
+            .is_some_and(|h| h.trim().eq_ignore_ascii_case("content-type"));
+        let is = |value: &Option<String>, list: &[&str]| {
+            value
+                .as_deref()
+                .is_some_and(|v| list.iter().any(|n| v.trim().eq_ignore_ascii_case(n)))
+        };
+        if is_content_type {
+            if let Some(rewritten) = rewrite_content_type(content) {
+                changes.push(("content", rewritten));
+                shared.count_charset();
+            }
+        } else if is(&attrs.name, &META_NAMES) || is(&attrs.property, &META_PROPERTIES) {
+            transform_attribute(shared, "content", content, &mut changes);
+        }
+    }
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let top = level.borrow().top;
+
+    if let Some(tag) = top
+        .then(|| rebuild_tag(&shared.source.borrow(), el, &changes))
+        .flatten()
+    {
+        el.start_tag().replace(&tag, ContentType::Html);
+        return Ok(());
+    }
+    for (name, value) in &changes {
+        el.set_attribute(name, value)?;
     }
     Ok(())
 }
 
-/// Hands one attribute value to the transform; the tag is only touched when
-/// the value changed, so that an unchanged tag stays byte for byte.
-fn transform_attribute(
-    shared: &Shared<'_>,
+/// The start tag's own source with the changed attribute values put in,
+/// so that everything else in it (line breaks between attributes, quote
+/// style, other values) stays as it was; lol_html would write the whole
+/// tag out anew. `None` when the tag's bytes are no longer kept (a tag
+/// over [`Source::KEEP`] long), which leaves the job to lol_html.
+fn rebuild_tag(
+    source: &Source,
     el: &mut Element<'_, '_>,
-    name: &str,
+    changes: &[(&str, String)],
+) -> Option<String> {
+    let span = el.start_tag().source_location().bytes();
+    let tag = std::str::from_utf8(source.get(span.clone())?).ok()?;
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::with_capacity(changes.len());
+    for (name, value) in changes {
+        let attr = el.attributes().iter().find(|a| a.name() == *name)?;
+        let at = attr.value_source_location()?.bytes();
+        let range = at.start.checked_sub(span.start)?..at.end.checked_sub(span.start)?;
+        let before = tag.as_bytes().get(range.start.checked_sub(1)?)?;
+        let text = match before {
+            b'"' => value.replace('"', "&quot;"),
+            b'\'' => value.replace('\'', "&#39;"),
+            // Unquoted before: quoted now, since the new value may hold
+            // spaces.
+            _ => format!("\"{}\"", value.replace('"', "&quot;")),
+        };
+        edits.push((range, text));
+    }
+    edits.sort_by_key(|(r, _)| r.start);
+    let mut out = String::with_capacity(tag.len() + 16);
+    let mut at = 0;
+    for (range, text) in edits {
+        out.push_str(tag.get(at..range.start)?);
+        out.push_str(&text);
+        at = range.end;
+    }
+    out.push_str(tag.get(at..)?);
+    Some(out)
+}
+
+/// Hands one attribute value to the transform and notes the new value if
+/// it changed: an unchanged tag stays byte for byte.
+fn transform_attribute<'n>(
+    shared: &Shared<'_>,
+    name: &'n str,
     value: &str,
-) -> HandlerResult {
+    changes: &mut Vec<(&'n str, String)>,
+) {
     if is_blank(value) {
-        return Ok(());
+        return;
     }
     let mut out = String::with_capacity(value.len());
     shared.transform(value, TextKind::Attribute, &mut out);
     if out != value {
-        el.set_attribute(name, &out)?;
+        changes.push((name, out));
     }
-    Ok(())
 }
 
 /// An XML declaration opening the document reaches the tokenizer as a bogus
 /// comment, `<?xml ... ?>`; it is written back with its encoding changed.
-fn on_comment(
-    shared: &Shared<'_>,
-    level: &RefCell<Level<'_>>,
+///
+/// A CDATA section (feeds wrap descriptions in them) is a bogus comment to
+/// an HTML tokenizer too, ending at the first `>`. Holding markup, the
+/// section is cut there and the rest is read as the page's own markup and
+/// text, rewritten as such; holding plain text, the whole section is one
+/// comment, whose content goes through a rewriter of its own like
+/// `<noscript>` content.
+fn on_comment<'t>(
+    shared: &Rc<Shared<'t>>,
+    level: &RefCell<Level<'t>>,
     c: &mut Comment<'_>,
 ) -> HandlerResult {
     let span = c.source_location().bytes();
+    let text = c.text();
+    if let Some(inner) = text
+        .strip_prefix("[CDATA[")
+        .and_then(|t| t.strip_suffix("]]"))
+    {
+        // `<!` + text + `>`: a section cut off by the end of the input is
+        // left as it is.
+        if span.len() == text.len() + 3 {
+            let nested = Rc::new(RefCell::new(Level::new(false)));
+            let sink = SharedSink::default();
+            let mut html = HtmlRewriter::new(settings(shared, &nested), sink.clone());
+            html.write(inner.as_bytes())?;
+            html.end()?;
+            let mut out = String::from("<![CDATA[");
+            sink.drain_into(&mut out, true);
+            // The content cannot end the section early.
+            let body = out.split_off("<![CDATA[".len()).replace("]]>", "]]&gt;");
+            out.push_str(&body);
+            out.push_str("]]>");
+            c.replace(&out, ContentType::Html);
+        }
+        return Ok(());
+    }
     if span.start != level.borrow().doc_start {
         return Ok(());
     }
-    let text = c.text();
     let Some(decl) = rewrite_xml_declaration(&text) else {
         return Ok(());
     };

@@ -112,12 +112,13 @@ pub enum TextKind {
     Node,
     /// An attribute value, also raw: the source text between the quotes
     /// (or of the unquoted value), character references not decoded, so
-    /// `title="A&amp;B"` gives `A&amp;B`. The transform's result is written
-    /// back between double quotes with only `"` escaped (as `&quot;`), so a
-    /// value that comes back unchanged keeps its references as they were,
-    /// and one that comes back changed must still be raw HTML, exactly as
-    /// for [`TextKind::Node`]. A value that comes back unchanged leaves the
-    /// tag byte for byte as it was.
+    /// `title="A&amp;B"` gives `A&amp;B`. The transform's result must still
+    /// be raw HTML, exactly as for [`TextKind::Node`]; it replaces the old
+    /// value between the same quotes (the quote character escaped as
+    /// `&quot;` or `&#39;`; an unquoted value gets double quotes), and the
+    /// rest of the tag, line breaks between attributes included, stays as
+    /// it was. A value that comes back unchanged leaves the tag byte for
+    /// byte as it was.
     Attribute,
 }
 
