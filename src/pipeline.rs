@@ -411,3 +411,71 @@ fn clean_fragment(
         clean::tidy_and_repair(line, &tidy_opts, opts.mojibake, out, stats);
     }
 }
+
+/// Cleans and converts whole lines of plain text in pieces on rayon's
+/// current thread pool, when that gives exactly what one [`Pipeline`] fed
+/// the same text would.
+///
+/// `text` must start a document or follow a line break, and its every
+/// line is taken as ended there (the caller keeps an unfinished last line
+/// for later). Every step but one looks at one line at a time, so each
+/// piece can go through a fresh pipeline. The exception is the pinyin
+/// step, whose verdict is document-wide: if any piece shows a single
+/// annotation this returns `None` and nothing else, and the caller must
+/// run the text (and the rest of the document) through one pipeline.
+///
+/// Also `None` for HTML (a page is one tree) and when `options.format`
+/// asks for it, since only plain text is split.
+pub fn run_pieces(
+    text: &str,
+    options: Options,
+    conv: Option<&Converter>,
+    piece: usize,
+) -> Option<(String, Stats)> {
+    use rayon::prelude::*;
+    if options.format != Format::Text {
+        return None;
+    }
+    let pieces = line_pieces(text, piece.max(1));
+    let done: Vec<Option<(String, Stats)>> = pieces
+        .par_iter()
+        .map(|p| {
+            let mut pipeline = Pipeline::new(options, conv);
+            let mut out = String::with_capacity(p.len() + p.len() / 8);
+            // Plain text cannot fail: only the HTML stages can.
+            pipeline.push(p, &mut out).ok()?;
+            let stats = pipeline.finish(&mut out).ok()?;
+            let pinyin = stats.clean.pinyin;
+            (pinyin.removed == 0 && pinyin.kept == 0).then_some((out, stats))
+        })
+        .collect();
+    let mut out = String::with_capacity(done.iter().flatten().map(|(o, _)| o.len()).sum());
+    let mut stats = Stats::default();
+    for d in done {
+        let (o, s) = d?;
+        out.push_str(&o);
+        stats.clean.add(&s.clean);
+    }
+    Some((out, stats))
+}
+
+/// `text` cut after line breaks into pieces of at least `size` bytes (the
+/// last may be shorter).
+fn line_pieces(text: &str, size: usize) -> Vec<&str> {
+    let mut pieces = Vec::with_capacity(text.len() / size + 1);
+    let mut rest = text;
+    while rest.len() > size {
+        match memchr::memchr(b'\n', &rest.as_bytes()[size..]) {
+            Some(i) => {
+                let (a, b) = rest.split_at(size + i + 1);
+                pieces.push(a);
+                rest = b;
+            }
+            None => break,
+        }
+    }
+    if !rest.is_empty() {
+        pieces.push(rest);
+    }
+    pieces
+}

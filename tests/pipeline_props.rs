@@ -7,7 +7,7 @@
 
 use proptest::prelude::*;
 use zhnorm::convert::Converter;
-use zhnorm::pipeline::{Format, HtmlMode, Options, Pipeline};
+use zhnorm::pipeline::{run_pieces, Format, HtmlMode, Options, Pipeline};
 
 const TEXT_PARTS: &[&str] = &[
     "經濟發展",
@@ -170,6 +170,31 @@ proptest! {
                 run_in_pieces(html_options(mode), &conv, &text, &cuts),
                 run(html_options(mode), &conv, &text)
             );
+        }
+    }
+
+    #[test]
+    fn pieces_on_threads_give_what_one_pipeline_gives(
+        text in doc(TEXT_PARTS, 80),
+        piece in 1usize..120,
+    ) {
+        let conv = t2s();
+        let mut p = Pipeline::new(text_options(), Some(&conv));
+        let mut whole = String::new();
+        p.push(&text, &mut whole).unwrap();
+        let stats = p.finish(&mut whole).unwrap();
+        let annotations = stats.clean.pinyin.removed + stats.clean.pinyin.kept;
+        match run_pieces(&text, text_options(), Some(&conv), piece) {
+            Some((out, s)) => {
+                prop_assert_eq!(out, whole, "input {:?}", text);
+                prop_assert_eq!(s.clean, stats.clean);
+            }
+            // Declined exactly when the document has a pinyin annotation,
+            // whose verdict is document-wide.
+            None => prop_assert!(annotations > 0, "declined without an annotation: {:?}", text),
+        }
+        if annotations > 0 {
+            prop_assert!(run_pieces(&text, text_options(), Some(&conv), piece).is_none());
         }
     }
 

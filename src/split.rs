@@ -1,0 +1,170 @@
+//! One large input on several threads: decoded in order, then cleaned and
+//! converted in line-aligned pieces at once (see
+//! [`zhnorm::pipeline::run_pieces`]).
+//!
+//! The bytes out are those [`crate::pump`] would write: decoding stays
+//! sequential (an encoding verdict and mixed-encoding runs depend on what
+//! came before), and only the steps that look at one line at a time are
+//! split. HTML, JSON Lines, and any document showing a pinyin annotation
+//! (whose verdict is document-wide) go through one pipeline in order, as in
+//! `pump`, from the point where that became known.
+
+use std::io::{self, Read, Write};
+
+use zhnorm::clean::looks_like_html;
+use zhnorm::convert::Converter;
+use zhnorm::decode::AutoDecoder;
+use zhnorm::pipeline::{self, Format};
+
+use crate::{damage_message, io_message, refuse_binary, Buffers, Outcome, PumpError, Stages};
+
+/// Input bytes decoded per round. While one round's lines are cleaned and
+/// converted, the next round is decoded; small rounds keep the buffers in
+/// cache and reused.
+const WINDOW: usize = 1024 * 1024;
+/// Decoded text per piece handed to a thread.
+const PIECE: usize = 128 * 1024;
+/// Inputs at least this big are split.
+pub(crate) const SPLIT_MIN: u64 = 4 * 1024 * 1024;
+
+/// Like [`crate::pump`] for a regular file or a decompressed stream (never
+/// live input: nothing here waits for more).
+pub(crate) fn pump_split(
+    reader: &mut dyn Read,
+    conv: Option<&Converter>,
+    out: &mut dyn Write,
+    bufs: &Buffers,
+) -> Result<Outcome, PumpError> {
+    let settings = &bufs.settings;
+    let read_failed = |e: io::Error| PumpError::Input(io_message(&e));
+    let html_failed = |e: pipeline::PipelineError| PumpError::Input(e.to_string());
+    let binary = |d: &AutoDecoder| match refuse_binary(d.report(), &settings.decode) {
+        Some(m) => Err(PumpError::Input(m)),
+        None => Ok(()),
+    };
+    let mut decoder = AutoDecoder::new(settings.decode);
+    let mut input = vec![0u8; WINDOW];
+    // Decoded text not yet cleaned, and the whole lines taken from it for
+    // the round under way.
+    let mut pending = String::new();
+    let mut ready = String::new();
+    let mut done = String::new();
+    let mut stats = pipeline::Stats::default();
+
+    let n = read_full(reader, &mut input).map_err(read_failed)?;
+    let mut end = decode(&mut decoder, &input[..n], n < WINDOW, &mut pending);
+    binary(&decoder)?;
+    // The same judgement as the pipeline's, on the same beginning.
+    let mut options = settings.pipeline;
+    let html = match options.format {
+        Format::Auto => looks_like_html(&pending),
+        Format::Text => false,
+        Format::Html => true,
+    };
+    options.format = if html { Format::Html } else { Format::Text };
+    // Set once the text must go through one pipeline in order.
+    let mut sequential = (html || settings.jsonl.is_some()).then(|| Stages::new(settings, conv));
+
+    loop {
+        if let Some(stages) = &mut sequential {
+            stages.push(&pending, &mut done).map_err(html_failed)?;
+            pending.clear();
+            out.write_all(done.as_bytes()).map_err(PumpError::Output)?;
+            done.clear();
+            if end {
+                break;
+            }
+            let n = read_full(reader, &mut input).map_err(read_failed)?;
+            end = decode(&mut decoder, &input[..n], n < WINDOW, &mut pending);
+            binary(&decoder)?;
+            continue;
+        }
+        let cut = if end {
+            pending.len()
+        } else {
+            pending.rfind('\n').map_or(0, |i| i + 1)
+        };
+        ready.clear();
+        ready.push_str(&pending[..cut]);
+        pending.drain(..cut);
+        let last = end;
+        let n = if last {
+            0
+        } else {
+            read_full(reader, &mut input).map_err(read_failed)?
+        };
+        // This round's lines are cleaned while the next round is decoded.
+        let (pieces, next_end) = rayon::join(
+            || pipeline::run_pieces(&ready, options, conv, PIECE),
+            || last || decode(&mut decoder, &input[..n], n < WINDOW, &mut pending),
+        );
+        end = next_end;
+        binary(&decoder)?;
+        match pieces {
+            Some((o, s)) => {
+                out.write_all(o.as_bytes()).map_err(PumpError::Output)?;
+                stats.clean.add(&s.clean);
+            }
+            None => {
+                // A pinyin annotation: from here on in order, which gives
+                // what one pipeline would, since nothing before showed any
+                // (the verdict's evidence was empty and nothing was held).
+                let mut s = settings.clone();
+                s.pipeline = options;
+                let mut stages = Stages::new(&s, conv);
+                stages.push(&ready, &mut done).map_err(html_failed)?;
+                sequential = Some(stages);
+            }
+        }
+        if last {
+            break;
+        }
+    }
+    let (mut jsonl, mut jsonl_errors) = (None, Vec::new());
+    if let Some(stages) = sequential {
+        let (s, j, e) = stages.finish(&mut done).map_err(html_failed)?;
+        stats.clean.add(&s.clean);
+        stats.html = s.html;
+        jsonl = j;
+        jsonl_errors = e;
+    }
+    out.write_all(done.as_bytes()).map_err(PumpError::Output)?;
+    out.flush().map_err(PumpError::Output)?;
+    let outcome = Outcome {
+        decode: decoder.report().clone(),
+        stats,
+        jsonl,
+        jsonl_errors,
+    };
+    if settings.strict {
+        if let Some(m) = damage_message(&outcome.decode) {
+            return Err(PumpError::Input(m));
+        }
+    }
+    Ok(outcome)
+}
+
+/// Decodes one round's bytes onto `text`; `last`: the input ends there.
+/// Returns `last`.
+fn decode(decoder: &mut AutoDecoder, bytes: &[u8], last: bool, text: &mut String) -> bool {
+    let direct = decoder.push_borrowed(bytes, text);
+    text.push_str(direct);
+    if last {
+        decoder.finish(text);
+    }
+    last
+}
+
+/// Reads until `buf` is full or the input ends; the count read.
+fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
