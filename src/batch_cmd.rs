@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use sha1::{Digest, Sha1};
 
 use crate::cli::{BinaryArg, Cli, ProgressArg};
+use crate::commit::{self, Committer, Handoff};
 use crate::{
     damage_message, io_message, pump, Buffers, Fatal, Feed, Outcome, OutputFile, PumpError,
     Settings,
@@ -174,29 +175,29 @@ pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
         .build()
         .map_err(|e| Fatal::new("--jobs", e.to_string()))?;
     let settings = Settings::from_cli(cli);
-    let records: Vec<Record> = pool.install(|| {
-        jobs.par_iter()
-            .map(|job| {
-                let r = run_job(job, &target, state.as_ref(), cli, &settings, conv);
-                if r.status == Status::Failed {
-                    failures.fetch_add(1, Ordering::Relaxed);
-                    // Errors are printed even with -q: every failed path
-                    // is named.
-                    bar.suspend(|| {
-                        crate::report(
-                            &r.input.to_string_lossy(),
-                            r.error.as_deref().unwrap_or("failed"),
-                        )
-                    });
-                }
-                bar.inc_length(0);
-                bar.set_message(format!("{} failed", failures.load(Ordering::Relaxed)));
-                bar.inc(1);
-                r
-            })
-            .collect()
+    let (commit_tx, commit_rx) = std::sync::mpsc::channel();
+    let (mut records, unplaced) = std::thread::scope(|scope| {
+        let state = state.as_ref();
+        let committer = scope.spawn(move || commit::commit_loop(commit_rx, state));
+        let ctx = Ctx {
+            target: &target,
+            state,
+            cli,
+            settings: &settings,
+            conv,
+        };
+        let records: Vec<Record> = run_all(&pool, &jobs, ctx, &bar, &failures, commit_tx);
+        let unplaced = committer.join().unwrap_or_default();
+        (records, unplaced)
     });
     bar.finish_and_clear();
+    // Outputs the committer could not put in place fail their inputs.
+    for (index, message) in unplaced {
+        let r = &mut records[index];
+        r.status = Status::Failed;
+        crate::report(&r.input.to_string_lossy(), &message);
+        r.error = Some(message);
+    }
 
     if let Some(s) = state {
         let done: Vec<(PathBuf, Entry)> = records
@@ -234,6 +235,63 @@ pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
         summary(&records, walk_errors.len(), started.elapsed(), cli.dry_run);
     }
     Ok(failed == 0)
+}
+
+/// What every job of a run shares.
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    target: &'a Target,
+    state: Option<&'a State>,
+    cli: &'a Cli,
+    settings: &'a Settings,
+    conv: &'a Converter,
+}
+
+/// Runs every job on the pool, in any order, and returns their records in
+/// the jobs' order. Finished outputs go to the committer through `commit`.
+fn run_all(
+    pool: &rayon::ThreadPool,
+    jobs: &[Job],
+    ctx: Ctx<'_>,
+    bar: &ProgressBar,
+    failures: &AtomicU64,
+    commit: Committer,
+) -> Vec<Record> {
+    let done_files = AtomicU64::new(0);
+    let total = jobs.len();
+    // Biggest first: a big file started last would leave the other threads
+    // idle at the end. The records still come back in the jobs' order.
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].size));
+    let mut records: Vec<(usize, Record)> = pool.install(|| {
+        order
+            .par_iter()
+            .map(|&index| {
+                let job = &jobs[index];
+                let r = run_job(index, job, ctx, &commit);
+                if r.status == Status::Failed {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                    // Errors are printed even with -q: every failed path
+                    // is named.
+                    bar.suspend(|| {
+                        crate::report(
+                            &r.input.to_string_lossy(),
+                            r.error.as_deref().unwrap_or("failed"),
+                        )
+                    });
+                }
+                let files = done_files.fetch_add(1, Ordering::Relaxed) + 1;
+                bar.set_message(format!(
+                    "{files}/{total} files, {} failed",
+                    failures.load(Ordering::Relaxed)
+                ));
+                bar.inc(job.size);
+                (index, r)
+            })
+            .collect()
+    });
+    records.sort_by_key(|(index, _)| *index);
+    records.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Removes temporary files a killed run left in the output tree. Only
@@ -290,7 +348,10 @@ fn settings_key(cli: &Cli) -> String {
     )
 }
 
-fn progress_bar(cli: &Cli, files: u64, _bytes: u64) -> ProgressBar {
+/// The bar counts bytes (throughput and ETA follow the data, not the file
+/// count, which a few big files would skew); files and failures are in its
+/// message.
+fn progress_bar(cli: &Cli, files: u64, bytes: u64) -> ProgressBar {
     use std::io::IsTerminal;
     let show = match cli.progress {
         ProgressArg::Never => false,
@@ -300,13 +361,14 @@ fn progress_bar(cli: &Cli, files: u64, _bytes: u64) -> ProgressBar {
     if !show || cli.quiet {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(files), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} files, {per_sec}, ETA {eta} ({msg})",
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes}, {binary_bytes_per_sec}, ETA {eta} ({msg})",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    bar.set_message(format!("0/{files} files, 0 failed"));
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }
@@ -325,14 +387,8 @@ fn output_for(job: &Job, target: &Target, comp: Compression, uncompressed: bool)
     }
 }
 
-fn run_job(
-    job: &Job,
-    target: &Target,
-    state: Option<&State>,
-    cli: &Cli,
-    settings: &Settings,
-    conv: &Converter,
-) -> Record {
+fn run_job(index: usize, job: &Job, ctx: Ctx<'_>, commit: &Committer) -> Record {
+    let Ctx { target, state, .. } = ctx;
     let mut rec = Record {
         input: job.input.clone(),
         output: None,
@@ -343,7 +399,31 @@ fn run_job(
         error: None,
         hash: None,
     };
-    match run_job_inner(job, target, state, cli, settings, conv, &mut rec) {
+    let handoff = |rec: &mut Record, out: OutputFile| -> Result<(), String> {
+        let dest = rec.output.clone().unwrap_or_default();
+        let out = out
+            .into_unpublished()
+            .map_err(|e| format!("{}: {}", dest.display(), io_message(&e)))?;
+        let journal = match (state, target, &rec.hash) {
+            (Some(_), Target::Dir(dir), Some(hash)) => {
+                dest.strip_prefix(dir).ok().and_then(|rel| {
+                    Some((
+                        rel.to_owned(),
+                        state::entry_for(&job.input, hash.clone()).ok()?,
+                    ))
+                })
+            }
+            _ => None,
+        };
+        commit
+            .send(Handoff {
+                index,
+                out,
+                journal,
+            })
+            .map_err(|_| "the committer has stopped".to_owned())
+    };
+    match run_job_inner(job, ctx, &mut rec, &handoff) {
         Ok(()) => {}
         Err(message) => {
             rec.status = Status::Failed;
@@ -355,13 +435,17 @@ fn run_job(
 
 fn run_job_inner(
     job: &Job,
-    target: &Target,
-    state: Option<&State>,
-    cli: &Cli,
-    settings: &Settings,
-    conv: &Converter,
+    ctx: Ctx<'_>,
     rec: &mut Record,
+    handoff: &dyn Fn(&mut Record, OutputFile) -> Result<(), String>,
 ) -> Result<(), String> {
+    let Ctx {
+        target,
+        state,
+        cli,
+        settings,
+        conv,
+    } = ctx;
     let mut file = File::open(&job.input).map_err(|e| io_message(&e))?;
     let meta = file.metadata().map_err(|e| io_message(&e))?;
     rec.bytes_in = meta.len();
@@ -383,8 +467,13 @@ fn run_job_inner(
         }
     }
     // Binary files (images and PDFs in scraped trees) are never decoded:
-    // copied as they are, or skipped.
-    let binary = comp == Compression::None && head.contains(&0);
+    // copied as they are, or skipped. A NUL byte marks them, unless the
+    // bytes are UTF-16, whose text is full of NULs.
+    let binary = comp == Compression::None
+        && head.contains(&0)
+        && !zhnorm::decode::detect(&head, head.len() as u64 == meta.len())
+            .charset
+            .is_utf16();
     if binary && cli.binary == BinaryArg::Skip {
         rec.status = Status::Skipped;
         rec.output = None;
@@ -404,17 +493,16 @@ fn run_job_inner(
     // The input's bytes, hashed on the way through for --incremental.
     let hashing = HashingReader {
         inner: io::Cursor::new(head).chain(file),
-        hash: Sha1::new(),
+        hash: state.map(|_| Sha1::new()),
         bytes: 0,
     };
     if binary {
         let mut hashing = hashing;
         io::copy(&mut hashing, out.writer())
             .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
-        rec.hash = Some(state::hex(&hashing.hash.finalize()));
+        rec.hash = hashing.hash.map(|h| state::hex(&h.finalize()));
         rec.bytes_out = hashing.bytes;
-        out.commit()
-            .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+        handoff(rec, out)?;
         rec.status = Status::Copied;
         return Ok(());
     }
@@ -444,20 +532,25 @@ fn run_job_inner(
             rec.bytes_out = counting.bytes;
             drop(reader);
             io::copy(&mut hashing, &mut io::sink()).map_err(|e| io_message(&e))?;
-            rec.hash = Some(state::hex(&hashing.hash.finalize()));
-            out.commit()
-                .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+            rec.hash = hashing.hash.map(|h| state::hex(&h.finalize()));
+            handoff(rec, out)?;
             rec.status = Status::Ok;
             return Ok(());
         }
         let mut bufs = Buffers::new(settings.clone());
-        let result = pump(
-            Feed::Direct(&mut reader),
-            Some(conv),
-            &mut writer,
-            false,
-            &mut bufs,
-        );
+        // A large input is split across the pool's threads as well, which
+        // matters when it is the last one left, or the only one.
+        let result = if meta.len() >= crate::split::SPLIT_MIN && rayon::current_num_threads() > 1 {
+            crate::split::pump_split(&mut reader, Some(conv), &mut writer, &bufs)
+        } else {
+            pump(
+                Feed::Direct(&mut reader),
+                Some(conv),
+                &mut writer,
+                false,
+                &mut bufs,
+            )
+        };
         let outcome = match result {
             Ok(o) => o,
             Err(PumpError::Input(m)) => return Err(m),
@@ -474,14 +567,13 @@ fn run_job_inner(
     // Drain what the decompressor did not need (trailing bytes) so the
     // hash covers the whole file.
     io::copy(&mut hashing, &mut io::sink()).map_err(|e| io_message(&e))?;
-    rec.hash = Some(state::hex(&hashing.hash.finalize()));
+    rec.hash = hashing.hash.map(|h| state::hex(&h.finalize()));
     if settings.strict {
         if let Some(m) = damage_message(&outcome.decode) {
             return Err(m);
         }
     }
-    out.commit()
-        .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+    handoff(rec, out)?;
     rec.outcome = Some(outcome);
     rec.status = Status::Ok;
     Ok(())
@@ -504,16 +596,20 @@ fn refuse_in_place(input: &Path, meta: &fs::Metadata) -> Result<(), String> {
     Ok(())
 }
 
+/// Counts the bytes read, and hashes them when the hash is wanted (only
+/// `--incremental` keeps it).
 struct HashingReader<R> {
     inner: R,
-    hash: Sha1,
+    hash: Option<Sha1>,
     bytes: u64,
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hash.update(&buf[..n]);
+        if let Some(h) = &mut self.hash {
+            h.update(&buf[..n]);
+        }
         self.bytes += n as u64;
         Ok(n)
     }

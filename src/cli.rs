@@ -38,8 +38,9 @@ EXAMPLES:
 
 EXIT STATUS:
   0  success
-  1  some input could not be read, is binary, or (with --strict) is damaged;
-     the others were processed
+  1  some input could not be read, is binary (outside batch runs, which copy
+     or skip binary files), or (with --strict) is damaged; the others were
+     processed
   2  usage error, or a fatal error (bad config, unreadable --dict, output failure)";
 
 /// Turn scraped Chinese web text into clean Simplified Chinese.

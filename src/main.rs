@@ -6,7 +6,9 @@
 
 mod batch_cmd;
 mod cli;
+mod commit;
 mod detect_cmd;
+mod split;
 mod warc_cmd;
 
 use std::ffi::OsString;
@@ -467,7 +469,7 @@ impl<'a> Stages<'a> {
             // and fields are read as text).
             let _ = p.push(value, &mut out);
             if let Ok(s) = p.finish(&mut out) {
-                add_stats(&mut shared.borrow_mut(), &s);
+                shared.borrow_mut().clean.add(&s.clean);
             }
             out
         };
@@ -522,15 +524,6 @@ impl<'a> Stages<'a> {
 /// What [`Stages::finish`] returns: the text counts, and JSON Lines' own
 /// counts and first errors when the input was JSON Lines.
 type Finished = (pipeline::Stats, Option<JsonlStats>, Vec<(u64, String)>);
-
-/// Adds one field's counts to an input's.
-fn add_stats(total: &mut pipeline::Stats, s: &pipeline::Stats) {
-    let (t, c) = (&mut total.clean, &s.clean);
-    t.entities += c.entities;
-    t.mojibake.add(&c.mojibake);
-    t.pinyin.add(&c.pinyin);
-    t.tidy.add(&c.tidy);
-}
 
 /// Why an input's bytes are not decoded as text at all, if they are not.
 pub(crate) fn refuse_binary(report: &DecodeReport, settings: &DecodeOptions) -> Option<String> {
@@ -850,6 +843,63 @@ impl OutputFile {
         }
         self.committed = true;
         Ok(())
+    }
+}
+
+impl OutputFile {
+    /// Flushes the output without syncing or renaming it, for a caller
+    /// that makes many outputs durable at once ([`commit`]).
+    pub(crate) fn into_unpublished(mut self) -> io::Result<Unpublished> {
+        self.writer.flush()?;
+        let file = self.writer.get_ref().try_clone()?;
+        // From here the temporary file belongs to the `Unpublished`.
+        self.committed = true;
+        Ok(Unpublished {
+            file,
+            tmp: self.tmp.take(),
+            dest: self.dest.clone(),
+        })
+    }
+}
+
+/// An output whose bytes are written but which is not yet under its final
+/// name. Dropped unpublished, it removes its temporary file.
+pub(crate) struct Unpublished {
+    file: File,
+    tmp: Option<PathBuf>,
+    dest: PathBuf,
+}
+
+impl Unpublished {
+    /// The open output, to sync.
+    pub(crate) fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// The final name.
+    pub(crate) fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Renames the output into place (the caller has made its bytes
+    /// durable first) and returns the open file, whose file system then
+    /// holds the rename to sync.
+    pub(crate) fn publish(mut self) -> io::Result<File> {
+        if let Some(tmp) = self.tmp.take() {
+            if let Err(e) = fs::rename(&tmp, &self.dest) {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+        }
+        self.file.try_clone()
+    }
+}
+
+impl Drop for Unpublished {
+    fn drop(&mut self) {
+        if let Some(tmp) = &self.tmp {
+            let _ = fs::remove_file(tmp);
+        }
     }
 }
 

@@ -271,10 +271,39 @@ fn a_killed_run_leaves_no_partial_output_and_the_next_run_finishes() {
             }
         }
     }
+    // What the journal lists as done is there, and is not done again.
+    let journal = fs::read_to_string(out.join(".zhnorm-state")).unwrap_or_default();
+    let done: Vec<String> = journal
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').next())
+        .filter(|f| f.starts_with('f'))
+        .map(str::to_owned)
+        .collect();
+    for f in &done {
+        assert!(out.join(f).exists(), "journal lists {f}, which is missing");
+    }
     // The next run takes over the stale lock, clears temporary files and
     // finishes the job.
-    let o = run(&["-q", "--incremental", "-o", p(&out), p(&input)]);
+    let report = dir.path().join("report.jsonl");
+    let o = run(&[
+        "-q",
+        "--incremental",
+        "--report",
+        p(&report),
+        "-o",
+        p(&out),
+        p(&input),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = fs::read_to_string(&report).unwrap();
+    for f in &done {
+        let line = report
+            .lines()
+            .find(|l| l.contains(&format!("/{f}\"")))
+            .unwrap_or_else(|| panic!("{f} not in the report"));
+        assert!(line.contains("\"up-to-date\""), "{f} redone: {line}");
+    }
     let got = files(&out);
     let outputs: Vec<_> = got.iter().filter(|f| !f.starts_with('.')).collect();
     assert_eq!(outputs.len(), 60, "{got:?}");
@@ -504,4 +533,91 @@ fn warc_records_are_rewritten_and_still_parse() {
         assert!(!v["text"].as_str().unwrap().contains('<'), "{line}");
     }
     assert!(out.lines().count() >= 2, "{out}");
+}
+
+#[test]
+fn utf16_files_are_decoded_not_taken_for_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    let out = dir.path().join("out");
+    fs::create_dir_all(&input).unwrap();
+    let text = "颱風過後，山區土石依然鬆動。\r\nThe road is closed.\n";
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let mut bom_le = vec![0xFF, 0xFE];
+    bom_le.extend_from_slice(&le);
+    fs::write(input.join("bom_le.txt"), &bom_le).unwrap();
+    fs::write(input.join("plain_be.txt"), &be).unwrap();
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend_from_slice(&[0u8; 64]);
+    fs::write(input.join("logo.png"), &png).unwrap();
+    let report = dir.path().join("report.jsonl");
+    let o = run(&["-q", "--report", p(&report), "-o", p(&out), p(&input)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let want = "台风过后，山区土石依然松动。\r\nThe road is closed.\n";
+    for name in ["bom_le.txt", "plain_be.txt"] {
+        assert_eq!(fs::read_to_string(out.join(name)).unwrap(), want, "{name}");
+    }
+    assert_eq!(fs::read(out.join("logo.png")).unwrap(), png);
+    let report = fs::read_to_string(&report).unwrap();
+    let copied = report
+        .lines()
+        .filter(|l| l.contains("\"status\":\"copied\""))
+        .count();
+    assert_eq!(copied, 1, "{report}");
+}
+
+/// Text of about `bytes` bytes, written for these tests: Traditional
+/// sentences, character references, mojibake, full-width letters, CRLF and
+/// LF lines.
+fn long_text(bytes: usize) -> String {
+    let lines = [
+        "臺灣的鐵路網絡覆蓋西部各大城市，旅客可以搭乘高速鐵路。\n",
+        "颱風過後，山區土石依然鬆動&nbsp;&#20013;央氣象局提醒民眾注意。\r\n",
+        "娴嬭瘯一下這段文字是否會被修復。\n",
+        "ＡＢＣ公司發表了新產品,售價1,000元。\n",
+        "\n",
+        "The quick brown fox 跳過了懶狗。\n",
+    ];
+    let mut s = String::with_capacity(bytes + 200);
+    let mut i = 0;
+    while s.len() < bytes {
+        s.push_str(lines[i % lines.len()]);
+        i += 1;
+    }
+    s
+}
+
+#[test]
+fn a_large_file_on_several_threads_matches_a_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    // Over the size where a batch run splits a file across threads.
+    let text = long_text(6 << 20);
+    fs::write(input.join("utf8.txt"), &text).unwrap();
+    fs::write(input.join("gbk.txt"), gbk(&text)).unwrap();
+    // Pinyin annotations two thirds in: the document-wide verdict must come
+    // out as if the file had been read in one piece.
+    let mut annotated = text.clone();
+    annotated.push_str(&"經(jīng)濟(jì)發(fā)展，銀(yín)行業務。\n".repeat(20));
+    let cut = text.as_bytes()[..2 << 20]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .unwrap();
+    annotated.push_str(&text[..=cut]);
+    fs::write(input.join("pinyin.txt"), &annotated).unwrap();
+    for j in ["1", "2"] {
+        let out = dir.path().join(format!("out{j}"));
+        let o = run(&["-q", "-j", j, "-o", p(&out), p(&input)]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        for name in ["utf8.txt", "gbk.txt", "pinyin.txt"] {
+            let single = run(&["-q", p(&input.join(name))]);
+            assert_eq!(single.status.code(), Some(0));
+            let batch = fs::read(out.join(name)).unwrap();
+            assert!(batch == single.stdout, "{name} differs with -j {j}");
+        }
+    }
+    let pinyin = fs::read_to_string(dir.path().join("out2/pinyin.txt")).unwrap();
+    assert!(pinyin.contains("经济发展，银行业务。"), "annotations left");
 }
