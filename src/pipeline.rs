@@ -91,7 +91,14 @@ pub struct Pipeline<'c> {
     conv: Option<&'c Converter>,
     state: State<'c>,
     scratch: String,
+    /// With [`Format::Auto`], the text seen before the format is decided:
+    /// the decision looks at the first [`SNIFF_CHARS`] characters, and a
+    /// first piece may be shorter (a lone `<!-- saved from -->` line).
+    head: String,
 }
+
+/// Characters [`clean::looks_like_html`] judges a document by.
+const SNIFF_CHARS: usize = 4096;
 
 enum State<'c> {
     /// Nothing seen yet: the format is not known.
@@ -111,6 +118,7 @@ impl<'c> Pipeline<'c> {
             conv,
             state: State::Start,
             scratch: String::new(),
+            head: String::new(),
         }
     }
 
@@ -126,8 +134,29 @@ impl<'c> Pipeline<'c> {
             return Ok(());
         }
         if matches!(self.state, State::Start) {
+            if self.options.format == Format::Auto {
+                self.head.push_str(text);
+                if self.head.chars().nth(SNIFF_CHARS - 1).is_none() {
+                    return Ok(());
+                }
+                return self.start_with_head(out);
+            }
             self.start(text);
         }
+        self.push_started(text, out)
+    }
+
+    /// Decides the format on the text held so far and passes it on.
+    fn start_with_head(&mut self, out: &mut String) -> Result<(), PipelineError> {
+        let head = std::mem::take(&mut self.head);
+        if head.is_empty() {
+            return Ok(());
+        }
+        self.start(&head);
+        self.push_started(&head, out)
+    }
+
+    fn push_started(&mut self, text: &str, out: &mut String) -> Result<(), PipelineError> {
         match &mut self.state {
             State::Start => unreachable!("started above"),
             State::Text(stage) => {
@@ -162,7 +191,7 @@ impl<'c> Pipeline<'c> {
     /// (see [`Pipeline::settle`]).
     pub fn is_holding(&self) -> bool {
         match &self.state {
-            State::Start => false,
+            State::Start => !self.head.is_empty(),
             State::Text(stage) => stage.cleaner.is_holding(),
             State::Keep(keep) => !keep.held.is_empty(),
         }
@@ -171,6 +200,9 @@ impl<'c> Pipeline<'c> {
     /// Live input went quiet: let out what is held for a verdict, decided
     /// on what has arrived.
     pub fn settle(&mut self, out: &mut String) -> Result<(), PipelineError> {
+        if matches!(self.state, State::Start) {
+            self.start_with_head(out)?;
+        }
         match &mut self.state {
             State::Start => {}
             State::Text(stage) => {
@@ -185,6 +217,9 @@ impl<'c> Pipeline<'c> {
 
     /// The input has ended: flush every stage and return the counts.
     pub fn finish(mut self, out: &mut String) -> Result<Stats, PipelineError> {
+        if matches!(self.state, State::Start) {
+            self.start_with_head(out)?;
+        }
         match std::mem::replace(&mut self.state, State::Start) {
             State::Start => Ok(Stats::default()),
             State::Text(stage) => {

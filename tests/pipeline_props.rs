@@ -199,6 +199,20 @@ proptest! {
     }
 
     #[test]
+    fn format_sniffing_does_not_depend_on_chunking(
+        text in html_doc(),
+        comment in prop::bool::ANY,
+        cuts in cuts(),
+    ) {
+        let conv = t2s();
+        let text = if comment { format!("<!-- saved -->\n{text}") } else { text };
+        prop_assert_eq!(
+            run_in_pieces(Options::default(), &conv, &text, &cuts),
+            run(Options::default(), &conv, &text)
+        );
+    }
+
+    #[test]
     fn convert_only_is_conversion_alone(text in doc(TEXT_PARTS, 60)) {
         let conv = t2s();
         prop_assert_eq!(run(Options::convert_only(), &conv, &text), conv.convert(&text));
@@ -227,4 +241,16 @@ fn combining_mark_next_to_mojibake_is_stable() {
         };
         assert_eq!(run(second, &conv, &once), once, "{input:?}");
     }
+}
+
+/// A saved page's first line is often a comment alone; the format is not
+/// decided on it.
+#[test]
+fn a_comment_line_first_does_not_make_a_page_text() {
+    let conv = t2s();
+    let page = "<!-- saved from url=(0042)http://example.com/?a=1&amp;b=2 -->\n<html><body><a href=\"?a=1&amp;b=2\">經濟</a></body></html>\n";
+    let want = "<!-- saved from url=(0042)http://example.com/?a=1&amp;b=2 -->\n<html><body><a href=\"?a=1&amp;b=2\">经济</a></body></html>\n";
+    let cut = page.find('\n').unwrap() + 1;
+    assert_eq!(run_in_pieces(Options::default(), &conv, page, &[cut]), want);
+    assert_eq!(run(Options::default(), &conv, page), want);
 }
