@@ -483,12 +483,20 @@ fn run_job_inner(
         rec.status = Status::Planned;
         return Ok(());
     }
-    let parent = out_path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(|e| format!("{}: {}", parent.display(), io_message(&e)))?;
     // The output keeps the input's permissions (what --in-place promises,
-    // and right for a mirror too).
-    let mut out = OutputFile::create_with(&out_path, Some(meta.permissions()))
-        .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+    // and right for a mirror too). Its directory is made when missing,
+    // which is rarer than not: most files share theirs with others.
+    let create = || OutputFile::create_with(&out_path, Some(meta.permissions()));
+    let out = match create() {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let parent = out_path.parent().unwrap_or(Path::new("."));
+            fs::create_dir_all(parent)
+                .map_err(|e| format!("{}: {}", parent.display(), io_message(&e)))?;
+            create()
+        }
+        other => other,
+    };
+    let mut out = out.map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
 
     // The input's bytes, hashed on the way through for --incremental.
     let hashing = HashingReader {
@@ -537,7 +545,14 @@ fn run_job_inner(
             rec.status = Status::Ok;
             return Ok(());
         }
-        let mut bufs = Buffers::new(settings.clone());
+        // Each worker thread keeps its buffers from one input to the next:
+        // fresh ones per input cost page faults on every small file.
+        thread_local! {
+            static BUFS: std::cell::RefCell<Option<Buffers>> = const { std::cell::RefCell::new(None) };
+        }
+        let mut bufs = BUFS
+            .with(|b| b.borrow_mut().take())
+            .unwrap_or_else(|| Buffers::new(settings.clone()));
         // A large input is split across the pool's threads as well, which
         // matters when it is the last one left, or the only one.
         let result = if meta.len() >= crate::split::SPLIT_MIN && rayon::current_num_threads() > 1 {
@@ -551,6 +566,7 @@ fn run_job_inner(
                 &mut bufs,
             )
         };
+        BUFS.with(|b| *b.borrow_mut() = Some(bufs));
         let outcome = match result {
             Ok(o) => o,
             Err(PumpError::Input(m)) => return Err(m),

@@ -823,8 +823,8 @@ impl OutputFile {
         };
         // Replacing a file should not change who may read it.
         let permissions = permissions.or_else(|| existing.map(|m| m.permissions()));
-        if let (Some(p), Some(tmp)) = (permissions, &this.tmp) {
-            fs::set_permissions(tmp, p)?;
+        if let (Some(p), Some(_)) = (permissions, &this.tmp) {
+            this.writer.get_ref().set_permissions(p)?;
         }
         Ok(this)
     }
