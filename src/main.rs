@@ -144,7 +144,7 @@ fn run_warc(cli: &Cli, inputs: &[Input], conv: &Converter) -> Result<bool, Fatal
         // A .warc.gz is read through its gzip members.
         let mut head = [0u8; 4];
         let n =
-            read_head(&mut source, &mut head).map_err(|e| Fatal::new(&*label, io_message(&e)))?;
+            read_full(&mut source, &mut head).map_err(|e| Fatal::new(&*label, io_message(&e)))?;
         let chained = io::Cursor::new(head[..n].to_vec()).chain(source);
         let comp = Compression::sniff(&head[..n]);
         let mut reader = compress::reader(comp, Box::new(chained))
@@ -168,8 +168,8 @@ fn run_warc(cli: &Cli, inputs: &[Input], conv: &Converter) -> Result<bool, Fatal
     Ok(all_ok)
 }
 
-/// Fills `buf` as far as the input allows.
-fn read_head(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+/// Fills `buf` as far as the input allows; the count read.
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match r.read(&mut buf[n..]) {

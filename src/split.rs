@@ -16,7 +16,9 @@ use zhnorm::convert::Converter;
 use zhnorm::decode::AutoDecoder;
 use zhnorm::pipeline::{self, Format};
 
-use crate::{damage_message, io_message, refuse_binary, Buffers, Outcome, PumpError, Stages};
+use crate::{
+    damage_message, io_message, read_full, refuse_binary, Buffers, Outcome, PumpError, Stages,
+};
 
 /// Input bytes decoded per round. While one round's lines are cleaned and
 /// converted, the next round is decoded; small rounds keep the buffers in
@@ -153,18 +155,4 @@ fn decode(decoder: &mut AutoDecoder, bytes: &[u8], last: bool, text: &mut String
         decoder.finish(text);
     }
     last
-}
-
-/// Reads until `buf` is full or the input ends; the count read.
-fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match reader.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
