@@ -314,12 +314,29 @@ pub(crate) fn compose_marks<'t>(text: &'t str, stats: &mut TidyStats) -> std::bo
     if memchr::memchr2(0xCC, 0xCD, text.as_bytes()).is_none() {
         return std::borrow::Cow::Borrowed(text);
     }
-    let nfc: String = text.nfc().collect();
-    if nfc == text {
-        return std::borrow::Cow::Borrowed(text);
+    // Line by line, and only lines with a mark: NFC also maps compatibility
+    // ideographs, and doing that to a line because another line of the same
+    // block had an accent would make the result (and the counts) depend on
+    // how the input was cut into blocks.
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    for line in text.split_inclusive('\n') {
+        if memchr::memchr2(0xCC, 0xCD, line.as_bytes()).is_none() {
+            out.push_str(line);
+            continue;
+        }
+        let start = out.len();
+        out.extend(line.nfc());
+        if out[start..] != *line {
+            stats.nfc += 1;
+            changed = true;
+        }
     }
-    stats.nfc += 1;
-    std::borrow::Cow::Owned(nfc)
+    if changed {
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// Lines with their terminators: `\n`, `\r\n`, or a lone `\r` (old Mac
