@@ -361,7 +361,15 @@ fn progress_bar(cli: &Cli, files: u64, bytes: u64) -> ProgressBar {
     if !show || cli.quiet {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr());
+    // indicatif hides itself when standard error is not a terminal; asked
+    // for always, the bar is drawn there anyway.
+    let target = match cli.progress {
+        ProgressArg::Always => {
+            ProgressDrawTarget::term_like_with_hz(Box::new(console::Term::stderr()), 20)
+        }
+        _ => ProgressDrawTarget::stderr(),
+    };
+    let bar = ProgressBar::with_draw_target(Some(bytes), target);
     bar.set_style(
         ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes}, {binary_bytes_per_sec}, ETA {eta} ({msg})",

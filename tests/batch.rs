@@ -621,3 +621,24 @@ fn a_large_file_on_several_threads_matches_a_single_run() {
     let pinyin = fs::read_to_string(dir.path().join("out2/pinyin.txt")).unwrap();
     assert!(pinyin.contains("经济发展，银行业务。"), "annotations left");
 }
+
+#[test]
+fn progress_is_drawn_when_asked_and_hidden_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    tree(&input);
+    let shown = |args: &[&str], out: &str| {
+        let mut all = vec!["-j", "1", "-o", out];
+        all.extend_from_slice(args);
+        all.push(p(&input));
+        let o = run(&all);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stderr(&o).contains("/5 files, 0 failed")
+    };
+    let out = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
+    // Standard error here is a pipe: the bar shows only when asked for.
+    assert!(shown(&["--progress", "always"], &out("a")));
+    assert!(!shown(&[], &out("b")));
+    assert!(!shown(&["--progress", "never"], &out("c")));
+    assert!(!shown(&["-q", "--progress", "always"], &out("d")));
+}
