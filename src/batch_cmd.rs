@@ -269,6 +269,11 @@ fn run_all(
             .map(|&index| {
                 let job = &jobs[index];
                 let r = run_job(index, job, ctx, &commit);
+                // The same warnings as a single run (damaged bytes, invalid
+                // JSON lines, irreparable mojibake), unless -q.
+                if let Some(outcome) = &r.outcome {
+                    bar.suspend(|| crate::warn(&r.input.to_string_lossy(), outcome, ctx.settings));
+                }
                 if r.status == Status::Failed {
                     failures.fetch_add(1, Ordering::Relaxed);
                     // Errors are printed even with -q: every failed path

@@ -642,3 +642,23 @@ fn progress_is_drawn_when_asked_and_hidden_otherwise() {
     assert!(!shown(&["--progress", "never"], &out("c")));
     assert!(!shown(&["-q", "--progress", "always"], &out("d")));
 }
+
+#[test]
+fn damaged_inputs_are_warned_about_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    // GBK cut off in the middle of its last character.
+    let mut cut = gbk("今天天氣很好");
+    cut.pop();
+    fs::write(input.join("cut.txt"), &cut).unwrap();
+    fs::write(input.join("whole.txt"), gbk("今天天氣很好")).unwrap();
+    let out = dir.path().join("out");
+    let o = run(&["-o", p(&out), p(&input)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("cut.txt: warning: 1 damaged byte spot"), "{err}");
+    assert!(!err.contains("whole.txt: warning"), "{err}");
+    let quiet = run(&["-q", "-o", p(&dir.path().join("out2")), p(&input)]);
+    assert!(!stderr(&quiet).contains("warning"), "{}", stderr(&quiet));
+}
