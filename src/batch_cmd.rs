@@ -73,8 +73,9 @@ struct Record {
     bytes_out: u64,
     outcome: Option<Outcome>,
     error: Option<String>,
-    /// For the incremental state: the input's hash, when it was processed.
-    hash: Option<String>,
+    /// For the incremental state: the output's path under the output
+    /// directory and what it was made from (also sent to the journal).
+    journal: Option<(PathBuf, Entry)>,
 }
 
 /// Where the outputs go.
@@ -201,18 +202,9 @@ pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
 
     if let Some(s) = state {
         let done: Vec<(PathBuf, Entry)> = records
-            .iter()
+            .iter_mut()
             .filter(|r| r.status == Status::Ok || r.status == Status::Copied)
-            .filter_map(|r| {
-                let (Target::Dir(dir), Some(out), Some(hash)) = (&target, &r.output, &r.hash)
-                else {
-                    return None;
-                };
-                let rel = out.strip_prefix(dir).ok()?.to_owned();
-                state::entry_for(&r.input, hash.clone())
-                    .ok()
-                    .map(|e| (rel, e))
-            })
+            .filter_map(|r| r.journal.take())
             .collect();
         if !cli.dry_run {
             if let Err(e) = s.finish(done) {
@@ -410,24 +402,22 @@ fn run_job(index: usize, job: &Job, ctx: Ctx<'_>, commit: &Committer) -> Record 
         bytes_out: 0,
         outcome: None,
         error: None,
-        hash: None,
+        journal: None,
     };
-    let handoff = |rec: &mut Record, out: OutputFile| -> Result<(), String> {
+    // `hash`: the input's, when --incremental asked for it.
+    let handoff = |rec: &mut Record, out: OutputFile, hash: Option<String>| -> Result<(), String> {
         let dest = rec.output.clone().unwrap_or_default();
         let out = out
             .into_unpublished()
             .map_err(|e| format!("{}: {}", dest.display(), io_message(&e)))?;
-        let journal = match (state, target, &rec.hash) {
-            (Some(_), Target::Dir(dir), Some(hash)) => {
-                dest.strip_prefix(dir).ok().and_then(|rel| {
-                    Some((
-                        rel.to_owned(),
-                        state::entry_for(&job.input, hash.clone()).ok()?,
-                    ))
-                })
-            }
+        let journal = match (state, target, hash) {
+            (Some(_), Target::Dir(dir), Some(hash)) => dest
+                .strip_prefix(dir)
+                .ok()
+                .and_then(|rel| Some((rel.to_owned(), state::entry_for(&job.input, hash).ok()?))),
             _ => None,
         };
+        rec.journal.clone_from(&journal);
         commit
             .send(Handoff {
                 index,
@@ -446,11 +436,15 @@ fn run_job(index: usize, job: &Job, ctx: Ctx<'_>, commit: &Committer) -> Record 
     rec
 }
 
+/// Hands a finished output, with its input's hash when --incremental wants
+/// it, to the committer.
+type HandOver<'a> = dyn Fn(&mut Record, OutputFile, Option<String>) -> Result<(), String> + 'a;
+
 fn run_job_inner(
     job: &Job,
     ctx: Ctx<'_>,
     rec: &mut Record,
-    handoff: &dyn Fn(&mut Record, OutputFile) -> Result<(), String>,
+    handoff: &HandOver<'_>,
 ) -> Result<(), String> {
     let Ctx {
         target,
@@ -521,9 +515,8 @@ fn run_job_inner(
         let mut hashing = hashing;
         io::copy(&mut hashing, out.writer())
             .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
-        rec.hash = hashing.hash.map(|h| state::hex(&h.finalize()));
         rec.bytes_out = hashing.bytes;
-        handoff(rec, out)?;
+        handoff(rec, out, hashing.hash.map(|h| state::hex(&h.finalize())))?;
         rec.status = Status::Copied;
         return Ok(());
     }
@@ -553,8 +546,7 @@ fn run_job_inner(
             rec.bytes_out = counting.bytes;
             drop(reader);
             io::copy(&mut hashing, &mut io::sink()).map_err(|e| io_message(&e))?;
-            rec.hash = hashing.hash.map(|h| state::hex(&h.finalize()));
-            handoff(rec, out)?;
+            handoff(rec, out, hashing.hash.map(|h| state::hex(&h.finalize())))?;
             rec.status = Status::Ok;
             return Ok(());
         }
@@ -596,13 +588,12 @@ fn run_job_inner(
     // Drain what the decompressor did not need (trailing bytes) so the
     // hash covers the whole file.
     io::copy(&mut hashing, &mut io::sink()).map_err(|e| io_message(&e))?;
-    rec.hash = hashing.hash.map(|h| state::hex(&h.finalize()));
     if settings.strict {
         if let Some(m) = damage_message(&outcome.decode) {
             return Err(m);
         }
     }
-    handoff(rec, out)?;
+    handoff(rec, out, hashing.hash.map(|h| state::hex(&h.finalize())))?;
     rec.outcome = Some(outcome);
     rec.status = Status::Ok;
     Ok(())
