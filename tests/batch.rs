@@ -657,7 +657,10 @@ fn damaged_inputs_are_warned_about_by_name() {
     let o = run(&["-o", p(&out), p(&input)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("cut.txt: warning: 1 damaged byte spot"), "{err}");
+    assert!(
+        err.contains("cut.txt: warning: 1 damaged byte spot"),
+        "{err}"
+    );
     assert!(!err.contains("whole.txt: warning"), "{err}");
     let quiet = run(&["-q", "-o", p(&dir.path().join("out2")), p(&input)]);
     assert!(!stderr(&quiet).contains("warning"), "{}", stderr(&quiet));
