@@ -656,8 +656,51 @@ fn clean_prefix(unit: Unit, block: &[u8], out: &mut String) -> Result<(), usize>
                 }
             }
         }
-        Unit::Gb18030 | Unit::Big5 => charset::decode_legacy_block(unit, block, out),
+        Unit::Gb18030 | Unit::Big5 => match first_utf8_line(block) {
+            None => charset::decode_legacy_block(unit, block, out),
+            // A line that is valid UTF-8 goes to the search, which reads it
+            // as UTF-8 (see `decode_block`), even where the legacy encoding
+            // also reads it cleanly: short UTF-8 lines (`新聞`, `é`) pair up
+            // into plausible GBK or Big5 characters.
+            Some((line_start, inside)) => {
+                let mut scratch = String::new();
+                charset::decode_legacy_block(unit, &block[..line_start], &mut scratch)?;
+                Err(inside)
+            }
+        },
     }
+}
+
+/// The first line of `block` that has a non-ASCII byte and is valid,
+/// plausible UTF-8 ([`super::foreign::plausible_utf8`]): its start and the
+/// offset of its first non-ASCII byte.
+///
+/// Legacy text almost never passes even the first test, that its first
+/// multi-byte sequence is UTF-8-shaped, so most lines cost a look at a
+/// dozen bytes; only the rare one that passes is validated whole.
+fn first_utf8_line(block: &[u8]) -> Option<(usize, usize)> {
+    let mut start = 0;
+    while start < block.len() {
+        let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i + 1);
+        let line = &block[start..end];
+        if let Some(high) = line.iter().position(|&b| b >= 0x80) {
+            let probe = &line[high..line.len().min(high + 12)];
+            // A sequence cut off by the probe's end is not broken.
+            let shaped = match std::str::from_utf8(probe) {
+                Ok(_) => true,
+                Err(e) => e.error_len().is_none(),
+            };
+            if shaped {
+                if let Ok(text) = simdutf8::basic::from_utf8(line) {
+                    if super::foreign::plausible_utf8(text) {
+                        return Some((start, start + high));
+                    }
+                }
+            }
+        }
+        start = end;
+    }
+    None
 }
 
 /// Decode a whole input at once: convenience over [`AutoDecoder`].

@@ -16,6 +16,7 @@
 use encoding_rs::Encoding;
 
 use super::charset::{self, Charset, Unit};
+use super::foreign;
 use super::legacy::{self, LegacyEncoding};
 use super::mixed::{self, SWITCH};
 use crate::model::{self, BIT};
@@ -121,26 +122,26 @@ pub(crate) fn detect_in(prefix: &[u8], complete: bool, head: &[u8], at_start: bo
             bom_len: 4,
         };
     }
-    let (charset, basis, confidence) = judge(prefix, complete);
+    let judged = judge(prefix, complete);
     let declared_label = sniff_declared(head);
     let mut detection = Detection {
-        charset,
-        basis,
-        confidence,
+        charset: judged.charset,
+        basis: judged.basis,
+        confidence: judged.confidence,
         declared: None,
         bom_len: 0,
     };
     if let Some(label) = declared_label {
-        let mut d = declared(label, charset);
+        let mut d = declared(label, judged.charset);
         if !d.correct {
             if let Some(claimed) = d.charset {
-                if agrees(claimed, charset, prefix, complete) {
+                if believe(claimed, &judged, prefix, complete) {
                     detection.charset = claimed;
                     detection.basis = Basis::Declared;
                     d.correct = true;
                 }
             }
-        } else if basis != Basis::Ascii {
+        } else if judged.basis != Basis::Ascii {
             detection.basis = Basis::Declared;
         }
         detection.declared = Some(d);
@@ -161,7 +162,13 @@ pub(crate) fn weigh_declaration(
     }
     let mut d = declared(claimed.name().to_owned(), detection.charset);
     if !d.correct {
-        if agrees(claimed, detection.charset, prefix, complete) {
+        let judged = Judged {
+            charset: detection.charset,
+            basis: detection.basis,
+            confidence: detection.confidence,
+            valid_utf8: utf8_chars(prefix, complete).is_some_and(|n| n > 0),
+        };
+        if believe(claimed, &judged, prefix, complete) {
             detection.charset = claimed;
             detection.basis = Basis::Declared;
             d.correct = true;
@@ -187,6 +194,91 @@ pub(crate) fn declared(label: String, actual: Charset) -> Declared {
 /// GB18030); UTF-16 without a byte order is taken to mean either order.
 fn same_family(a: Charset, b: Charset) -> bool {
     a == b || (a.is_utf16() && b.is_utf16())
+}
+
+/// The detector's verdict, before any declaration is weighed.
+struct Judged {
+    charset: Charset,
+    basis: Basis,
+    confidence: f32,
+    /// The sample is valid UTF-8 with at least one multi-byte character.
+    valid_utf8: bool,
+}
+
+/// Whether the encoding a document declares should be believed over the
+/// detector's verdict.
+///
+/// A declared Chinese encoding (or UTF-8, UTF-16) is believed when the
+/// bytes read about as well in it as in the detector's pick: Chinese pages
+/// often declare gb2312 and are UTF-8, so that claim must earn its place.
+/// Any other declaration is the author's word about a page the Chinese
+/// model knows nothing of: it stands unless the bytes contradict it
+/// outright, by being valid multi-byte UTF-8 (for a single-byte claim),
+/// by not decoding in it, or by reading far better in another encoding.
+fn believe(claimed: Charset, judged: &Judged, prefix: &[u8], complete: bool) -> bool {
+    let detected = judged.charset;
+    if is_chinese_side(claimed) && is_chinese_side(detected) {
+        return agrees(claimed, detected, prefix, complete);
+    }
+    let (sample, complete) = focus(prefix, complete);
+    let profile = foreign::Profile::of(sample);
+    let (Some((c_claimed, errors)), Some((c_detected, _))) = (
+        common_cost(claimed, sample, complete, &profile),
+        common_cost(detected, sample, complete, &profile),
+    ) else {
+        return false;
+    };
+    if is_chinese_side(claimed) {
+        // A Chinese claim on a page the detector reads otherwise: the same
+        // test as between two Chinese readings, on the common scale.
+        let slack = 8 * BIT as u64 + sample.len() as u64 * 2 * BIT as u64 / 100;
+        return c_claimed <= c_detected + slack;
+    }
+    if judged.valid_utf8 && foreign::is_single_byte(claimed) {
+        return false;
+    }
+    // Damage in the claimed reading: a stray byte is tolerated, a page
+    // that does not decode is not in that encoding.
+    if errors > 1 + profile.non_ascii / 200 {
+        return false;
+    }
+    // Far better: a quarter of a bit per non-ASCII byte, and at least 16
+    // bits, cheaper elsewhere.
+    let margin = (16 * BIT as u64).max(profile.non_ascii as u64 * BIT as u64 / 4);
+    c_detected + margin >= c_claimed
+}
+
+/// Whether `charset` is one the Chinese model judges: the mixable ones,
+/// UTF-16 and the Chinese legacy encodings.
+fn is_chinese_side(charset: Charset) -> bool {
+    charset.unit().is_some()
+        || charset.is_utf16()
+        || matches!(
+            charset,
+            Charset::Legacy(LegacyEncoding::Hz | LegacyEncoding::EucTw | LegacyEncoding::Iso2022Cn)
+        )
+}
+
+/// Cost in quarter bits of reading `sample` in `charset`, over its
+/// non-ASCII bytes, and the damage count: single-byte encodings priced by
+/// their scripts' letter models, every other encoding by the character
+/// model (which knows Han, kana and hangul), minus what the ASCII bytes
+/// cost there, so that the two scales meet.
+fn common_cost(
+    charset: Charset,
+    sample: &[u8],
+    complete: bool,
+    profile: &foreign::Profile,
+) -> Option<(u64, usize)> {
+    if let Some(f) = foreign::single_byte(charset, profile) {
+        return Some((f.cost, 0));
+    }
+    if matches!(charset, Charset::Std(e) if e.is_single_byte()) {
+        // A single-byte encoding no language model covers (x-user-defined).
+        return None;
+    }
+    let (cost, errors) = whole_cost(charset, sample, complete);
+    Some((cost.saturating_sub(profile.ascii_cost), errors))
 }
 
 /// Whether a declared charset the detector did not pick still reads the
@@ -263,29 +355,46 @@ pub(crate) fn decode_std(
     }
 }
 
-fn judge(prefix: &[u8], complete: bool) -> (Charset, Basis, f32) {
+fn judge(prefix: &[u8], complete: bool) -> Judged {
+    let verdict = |charset, basis, confidence| Judged {
+        charset,
+        basis,
+        confidence,
+        valid_utf8: false,
+    };
     let non_ascii = prefix.iter().filter(|&&b| b >= 0x80).count();
     if let Some(order) = utf16_by_zeros(prefix) {
-        return (Charset::Std(order), Basis::Detected, 0.99);
+        return verdict(Charset::Std(order), Basis::Detected, 0.99);
     }
     if non_ascii == 0 {
         for l in [LegacyEncoding::Hz, LegacyEncoding::Iso2022Cn] {
             if legacy::looks_like(l, prefix) {
-                return (Charset::Legacy(l), Basis::Detected, 0.99);
+                return verdict(Charset::Legacy(l), Basis::Detected, 0.99);
             }
         }
         if prefix.contains(&0x1B) {
             // ISO-2022-JP and -KR are 7-bit too; chardetng knows them.
             let guess = chardet(prefix, complete);
             if guess != encoding_rs::UTF_8 && guess != encoding_rs::WINDOWS_1252 {
-                return (Charset::Std(guess), Basis::Detected, 0.9);
+                return verdict(Charset::Std(guess), Basis::Detected, 0.9);
             }
         }
-        return (Charset::UTF8, Basis::Ascii, 1.0);
+        return verdict(Charset::UTF8, Basis::Ascii, 1.0);
     }
+    // Valid UTF-8 with multi-byte characters is UTF-8: legacy text forms
+    // valid UTF-8 only a few characters at a time, and then rarely all
+    // along a sample, while real UTF-8 holds plenty that a Chinese model
+    // finds odd (other alphabets, accents, symbols). Below 16 characters
+    // the text must also spell something plausible.
     if let Some(chars) = utf8_chars(prefix, complete) {
-        if chars >= UTF8_SURE_CHARS {
-            return (Charset::UTF8, Basis::Detected, 1.0);
+        if chars >= UTF8_SURE_CHARS || chars > 0 && plausible_utf8_prefix(prefix) {
+            let confidence = if chars >= UTF8_SURE_CHARS { 1.0 } else { 0.9 };
+            return Judged {
+                charset: Charset::UTF8,
+                basis: Basis::Detected,
+                confidence,
+                valid_utf8: true,
+            };
         }
     }
 
@@ -293,15 +402,16 @@ fn judge(prefix: &[u8], complete: bool) -> (Charset, Basis, f32) {
     // whole prefix at a fraction of the price: from the line of the first
     // non-ASCII byte on (an HTML head is often long and all ASCII).
     let (prefix, complete) = focus(prefix, complete);
+    let non_ascii = prefix.iter().filter(|&&b| b >= 0x80).count();
 
     // The Chinese family. Usually exactly one of GB18030 and Big5 reads the
     // sample cleanly (no damage, Chinese-looking throughout), and that
-    // settles it at table speed. Otherwise: the cheapest reading over
-    // UTF-8, GB18030 and Big5, each byte free to be read in any of them at
-    // a switching cost.
+    // settles the Chinese side at table speed. Otherwise: the cheapest
+    // reading over UTF-8, GB18030 and Big5, each byte free to be read in
+    // any of them at a switching cost.
     let clean = clean_legacy_reading(prefix, complete);
     let mut best = match clean {
-        Some((unit, cost)) => (unit.charset(), cost),
+        Some((unit, cost, _)) => (unit.charset(), cost),
         None => {
             let reading = mixed::cheapest_reading(prefix, [0, 0, 0], None);
             let main = Unit::ALL
@@ -342,35 +452,55 @@ fn judge(prefix: &[u8], complete: bool) -> (Charset, Basis, f32) {
         }
     }
 
-    // A sample that one Chinese encoding reads cleanly and plausibly all
-    // along is not Japanese or Korean: their kana and hangul read as
-    // strings of rare Han characters, which the plausibility windows
-    // reject. chardetng, the costliest judge, is asked only otherwise.
-    let guess = if clean.is_some() {
-        encoding_rs::GB18030
-    } else {
-        chardet(prefix, complete)
+    // Japanese and Korean multi-byte text. A sample that one Chinese
+    // encoding reads cleanly and plausibly all along, without kana, is not
+    // Japanese or Korean: their kana and hangul read as strings of rare Han
+    // characters, which the plausibility windows reject. chardetng, the
+    // costliest judge, is asked only otherwise (EUC-JP's kana rows are
+    // GB2312's, so kana in a clean reading are a reason to ask).
+    let ask_chardet = match clean {
+        Some((_, _, kana)) => kana > 0,
+        None => true,
     };
-    let guess_is_chinese =
-        [encoding_rs::UTF_8, encoding_rs::GB18030, encoding_rs::BIG5].contains(&guess);
-    if !guess_is_chinese {
-        let (cost, errors) = whole_cost(Charset::Std(guess), prefix, complete);
-        candidates.push((Charset::Std(guess), cost));
-        let single_byte = guess.is_single_byte();
-        let trusted = errors == 0 && !single_byte && non_ascii >= CHARDET_MIN_NON_ASCII;
-        // On a few characters a Korean or Japanese reading is no more
-        // likely than a Chinese one, and Chinese is what zhnorm reads: only
-        // single-byte guesses (Latin text) compete on cost there.
-        if trusted || single_byte && cost < best.1 {
-            best = (Charset::Std(guess), cost);
+    if ask_chardet {
+        let guess = chardet(prefix, complete);
+        let chinese =
+            [encoding_rs::UTF_8, encoding_rs::GB18030, encoding_rs::BIG5].contains(&guess);
+        if !chinese && !guess.is_single_byte() {
+            let (cost, errors) = whole_cost(Charset::Std(guess), prefix, complete);
+            candidates.push((Charset::Std(guess), cost));
+            // On a few characters a Korean or Japanese reading is no more
+            // likely than a Chinese one, and Chinese is what zhnorm reads.
+            let trusted = errors == 0 && non_ascii >= CHARDET_MIN_NON_ASCII;
+            if trusted && (clean.is_none() || cost <= best.1) {
+                best = (Charset::Std(guess), cost);
+            }
         }
     }
-    let runner_up = candidates
+
+    // Every other script: the cheapest single-byte reading, priced by its
+    // own letter models, against the best reading so far on the same
+    // footing (its non-ASCII bytes only). Han characters win only when
+    // they are likelier Chinese than the letters are their language.
+    let profile = foreign::Profile::of(prefix);
+    let mut best_common = best.1.saturating_sub(profile.ascii_cost);
+    let mut others: Vec<(Charset, u64)> = candidates
+        .iter()
+        .map(|&(c, cost)| (c, cost.saturating_sub(profile.ascii_cost)))
+        .collect();
+    if let Some(sb) = foreign::best_single_byte(&profile) {
+        others.push((sb.charset, sb.cost));
+        if sb.cost < best_common {
+            best = (sb.charset, sb.cost);
+            best_common = sb.cost;
+        }
+    }
+    let runner_up = others
         .iter()
         .filter(|(c, _)| !same_family(*c, best.0))
         .map(|&(_, cost)| cost)
         .min();
-    (best.0, Basis::Detected, confidence(best.1, runner_up))
+    verdict(best.0, Basis::Detected, confidence(best_common, runner_up))
 }
 
 /// Map the cost margin to the runner-up onto (0.5, 1]: every four bits of
@@ -398,9 +528,9 @@ fn focus(prefix: &[u8], complete: bool) -> (&[u8], bool) {
 }
 
 /// If exactly one of UTF-8, GB18030 and Big5 reads `prefix` cleanly (the
-/// decoder's fast path accepts it all) and it is not UTF-8, that unit and
-/// the cost of its text.
-fn clean_legacy_reading(prefix: &[u8], complete: bool) -> Option<(Unit, u64)> {
+/// decoder's fast path accepts it all) and it is not UTF-8, that unit, the
+/// cost of its text and the number of kana in it.
+fn clean_legacy_reading(prefix: &[u8], complete: bool) -> Option<(Unit, u64, usize)> {
     // Without the end of the input, stop after the last ASCII byte, which
     // no character straddles.
     let end = if complete {
@@ -422,7 +552,11 @@ fn clean_legacy_reading(prefix: &[u8], complete: bool) -> Option<(Unit, u64)> {
             if found.is_some() {
                 return None;
             }
-            found = Some((unit, model::text_cost(&text)));
+            let kana = text
+                .chars()
+                .filter(|c| ('\u{3040}'..='\u{30FF}').contains(c))
+                .count();
+            found = Some((unit, model::text_cost(&text), kana));
         }
     }
     found
@@ -442,6 +576,16 @@ fn chardet(prefix: &[u8], complete: bool) -> &'static Encoding {
     } else {
         guess
     }
+}
+
+/// Whether the valid UTF-8 at the start of `bytes` (up to a character cut
+/// off at the end) spells plausible text.
+fn plausible_utf8_prefix(bytes: &[u8]) -> bool {
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    foreign::plausible_utf8(valid)
 }
 
 /// Number of non-ASCII characters if `bytes` is valid UTF-8 (a character

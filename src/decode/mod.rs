@@ -13,6 +13,7 @@
 mod auto;
 mod charset;
 mod detect;
+mod foreign;
 pub mod legacy;
 mod mixed;
 mod reader;

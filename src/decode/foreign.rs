@@ -1,0 +1,601 @@
+//! Judging the non-Chinese readings of a sample, each by a model of its own
+//! script.
+//!
+//! Any run of high bytes pairs up into valid GBK or Big5, so a Russian,
+//! Greek or Hebrew page read as Chinese is not damaged text but a string of
+//! rare Han characters. The Chinese character model alone cannot see that
+//! such a reading is wrong: it prices the true reading (Cyrillic letters)
+//! as debris too. Here every single-byte legacy encoding reads the sample,
+//! and each reading is priced by letter-frequency models of the languages
+//! written in that encoding's script ([`crate::model`]'s `letters.tsv`,
+//! built from public text by `scripts/gen_letter_model.py`). The detector
+//! then compares the cheapest such reading with the cheapest Chinese one,
+//! both in bits over the same non-ASCII bytes: a likelihood ratio, with
+//! each side speaking for its own script.
+//!
+//! Everything a verdict needs is a byte histogram and the list of adjacent
+//! high-byte pairs, gathered in one pass; each (encoding, language) pair
+//! then costs 128 multiply-adds against a table built once. So detection on
+//! a non-Chinese page stays bounded: one pass over at most the focus
+//! sample, plus a fixed amount of table work.
+
+use std::sync::OnceLock;
+
+use super::charset::Charset;
+use crate::model::{self, BIT};
+
+/// A single-byte encoding the detector tries, with its prior: the bits a
+/// reading in it pays before any byte is read. Ties (readings that agree
+/// on every byte present, such as windows-1250 and ISO-8859-2 on Polish
+/// text without ą, ś or ź) go to the encodings pages use most.
+struct Candidate {
+    charset: Charset,
+    prior_bits: u32,
+    /// What bytes 0x80-0xFF decode to (U+FFFD where unmapped).
+    high: [char; 128],
+}
+
+/// One language's letter model, as read from `letters.tsv`.
+struct Language {
+    code: &'static str,
+    script: Script,
+    /// Lower-case letters and their share per million letters.
+    shares: Vec<(char, u32)>,
+}
+
+/// The scripts single-byte encodings carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Latin,
+    Cyrillic,
+    Greek,
+    Hebrew,
+    Arabic,
+    Thai,
+}
+
+impl Script {
+    fn from_name(name: &str) -> Option<Script> {
+        Some(match name {
+            "latin" => Script::Latin,
+            "cyrillic" => Script::Cyrillic,
+            "greek" => Script::Greek,
+            "hebrew" => Script::Hebrew,
+            "arabic" => Script::Arabic,
+            "thai" => Script::Thai,
+            _ => return None,
+        })
+    }
+
+    fn of(c: char) -> Option<Script> {
+        Some(match c as u32 {
+            0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF => Script::Latin,
+            0x0370..=0x03FF | 0x1F00..=0x1FFF => Script::Greek,
+            0x0400..=0x052F => Script::Cyrillic,
+            0x0590..=0x05FF | 0xFB1D..=0xFB4F => Script::Hebrew,
+            0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => Script::Arabic,
+            0x0E00..=0x0E7F => Script::Thai,
+            _ => return None,
+        })
+    }
+}
+
+/// The tables every verdict uses, built on first use.
+struct Tables {
+    candidates: Vec<Candidate>,
+    languages: Vec<Language>,
+    /// For candidate `e`, the languages its script can carry and, for each,
+    /// the cost in quarter bits of every high byte: `(language, costs)`.
+    costs: Vec<Vec<(usize, [u16; 128])>>,
+    /// For candidate `e`, bit 0 of entry `b`: a lower-case letter; bit 1:
+    /// an upper-case one.
+    case: Vec<[u8; 128]>,
+    /// Every letter some language lists, sorted.
+    listed: Vec<char>,
+}
+
+/// Extra cost of an upper-case letter right after a lower-case one: real
+/// words do not change case in the middle, while a wrong code page maps
+/// neighbouring bytes to letters of either case at random.
+const CASE_FLIP: u32 = 6 * BIT;
+/// Extra cost of a letter of another script right beside a Latin one.
+const SCRIPT_MIX: u32 = 10 * BIT;
+/// Cost of a letter of the language's script that the model does not list
+/// (it is rarer than 20 per million letters, or a mark the source omits).
+const UNLISTED_LETTER: u32 = 16 * BIT;
+/// Cost of a letter of another script.
+const FOREIGN_LETTER: u32 = 20 * BIT;
+/// Extra cost of an upper-case letter over its lower-case form.
+const UPPER: u32 = BIT;
+
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(build)
+}
+
+/// The single-byte encodings tried, WHATWG's and the legacy ones zhnorm
+/// adds, with their priors in bits.
+fn candidate_list() -> Vec<(Charset, u32)> {
+    use encoding_rs::*;
+    let std: [(&'static Encoding, u32); 25] = [
+        (WINDOWS_1252, 0),
+        (WINDOWS_1251, 2),
+        (WINDOWS_1250, 3),
+        (ISO_8859_15, 2),
+        (WINDOWS_1253, 3),
+        (WINDOWS_1254, 3),
+        (WINDOWS_1255, 3),
+        (WINDOWS_1256, 3),
+        (WINDOWS_1257, 3),
+        (WINDOWS_1258, 4),
+        (WINDOWS_874, 3),
+        (KOI8_R, 3),
+        (KOI8_U, 4),
+        (IBM866, 3),
+        (X_MAC_CYRILLIC, 4),
+        (ISO_8859_2, 3),
+        (ISO_8859_5, 3),
+        (ISO_8859_7, 3),
+        (ISO_8859_8, 3),
+        (ISO_8859_6, 4),
+        (ISO_8859_4, 6),
+        (ISO_8859_13, 5),
+        (ISO_8859_16, 6),
+        (ISO_8859_3, 6),
+        (MACINTOSH, 5),
+    ];
+    std.iter().map(|&(e, p)| (Charset::Std(e), p)).collect()
+}
+
+/// What a single-byte `charset` makes of each high byte.
+fn high_chars(charset: Charset) -> [char; 128] {
+    let mut high = ['\u{FFFD}'; 128];
+    for (i, slot) in high.iter_mut().enumerate() {
+        let byte = [0x80 + i as u8];
+        let mut text = String::new();
+        match charset {
+            Charset::Std(enc) => {
+                let (t, _) = enc.decode_without_bom_handling(&byte);
+                text.push_str(&t);
+            }
+            Charset::Legacy(l) => {
+                l.new_decoder().decode(&byte, &mut text, true);
+            }
+        }
+        let mut chars = text.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            *slot = c;
+        }
+    }
+    high
+}
+
+fn parse_languages() -> Vec<Language> {
+    let mut out = Vec::new();
+    for line in include_str!("../model/letters.tsv").lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let mut cells = line.split('\t');
+        let (Some(code), Some(script)) = (cells.next(), cells.next()) else {
+            continue;
+        };
+        let Some(script) = Script::from_name(script) else {
+            continue;
+        };
+        let shares = cells
+            .filter_map(|cell| {
+                let (letter, share) = cell.split_once('=')?;
+                let mut chars = letter.chars();
+                match (chars.next(), chars.next(), share.parse::<u32>()) {
+                    (Some(c), None, Ok(n)) if n > 0 => Some((c, n)),
+                    _ => None,
+                }
+            })
+            .collect();
+        out.push(Language {
+            code,
+            script,
+            shares,
+        });
+    }
+    out
+}
+
+/// Common punctuation and symbols of alphabetic text (quotes, dashes,
+/// currency, degree, numero), priced like a middling letter.
+fn is_common_symbol(c: char) -> bool {
+    matches!(
+        c,
+        '\u{A0}'
+            | '«'
+            | '»'
+            | '‘'
+            | '’'
+            | '‚'
+            | '“'
+            | '”'
+            | '„'
+            | '–'
+            | '—'
+            | '…'
+            | '•'
+            | '·'
+            | '№'
+            | '©'
+            | '®'
+            | '°'
+            | '€'
+            | '£'
+            | '§'
+            | '\u{AD}'
+            | '´'
+            | '×'
+            | '±'
+            | '½'
+    )
+}
+
+/// Cost in quarter bits of seeing `c` in text of `lang`.
+fn char_cost(c: char, lang: &Language) -> u32 {
+    let lower = c.to_lowercase().next().unwrap_or(c);
+    let upper = if lower != c { UPPER } else { 0 };
+    if let Some(&(_, share)) = lang.shares.iter().find(|&&(l, _)| l == lower) {
+        // -log2(share / 1e6), in quarter bits.
+        let bits = (1_000_000f64 / share as f64).log2();
+        return (bits * BIT as f64).round() as u32 + upper;
+    }
+    match Script::of(c) {
+        Some(s) if s == lang.script => return UNLISTED_LETTER + upper,
+        Some(_) => return FOREIGN_LETTER + upper,
+        None => {}
+    }
+    if c.is_alphabetic() {
+        return FOREIGN_LETTER;
+    }
+    let bits = match c as u32 {
+        0xFFFD => 24,
+        0x80..=0x9F => 22,
+        _ if is_common_symbol(c) => 8,
+        0xA1..=0xBF | 0x2010..=0x2044 | 0x2116 | 0x2122 => 12,
+        0xE000..=0xF8FF => 20,
+        _ => 15,
+    };
+    bits * BIT
+}
+
+fn build() -> Tables {
+    let languages = parse_languages();
+    let candidates: Vec<Candidate> = candidate_list()
+        .into_iter()
+        .map(|(charset, prior_bits)| Candidate {
+            charset,
+            prior_bits,
+            high: high_chars(charset),
+        })
+        .collect();
+    let mut costs = Vec::with_capacity(candidates.len());
+    let mut case = Vec::with_capacity(candidates.len());
+    for cand in &candidates {
+        let mut per_lang = Vec::new();
+        for (li, lang) in languages.iter().enumerate() {
+            // A language is judged in an encoding only if the encoding
+            // writes most of its non-ASCII letters: Russian is not read in
+            // windows-1252, nor French in KOI8-R.
+            let (mut wanted, mut have) = (0u64, 0u64);
+            for &(l, share) in &lang.shares {
+                if l.is_ascii() {
+                    continue;
+                }
+                wanted += share as u64;
+                let upper = l.to_uppercase().next().unwrap_or(l);
+                if cand.high.contains(&l) || cand.high.contains(&upper) {
+                    have += share as u64;
+                }
+            }
+            if wanted > 0 && have * 10 < wanted * 8 {
+                continue;
+            }
+            let mut table = [0u16; 128];
+            for (slot, &c) in table.iter_mut().zip(cand.high.iter()) {
+                *slot = char_cost(c, lang).min(u16::MAX as u32) as u16;
+            }
+            per_lang.push((li, table));
+        }
+        costs.push(per_lang);
+        let mut flags = [0u8; 128];
+        for (f, &c) in flags.iter_mut().zip(cand.high.iter()) {
+            *f = (c.is_lowercase() as u8) | ((c.is_uppercase() as u8) << 1);
+        }
+        case.push(flags);
+    }
+    let mut listed: Vec<char> = languages
+        .iter()
+        .flat_map(|l| l.shares.iter().map(|&(c, _)| c))
+        .collect();
+    listed.sort_unstable();
+    listed.dedup();
+    Tables {
+        candidates,
+        languages,
+        costs,
+        case,
+        listed,
+    }
+}
+
+/// The byte statistics a verdict rests on.
+pub(crate) struct Profile {
+    /// Count of each high byte.
+    high: [u32; 128],
+    /// Adjacent high-byte pairs `(first, second)` (as 0-127) and their counts.
+    pairs: Vec<(u8, u8, u32)>,
+    /// For each high byte, how often an ASCII letter stands right before or
+    /// after it.
+    beside_ascii: [u32; 128],
+    /// Cost under the Chinese model of the ASCII bytes, which every
+    /// single-byte reading shares and so leaves out.
+    pub ascii_cost: u64,
+    /// Number of high bytes.
+    pub non_ascii: usize,
+}
+
+impl Profile {
+    /// Gathers the statistics of `sample` in one pass.
+    pub(crate) fn of(sample: &[u8]) -> Profile {
+        let mut high = [0u32; 128];
+        let mut grid = vec![0u32; 128 * 128];
+        let costs = model::bmp_costs();
+        let mut ascii_cost = 0u64;
+        let mut beside_ascii = [0u32; 128];
+        let mut prev: Option<u8> = None;
+        let mut prev_letter = false;
+        for &b in sample {
+            if b < 0x80 {
+                ascii_cost += costs[b as usize] as u64;
+                let letter = b.is_ascii_alphabetic();
+                if let (Some(p), true) = (prev, letter) {
+                    beside_ascii[p as usize] += 1;
+                }
+                prev = None;
+                prev_letter = letter;
+            } else {
+                let h = b - 0x80;
+                high[h as usize] += 1;
+                if let Some(p) = prev {
+                    grid[p as usize * 128 + h as usize] += 1;
+                }
+                if prev_letter {
+                    beside_ascii[h as usize] += 1;
+                }
+                prev = Some(h);
+                prev_letter = false;
+            }
+        }
+        let pairs = grid
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(i, &n)| ((i / 128) as u8, (i % 128) as u8, n))
+            .collect();
+        Profile {
+            non_ascii: high.iter().sum::<u32>() as usize,
+            high,
+            pairs,
+            beside_ascii,
+            ascii_cost,
+        }
+    }
+}
+
+/// A reading of a sample in one single-byte encoding, priced by the
+/// language model that suits it best.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Foreign {
+    /// The encoding.
+    pub charset: Charset,
+    /// Cost in quarter bits of the non-ASCII bytes, prior included.
+    pub cost: u64,
+    /// The language whose model priced it.
+    pub language: &'static str,
+}
+
+fn cost_of(t: &Tables, e: usize, profile: &Profile) -> Option<Foreign> {
+    let case = &t.case[e];
+    let flips: u64 = profile
+        .pairs
+        .iter()
+        .filter(|&&(a, b, _)| case[a as usize] & 1 != 0 && case[b as usize] & 2 != 0)
+        .map(|&(_, _, n)| n as u64)
+        .sum();
+    // A word is written in one script: a Cyrillic or Greek letter glued to
+    // Latin ones is a Latin accent read in the wrong code page.
+    let mixed: u64 = profile
+        .beside_ascii
+        .iter()
+        .zip(t.candidates[e].high.iter())
+        .filter(|&(&n, &c)| n > 0 && Script::of(c).is_some_and(|s| s != Script::Latin))
+        .map(|(&n, _)| n as u64)
+        .sum();
+    let base = flips * CASE_FLIP as u64
+        + mixed * SCRIPT_MIX as u64
+        + t.candidates[e].prior_bits as u64 * BIT as u64;
+    t.costs[e]
+        .iter()
+        .map(|(li, table)| {
+            let sum: u64 = profile
+                .high
+                .iter()
+                .zip(table.iter())
+                .map(|(&n, &c)| n as u64 * c as u64)
+                .sum();
+            (sum + base, *li)
+        })
+        .min()
+        .map(|(cost, li)| Foreign {
+            charset: t.candidates[e].charset,
+            cost,
+            language: t.languages[li].code,
+        })
+}
+
+/// The cheapest single-byte reading of the sample `profile` describes.
+pub(crate) fn best_single_byte(profile: &Profile) -> Option<Foreign> {
+    let t = tables();
+    (0..t.candidates.len())
+        .filter_map(|e| cost_of(t, e, profile))
+        .min_by_key(|f| f.cost)
+}
+
+/// The reading in `charset`, if it is one of the single-byte encodings
+/// judged here.
+pub(crate) fn single_byte(charset: Charset, profile: &Profile) -> Option<Foreign> {
+    let t = tables();
+    let e = t.candidates.iter().position(|c| c.charset == charset)?;
+    cost_of(t, e, profile)
+}
+
+/// Whether UTF-8 text whose non-ASCII part is short could well be what it
+/// says, rather than legacy bytes that happen to form valid UTF-8.
+///
+/// GBK and Big5 pairs with a lead byte from 0xC2 to 0xDF and a trail from
+/// 0x80 to 0xBF are valid two-byte UTF-8 (`图片` is `ͼƬ`), so a short GBK
+/// line is valid UTF-8 now and then. What such lines spell is a jumble:
+/// letters of two scripts in one word, IPA, C1 controls. Real text keeps
+/// each word in one script, and a word with ASCII letters in it is Latin.
+/// Characters from U+0800 up (CJK, punctuation) are left to the cost
+/// model: legacy text forms them only from its rarest characters.
+pub(crate) fn plausible_utf8(text: &str) -> bool {
+    let listed = &tables().listed;
+    // The script of the word so far (None: no letter yet).
+    let mut word: Option<Script> = None;
+    let mut ascii_letters = false;
+    for c in text.chars() {
+        let cp = c as u32;
+        if c.is_ascii_alphabetic() {
+            if word.is_some_and(|s| s != Script::Latin) {
+                return false;
+            }
+            ascii_letters = true;
+            word = Some(Script::Latin);
+            continue;
+        }
+        if !(0x80..0x800).contains(&cp) || matches!(cp, 0xA0..=0xBF | 0xD7 | 0xF7) {
+            // ASCII non-letters, Latin-1 punctuation and everything from
+            // U+0800 up end a word.
+            word = None;
+            ascii_letters = false;
+            continue;
+        }
+        if (0x300..=0x36F).contains(&cp) {
+            // A combining mark needs a letter to sit on.
+            if word.is_none() {
+                return false;
+            }
+            continue;
+        }
+        // A letter some language model lists, of one script per word.
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        let Some(s) = Script::of(c) else {
+            return false;
+        };
+        if listed.binary_search(&lower).is_err()
+            || word.is_some_and(|w| w != s)
+            || ascii_letters && s != Script::Latin
+        {
+            return false;
+        }
+        word = Some(s);
+    }
+    true
+}
+
+/// Whether `charset` is one of the single-byte encodings judged here.
+pub(crate) fn is_single_byte(charset: Charset) -> bool {
+    tables().candidates.iter().any(|c| c.charset == charset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn best(bytes: &[u8]) -> Foreign {
+        best_single_byte(&Profile::of(bytes)).expect("some reading")
+    }
+
+    #[test]
+    fn every_language_line_parses() {
+        let t = tables();
+        assert!(t.languages.len() >= 30);
+        for code in ["ru", "el", "he", "ar", "th", "tr", "pl", "fr", "hu"] {
+            assert!(t.languages.iter().any(|l| l.code == code), "{code}");
+        }
+    }
+
+    #[test]
+    fn cyrillic_code_pages_are_told_apart() {
+        let text = "Правительство обсуждает новый закон о транспорте и дорогах";
+        for enc in [
+            encoding_rs::WINDOWS_1251,
+            encoding_rs::KOI8_R,
+            encoding_rs::IBM866,
+            encoding_rs::ISO_8859_5,
+        ] {
+            let (bytes, _, bad) = enc.encode(text);
+            assert!(!bad);
+            let f = best(&bytes);
+            assert_eq!(f.charset, Charset::Std(enc), "{}", enc.name());
+            assert_eq!(f.language, "ru");
+        }
+    }
+
+    #[test]
+    fn greek_hebrew_and_polish_find_their_pages() {
+        for (text, enc) in [
+            (
+                "Η κυβέρνηση ανακοίνωσε νέα μέτρα για την οικονομία",
+                encoding_rs::WINDOWS_1253,
+            ),
+            (
+                "הממשלה הודיעה על צעדים חדשים בכלכלה",
+                encoding_rs::WINDOWS_1255,
+            ),
+            (
+                "Rząd ogłosił nowe przepisy dotyczące źródeł energii",
+                encoding_rs::WINDOWS_1250,
+            ),
+        ] {
+            let (bytes, _, _) = enc.encode(text);
+            assert_eq!(best(&bytes).charset, Charset::Std(enc), "{text}");
+        }
+    }
+
+    #[test]
+    fn utf8_that_spells_a_jumble_is_not_plausible() {
+        for good in [
+            "新聞",
+            "é",
+            "“好”",
+            "Привет мир",
+            "café au lait",
+            "שלום",
+            "Ωμέγα",
+        ] {
+            assert!(plausible_utf8(good), "{good}");
+        }
+        // GBK 图片, 一, 学 and 太原 read as UTF-8; Greek glued to Latin; a
+        // C1 control.
+        for bad in ["ͼƬ", "һ", "ѧ", "\u{32B}ԭ", "abcж", "Ωx", "\u{85}", "ʃʒ"] {
+            assert!(!plausible_utf8(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_pound_sign_alone_is_windows_1252() {
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("The ticket costs £825 this year.");
+        assert_eq!(
+            best(&bytes).charset,
+            Charset::Std(encoding_rs::WINDOWS_1252)
+        );
+    }
+}
