@@ -490,6 +490,13 @@ fn judge(prefix: &[u8], complete: bool) -> Judged {
         .collect();
     if let Some(sb) = foreign::best_single_byte(&profile) {
         others.push((sb.charset, sb.cost));
+        // Where the letters are close enough to matter, the Chinese
+        // reading pays for word shapes that only misread letters make,
+        // at the price the letter models charge a script change inside a
+        // word.
+        if sb.cost < best_common.saturating_mul(2) {
+            best_common += word_shape_misses(best.0, prefix, complete) * foreign::SCRIPT_MIX as u64;
+        }
         if sb.cost < best_common {
             best = (sb.charset, sb.cost);
             best_common = sb.cost;
@@ -501,6 +508,47 @@ fn judge(prefix: &[u8], complete: bool) -> Judged {
         .map(|&(_, cost)| cost)
         .min();
     verdict(best.0, Basis::Detected, confidence(best_common, runner_up))
+}
+
+/// Evidence against a Chinese reading that only word shape shows, in
+/// counts: Han characters touching an ASCII letter ("a凔.", where a Big5
+/// or GBK reading swallowed the letter after an accent; real Chinese text
+/// meets Latin words at their edges, not inside them), and runs of one or
+/// two Han characters between spaces (Chinese is written without spaces
+/// between words; alphabetic words read as GBK come out as such runs).
+fn word_shape_misses(charset: Charset, bytes: &[u8], complete: bool) -> u64 {
+    let text = match charset {
+        Charset::Std(enc) => decode_counting(enc, bytes, complete).0,
+        Charset::Legacy(l) => {
+            let mut text = String::new();
+            l.new_decoder().decode(bytes, &mut text, complete);
+            text
+        }
+    };
+    let han = |c: char| model::is_han(c as u32);
+    let mut count = 0;
+    let mut prev = ' ';
+    // Length of the current Han run, and whether a space came before it.
+    let mut run = 0;
+    let mut after_space = true;
+    for c in text.chars() {
+        if han(prev) && c.is_ascii_alphabetic() || prev.is_ascii_alphabetic() && han(c) {
+            count += 1;
+        }
+        if han(c) {
+            if run == 0 {
+                after_space = prev == ' ';
+            }
+            run += 1;
+        } else {
+            if run > 0 && run <= 2 && after_space && c == ' ' {
+                count += 1;
+            }
+            run = 0;
+        }
+        prev = c;
+    }
+    count
 }
 
 /// Map the cost margin to the runner-up onto (0.5, 1]: every four bits of

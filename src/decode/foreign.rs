@@ -99,7 +99,7 @@ struct Tables {
 /// neighbouring bytes to letters of either case at random.
 const CASE_FLIP: u32 = 6 * BIT;
 /// Extra cost of a letter of another script right beside a Latin one.
-const SCRIPT_MIX: u32 = 10 * BIT;
+pub(crate) const SCRIPT_MIX: u32 = 10 * BIT;
 /// Cost of a letter of the language's script that the model does not list
 /// (it is rarer than 20 per million letters, or a mark the source omits).
 const UNLISTED_LETTER: u32 = 16 * BIT;
