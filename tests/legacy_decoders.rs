@@ -1,14 +1,16 @@
-//! Tests of the HZ-GB-2312, EUC-TW and ISO-2022-CN decoders.
+//! Tests of the legacy decoders: HZ-GB-2312, EUC-TW and ISO-2022-CN, and
+//! the foreign IBM855, Johab and ISO-2022-KR.
 //!
 //! Expected text never comes from zhnorm: the fixtures were encoded from
-//! hand-written UTF-8 by Python's 'hz' codec and glibc's iconv (see
-//! `tests/fixtures/legacy/generate.py`, which also checks that those
-//! tools read them back), and the hand-made byte strings below were run
-//! through `iconv -f EUC-TW` / `iconv -f ISO-2022-CN-EXT` / Python by hand
-//! where a comment says so.
+//! hand-written UTF-8 by Python's 'hz', 'cp855', 'johab' and 'iso2022_kr'
+//! codecs and glibc's iconv (see `tests/fixtures/legacy/generate.py`, which
+//! also checks that those tools read them back), the check fixtures that
+//! cover a whole code space were decoded by Python, and the hand-made byte
+//! strings below were run through `iconv -f EUC-TW` / `iconv -f
+//! ISO-2022-CN-EXT` / Python by hand where a comment says so.
 //!
-//! The corpus check at the end runs only when `ZHNORM_CORPUS` names the
-//! shared corpus directory, and then compares with iconv and Python live.
+//! The corpus checks at the end run only when `ZHNORM_CORPUS` names the
+//! shared corpus directory, and then compare with iconv and Python live.
 
 use std::path::{Path, PathBuf};
 
@@ -16,7 +18,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use zhnorm::decode::legacy::{decode_all, looks_like, DecodeStats, LegacyDecoder, LegacyEncoding};
 
-use LegacyEncoding::{EucTw, Hz, Iso2022Cn};
+use LegacyEncoding::{EucTw, Hz, Ibm855, Iso2022Cn, Iso2022Kr, Johab};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/legacy");
 
@@ -27,6 +29,9 @@ const FIXTURE_LIST: &[(&str, &str, LegacyEncoding)] = &[
     ("iso2022cn_simplified", "iso2022cn", Iso2022Cn),
     ("iso2022cn_traditional", "iso2022cn", Iso2022Cn),
     ("iso2022cn_ir165", "iso2022cn", Iso2022Cn),
+    ("ibm855_cyrillic", "cp855", Ibm855),
+    ("johab_korean", "johab", Johab),
+    ("iso2022kr_korean", "iso2022kr", Iso2022Kr),
 ];
 
 struct Fixture {
@@ -138,6 +143,28 @@ fn fixtures_use_what_they_claim_to() {
         .bytes
         .windows(4)
         .any(|w| w == b"\x1b$)E"));
+    // IBM855: Russian, Bulgarian and the letters only the other Cyrillic
+    // alphabets have, the signs looks_like accepts, and a backslash.
+    let cyr = &get("ibm855_cyrillic").text;
+    for c in "Ёъђѓєѕіїјљњћќўџ«»№§\\".chars() {
+        assert!(cyr.contains(c), "IBM855 {c}");
+    }
+    // Johab: syllables KS X 1001 lacks (only Johab can write them), hanja,
+    // symbols, compatibility jamo, and a 0x5C byte.
+    let johab = get("johab_korean");
+    for c in "똠뷁햏쌰大學①㈜※☎℃ㄱㅏ\\".chars() {
+        assert!(johab.text.contains(c), "Johab {c}");
+    }
+    assert!(johab.bytes.contains(&b'\\'));
+    // ISO-2022-KR: designated once, at the start (RFC 1557), many shifts,
+    // hanja, the euro sign of KS X 1001:1998, and a line without Korean.
+    let kr = get("iso2022kr_korean");
+    assert!(kr.bytes.starts_with(b"\x1b$)C"));
+    assert_eq!(kr.bytes.windows(4).filter(|w| w == b"\x1b$)C").count(), 1);
+    assert!(kr.bytes.iter().filter(|&&b| b == 0x0E).count() >= 10);
+    assert!(kr.text.contains("韓國語") && kr.text.contains('€'));
+    assert!(kr.text.lines().any(|l| l.is_ascii()));
+    assert!(kr.text.lines().count() >= 4);
 }
 
 #[test]
@@ -433,6 +460,331 @@ fn iso_ir_165_cells() {
     );
 }
 
+// ------------------------------------------------- whole-code-space checks
+
+/// A check fixture: bytes and Python's decoding of them.
+fn check_fixture(name: &str, ext: &str) -> (Vec<u8>, String) {
+    let dir = Path::new(FIXTURES);
+    (
+        std::fs::read(dir.join(format!("{name}.{ext}"))).unwrap(),
+        std::fs::read_to_string(dir.join(format!("{name}.txt"))).unwrap(),
+    )
+}
+
+/// The pairs of a check fixture and the character Python gave each: the
+/// lines of the bytes (after `skip` bytes of preamble, each line framed by
+/// `frame` bytes on either side) and of the text correspond pair for
+/// character.
+fn cells_of(bytes: &[u8], text: &str, skip: usize, frame: usize) -> Vec<([u8; 2], char)> {
+    let byte_lines: Vec<&[u8]> = bytes[skip..]
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let text_lines: Vec<&str> = text.lines().collect();
+    assert_eq!(byte_lines.len(), text_lines.len());
+    let mut cells = Vec::new();
+    for (b, t) in byte_lines.iter().zip(text_lines) {
+        let pairs = b[frame..b.len() - frame].chunks(2);
+        assert_eq!(pairs.len(), t.chars().count());
+        for (pair, c) in pairs.zip(t.chars()) {
+            cells.push(([pair[0], pair[1]], c));
+        }
+    }
+    cells
+}
+
+#[test]
+fn ibm855_all_256_bytes_are_pythons_cp855() {
+    let (bytes, text) = check_fixture("cp855_all", "cp855");
+    assert_eq!(bytes, (0..=255u8).collect::<Vec<_>>());
+    check(Ibm855, &bytes, &text, 0, None);
+    // Each byte alone too: no byte depends on its neighbours.
+    for (b, want) in bytes.iter().zip(text.chars()) {
+        let (got, st) = decode_all(Ibm855, &[*b]);
+        assert_eq!(got, want.to_string(), "{b:02X}");
+        assert_eq!(st, stats(1, 0, None));
+    }
+}
+
+#[test]
+fn johab_every_cell_is_pythons_and_nothing_else_decodes() {
+    let (bytes, text) = check_fixture("johab_cells", "johab");
+    check(Johab, &bytes, &text, 0, None);
+    let cells = cells_of(&bytes, &text, 0, 0);
+    // The count gen_foreign_tables.py reports for CPython's 'johab'.
+    assert_eq!(cells.len(), 17_065);
+    let mut python = std::collections::HashMap::new();
+    for (pair, c) in cells {
+        python.insert(pair, c);
+    }
+    // Every pair of a high byte and any byte: Python's character, or an
+    // error (never a character Python does not give).
+    for lead in 0x80..=0xFFu8 {
+        for trail in 0..=0xFFu8 {
+            let (got, st) = decode_all(Johab, &[lead, trail]);
+            match python.get(&[lead, trail]) {
+                Some(&c) => assert_eq!((got, st.errors), (c.to_string(), 0)),
+                None => assert!(st.errors >= 1, "{lead:02X}{trail:02X} gave {got:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn iso2022kr_every_ksx1001_cell_is_pythons_and_nothing_else_decodes() {
+    let (bytes, text) = check_fixture("ksx1001_cells", "iso2022kr");
+    check(Iso2022Kr, &bytes, &text, 0, None);
+    // Each line is SO, the pairs, SI.
+    let cells = cells_of(&bytes, &text, 4, 1);
+    // KS X 1001:1998 (8225 characters, € and ® included) and A4D4, the
+    // hangul filler.
+    assert_eq!(cells.len(), 8226);
+    let python: std::collections::HashMap<[u8; 2], char> = cells.into_iter().collect();
+    for row in 0x21..=0x7Eu8 {
+        for col in 0x21..=0x7Eu8 {
+            let (got, st) = decode_all(Iso2022Kr, &cat(&[ESC_KR, b"\x0e", &[row, col]]));
+            match python.get(&[row, col]) {
+                Some(&c) => assert_eq!((got, st.errors), (c.to_string(), 0)),
+                None => assert_eq!((got, st.errors), ("\u{FFFD}".into(), 1)),
+            }
+        }
+    }
+}
+
+#[test]
+fn iso2022kr_agrees_with_euc_kr_as_encoding_rs_decodes_it() {
+    // The reason ISO-2022-KR pairs go through encoding_rs: the same
+    // sentence as ISO-2022-KR and as EUC-KR must read the same.
+    let (bytes, text) = check_fixture("ksx1001_cells", "iso2022kr");
+    let euc: Vec<u8> = bytes[4..]
+        .iter()
+        .filter(|&&b| b != 0x0E && b != 0x0F)
+        .map(|&b| if b == b'\n' { b } else { b | 0x80 })
+        .collect();
+    let (via_euc, _, had_errors) = encoding_rs::EUC_KR.decode(&euc);
+    assert!(!had_errors);
+    assert_eq!(via_euc, text);
+}
+
+// ------------------------------------------------------------------ IBM855
+
+#[test]
+fn ibm855_hand_checked_bytes() {
+    // From Python's 'cp855' by hand: 80 ђ, 9F Ъ, AE «, B0 ░, EF №, F0 soft
+    // hyphen, FD §, FE ■, FF no-break space; ASCII passes through.
+    check(
+        Ibm855,
+        b"a\x80\x9f\xae\xb0\xef\xf0\xfd\xfe\xff\\z",
+        "a\u{452}\u{42A}\u{AB}\u{2591}\u{2116}\u{AD}\u{A7}\u{25A0}\u{A0}\\z",
+        0,
+        None,
+    );
+}
+
+// ------------------------------------------------------------------- Johab
+
+#[test]
+fn johab_hand_checked_cells() {
+    // From Python's 'johab' by hand: 가 8861, 각 8862, 한 D065, 글 8B69
+    // (hangul, composed from jamo indices), ① DCE7 and ※ D968 (symbols),
+    // 漢 F7D3 and 字 F1AE (hanja).
+    check(
+        Johab,
+        b"\x88\x61\x88\x62 \xd0\x65\x8b\x69: \xdc\xe7\xd9\x68 \xf7\xd3\xf1\xae",
+        "가각 한글: ①※ 漢字",
+        0,
+        None,
+    );
+}
+
+#[test]
+fn johab_backslash_is_a_backslash() {
+    // Python's 'johab' reads 0x5C as U+005C (glibc's JOHAB gives U+20A9
+    // WON SIGN); we follow Python, browsers and file paths.
+    check(Johab, b"C:\\\x88\x61\\", "C:\\가\\", 0, None);
+}
+
+#[test]
+fn johab_errors() {
+    // Bytes that start no code: one error each.
+    check(
+        Johab,
+        b"\x80\x83a\xd4\xdf\xfa\xff",
+        "\u{FFFD}\u{FFFD}a\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}",
+        6,
+        Some(0),
+    );
+    // A lead, then a byte that cannot be its trail: the lead alone is
+    // bad, the byte is read again (a space; a hangul lead that starts 가).
+    check(Johab, b"\x88 x", "\u{FFFD} x", 1, Some(0));
+    check(Johab, b"\xe0\x88\x61", "\u{FFFD}가", 1, Some(0));
+    // Hangul leads take 41-7E/81-FE, so 0x31 ('1') is no trail of 0x88.
+    check(Johab, b"\x881", "\u{FFFD}1", 1, Some(0));
+    // Well-formed but unmapped, with an ASCII trail: 8452 (Python refuses
+    // it); the 'R' is given back.
+    check(Johab, b"\x84\x52x", "\u{FFFD}Rx", 1, Some(0));
+    // ... with a high trail: 8482 (Python refuses it), both bytes go.
+    check(Johab, b"\x84\x82\x88\x61", "\u{FFFD}가", 1, Some(0));
+    // The user-defined row D8 maps nothing, but still pairs: its trail A1
+    // is not read as a lead.
+    check(Johab, b"\xd8\xa1\x88\x61", "\u{FFFD}가", 1, Some(0));
+    // Truncated at the end.
+    check(Johab, b"\x88\x61\x88", "가\u{FFFD}", 1, Some(2));
+    check(Johab, b"ab\xf7", "ab\u{FFFD}", 1, Some(2));
+}
+
+// ------------------------------------------------------------- ISO-2022-KR
+
+const ESC_KR: &[u8] = b"\x1b$)C";
+
+#[test]
+fn iso2022kr_shifts_and_designation() {
+    // Python's 'iso2022_kr' by hand: 0! is 가, 3* 나, 4Y 다, y[ 韓, OP 國,
+    // "f "g € ® (KS X 1001:1998).
+    check(
+        Iso2022Kr,
+        &cat(&[ESC_KR, b"\x0e0!3*4Y\x0f abc \x0ey[OP\"f\"g\x0f."]),
+        "가나다 abc 韓國€®.",
+        0,
+        None,
+    );
+    // The designation holds for the whole text, not the line (RFC 1557;
+    // Python agrees).
+    check(
+        Iso2022Kr,
+        &cat(&[ESC_KR, b"\x0e0!\x0f\n\x0e3*\x0f\r\n\x0e4Y\x0f"]),
+        "가\n나\r\n다",
+        0,
+        None,
+    );
+    // A repeated designation is harmless, shifted or not.
+    check(
+        Iso2022Kr,
+        &cat(&[ESC_KR, b"\x0e0!", ESC_KR, b"3*\x0f", ESC_KR]),
+        "가나",
+        0,
+        None,
+    );
+    // Redundant shifts change nothing.
+    check(
+        Iso2022Kr,
+        &cat(&[ESC_KR, b"\x0f\x0e\x0e0!\x0f\x0fa"]),
+        "가a",
+        0,
+        None,
+    );
+    // Space, tab and DEL in shifted mode are themselves (Python takes a
+    // space as half of a pair).
+    check(
+        Iso2022Kr,
+        &cat(&[ESC_KR, b"\x0e0! 3*\t4Y\x7f\x0f"]),
+        "가 나\t다\x7f",
+        0,
+        None,
+    );
+}
+
+#[test]
+fn iso2022kr_line_end_in_shifted_mode() {
+    // One error, the line end kept, the next line in ASCII (Python returns
+    // to ASCII silently).
+    check(
+        Iso2022Kr,
+        &cat(&[ESC_KR, b"\x0e0!\n0!"]),
+        "가\u{FFFD}\n0!",
+        1,
+        Some(7),
+    );
+    check(
+        Iso2022Kr,
+        &cat(&[ESC_KR, b"\x0e0!\r\n0!"]),
+        "가\u{FFFD}\r\n0!",
+        1,
+        Some(7),
+    );
+    // The designation survives it: SO on the next line needs no new one.
+    check(
+        Iso2022Kr,
+        &cat(&[ESC_KR, b"\x0e0!\n\x0e3*\x0f"]),
+        "가\u{FFFD}\n나",
+        1,
+        Some(7),
+    );
+}
+
+#[test]
+fn iso2022kr_so_without_designation() {
+    // One error for the missing designation, then the pairs as KS X 1001,
+    // the only set ISO-2022-KR has; later shifts cost nothing more.
+    check(
+        Iso2022Kr,
+        b"a\x0e0!\x0f b \x0e3*\x0f",
+        "a\u{FFFD}가 b 나",
+        1,
+        Some(1),
+    );
+    // A designation later in the text is no longer an error either way.
+    check(
+        Iso2022Kr,
+        &cat(&[b"\x0e0!\x0f", ESC_KR, b"\x0e3*\x0f"]),
+        "\u{FFFD}가나",
+        1,
+        Some(0),
+    );
+}
+
+#[test]
+fn iso2022kr_errors() {
+    // Unknown escapes, complete: one error, no debris (ESC $ ) A is
+    // ISO-2022-CN's GB 2312, ESC ( B ISO-2022-JP's ASCII).
+    check(Iso2022Kr, b"a\x1b(Bb", "a\u{FFFD}b", 1, Some(1));
+    check(Iso2022Kr, b"a\x1b$)Ab", "a\u{FFFD}b", 1, Some(1));
+    // Broken escapes: what was read is one error, the breaking byte stays.
+    check(Iso2022Kr, b"a\x1b$\nb", "a\u{FFFD}\nb", 1, Some(1));
+    // 8-bit bytes, one error each, in either mode (EUC-KR is not
+    // ISO-2022-KR).
+    check(Iso2022Kr, b"a\xb0\xa1b", "a\u{FFFD}\u{FFFD}b", 2, Some(1));
+    check(
+        Iso2022Kr,
+        &cat(&[ESC_KR, b"\x0e0!\xb0\xa10!\x0f"]),
+        "가\u{FFFD}\u{FFFD}가",
+        2,
+        Some(7),
+    );
+    // Unmapped cell: row 0x2D is empty in KS X 1001 (Python refuses -!).
+    check(
+        Iso2022Kr,
+        &cat(&[ESC_KR, b"\x0e-!0!\x0f"]),
+        "\u{FFFD}가",
+        1,
+        Some(5),
+    );
+    // A lead before SI, and before a high byte.
+    check(
+        Iso2022Kr,
+        &cat(&[ESC_KR, b"\x0e0\x0fa"]),
+        "\u{FFFD}a",
+        1,
+        Some(5),
+    );
+    check(
+        Iso2022Kr,
+        &cat(&[ESC_KR, b"\x0e0\xff0!"]),
+        "\u{FFFD}\u{FFFD}가",
+        2,
+        Some(5),
+    );
+    // Truncated at the end: a pair, an escape.
+    check(
+        Iso2022Kr,
+        &cat(&[ESC_KR, b"\x0e0!0"]),
+        "가\u{FFFD}",
+        1,
+        Some(7),
+    );
+    check(Iso2022Kr, b"ab\x1b$)", "ab\u{FFFD}", 1, Some(2));
+}
+
 // --------------------------------------------------------- stream and API
 
 #[test]
@@ -482,9 +834,23 @@ fn empty_input() {
 #[test]
 fn names_and_labels() {
     assert_eq!(
-        LegacyEncoding::ALL.map(LegacyEncoding::name),
+        LegacyEncoding::CHINESE.map(LegacyEncoding::name),
         ["HZ-GB-2312", "EUC-TW", "ISO-2022-CN"]
     );
+    assert_eq!(
+        LegacyEncoding::FOREIGN.map(LegacyEncoding::name),
+        ["IBM855", "Johab", "ISO-2022-KR"]
+    );
+    assert_eq!(
+        LegacyEncoding::ALL[..],
+        [LegacyEncoding::CHINESE, LegacyEncoding::FOREIGN].concat()
+    );
+    for enc in LegacyEncoding::ALL {
+        assert_eq!(
+            enc.is_seven_bit(),
+            matches!(enc, Hz | Iso2022Cn | Iso2022Kr)
+        );
+    }
     for enc in LegacyEncoding::ALL {
         assert_eq!(LegacyEncoding::for_label(enc.name()), Some(enc));
         assert_eq!(enc.new_decoder().encoding(), enc);
@@ -500,15 +866,67 @@ fn names_and_labels() {
         ("iso-2022-cn", Some(Iso2022Cn)),
         ("ISO-2022-CN-EXT", Some(Iso2022Cn)),
         ("csISO2022CN", Some(Iso2022Cn)),
+        // IANA's names for IBM855, which Python and glibc also accept.
+        ("IBM855", Some(Ibm855)),
+        ("cp855", Some(Ibm855)),
+        ("855", Some(Ibm855)),
+        ("csIBM855", Some(Ibm855)),
+        ("ibm-855", Some(Ibm855)),
+        // Python: johab, cp1361, ms1361; glibc: JOHAB, CP1361, MSCP1361.
+        ("johab", Some(Johab)),
+        ("CP1361", Some(Johab)),
+        ("ms1361", Some(Johab)),
+        ("MSCP1361", Some(Johab)),
+        ("iso-2022-kr", Some(Iso2022Kr)),
+        ("ISO_2022_KR", Some(Iso2022Kr)),
+        ("csISO2022KR", Some(Iso2022Kr)),
         ("gb2312", None),
         ("big5", None),
         ("iso-2022-jp", None),
         ("euc", None),
+        // Left to encoding_rs.
+        ("ibm866", None),
+        ("euc-kr", None),
+        ("cp949", None),
         ("", None),
         ("hz-gb-2312-but-much-longer-than-any-label", None),
     ];
     for (label, want) in cases {
         assert_eq!(LegacyEncoding::for_label(label), want, "{label:?}");
+    }
+}
+
+#[test]
+fn cli_from_takes_the_foreign_labels() {
+    // WHATWG sends iso-2022-kr to its "replacement" encoding; the legacy
+    // labels come first, so `--from` decodes it. No cleanup and no
+    // conversion (-c none), so the output is the decoded text itself.
+    let cases = [
+        ("iso-2022-kr", "iso2022kr_korean", "iso2022kr"),
+        ("csISO2022KR", "iso2022kr_korean", "iso2022kr"),
+        ("cp855", "ibm855_cyrillic", "cp855"),
+        ("IBM855", "ibm855_cyrillic", "cp855"),
+        ("johab", "johab_korean", "johab"),
+        ("cp1361", "johab_korean", "johab"),
+    ];
+    for (label, stem, ext) in cases {
+        let dir = Path::new(FIXTURES);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_zhnorm"))
+            .args(["--from", label, "--convert-only", "-c", "none", "-q"])
+            .arg(dir.join(format!("{stem}.{ext}")))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{label}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let want = std::fs::read_to_string(dir.join(format!("{stem}.txt"))).unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            want,
+            "--from {label}"
+        );
     }
 }
 
@@ -544,6 +962,28 @@ fn looks_like_rejects_other_text() {
         assert!(!looks_like(enc, &big5), "Big5 as {enc}");
         assert!(!looks_like(enc, plain), "ASCII as {enc}");
     }
+    // Korean and Cyrillic in the encodings encoding_rs already reads.
+    let korean = "내일은 바람이 많이 불고 기온이 뚝 떨어진답니다.";
+    let euc_kr = encoding_rs::EUC_KR.encode(korean).0;
+    let russian = "Вечером на набережной зажгли фонари, и стало светло.";
+    for enc in LegacyEncoding::ALL {
+        assert!(!looks_like(enc, korean.as_bytes()), "UTF-8 Korean as {enc}");
+        assert!(
+            !looks_like(enc, russian.as_bytes()),
+            "UTF-8 Russian as {enc}"
+        );
+        assert!(!looks_like(enc, &euc_kr) || enc == EucTw, "EUC-KR as {enc}");
+    }
+    for other in [
+        encoding_rs::IBM866,
+        encoding_rs::WINDOWS_1251,
+        encoding_rs::KOI8_R,
+        encoding_rs::ISO_8859_5,
+        encoding_rs::X_MAC_CYRILLIC,
+    ] {
+        let bytes = other.encode(russian).0;
+        assert!(!looks_like(Ibm855, &bytes), "{} as IBM855", other.name());
+    }
     // HZ: a bad pair inside ~{ ~} disqualifies; a stray tilde outside does not.
     assert!(!looks_like(Hz, b"~{R;*!~}"));
     assert!(looks_like(Hz, b"see /~user/ ~{R;~}"));
@@ -551,13 +991,73 @@ fn looks_like_rejects_other_text() {
     assert!(!looks_like(Iso2022Cn, b"\x1b$)C\x0e!!\x0f"));
 }
 
+#[test]
+fn looks_like_iso2022kr_needs_the_designation_and_a_clean_pair() {
+    assert!(looks_like(Iso2022Kr, b"\x1b$)C\x0e0!\x0f"));
+    // Cut after the first pair: still yes.
+    assert!(looks_like(Iso2022Kr, b"\x1b$)C a \x0e0!3"));
+    // No designation (an error), no pair, or a bad pair: no.
+    assert!(!looks_like(Iso2022Kr, b"\x0e0!\x0f"));
+    assert!(!looks_like(Iso2022Kr, b"\x1b$)C plain text"));
+    assert!(!looks_like(Iso2022Kr, b"\x1b$)C\x0e0!-!\x0f"));
+    // A line end in shifted mode is an error too.
+    assert!(!looks_like(Iso2022Kr, b"\x1b$)C\x0e0!\n"));
+    // ISO-2022-CN's designation is not ISO-2022-KR's.
+    assert!(!looks_like(Iso2022Kr, b"\x1b$)A\x0eR;\x0f"));
+}
+
+#[test]
+fn looks_like_ibm855_judges_the_cyrillic_it_makes() {
+    let text = "Мы договорились встретиться у входа в музей в половине седьмого.";
+    let ibm855: Vec<u8> = text
+        .chars()
+        .map(|c| cp855_byte(c).unwrap_or_else(|| panic!("{c} is not in cp855")))
+        .collect();
+    assert!(looks_like(Ibm855, &ibm855));
+    // No high byte, no Cyrillic.
+    assert!(!looks_like(Ibm855, b"only ASCII here"));
+    // Box drawing is not prose: B0 B1 B2 (light, medium, dark shade) and
+    // C4/C5 framing around one word.
+    assert!(!looks_like(
+        Ibm855,
+        b"\xc9\xcd\xcd\xbb \xb0\xb1\xb2 \xb7\xb7"
+    ));
+    // Small-then-capital inside words, as another code page's letters
+    // come out.
+    let flipped: Vec<u8> = "пРиВеТ пРиВеТ"
+        .chars()
+        .map(|c| cp855_byte(c).unwrap())
+        .collect();
+    assert!(!looks_like(Ibm855, &flipped));
+    // A Latin word with one "Cyrillic" letter in it, as a Latin-1 é reads.
+    let latin = [
+        &b"caf"[..],
+        &[cp855_byte('ж').unwrap()],
+        b" ",
+        b"cr",
+        &[cp855_byte('ж').unwrap()],
+        b"me",
+    ]
+    .concat();
+    assert!(!looks_like(Ibm855, &latin));
+}
+
+/// The IBM855 byte of `c`, from the fixture Python wrote for all 256.
+fn cp855_byte(c: char) -> Option<u8> {
+    let (_, text) = check_fixture("cp855_all", "cp855");
+    text.chars().position(|d| d == c).map(|i| i as u8)
+}
+
 // --------------------------------------------------------------- properties
 
 /// Bytes drawn mostly from those that matter to one of the encodings, so
-/// that escapes, shifts and multi-byte forms appear often.
+/// that escapes, shifts and multi-byte forms appear often (the second line:
+/// ISO-2022-KR's designation and pairs, Johab's leads and trails of both
+/// kinds, the user-defined row D8).
 fn interesting_bytes() -> impl Strategy<Value = Vec<u8>> {
     let special = prop::sample::select(
-        &b"~{}\n\r\x1b$)*+AGEHIMNO\x0e\x0f!\"R;D*~ a\x7f\x8e\xa1\xa2\xa3\xa8\xaf\xb1\xc4\xcc\xe6\xfe\x80\xff"[..],
+        &b"~{}\n\r\x1b$)*+AGEHIMNO\x0e\x0f!\"R;D*~ a\x7f\x8e\xa1\xa2\xa3\xa8\xaf\xb1\xc4\xcc\xe6\xfe\x80\xff\
+          C0-\x84\x88\x8b\xd0\xd8\xd9\xe0\xf7\x31\x41\x61\x69\x91\xd3"[..],
     );
     prop::collection::vec(prop_oneof![3 => special, 1 => any::<u8>()], 0..80)
 }
@@ -625,7 +1125,7 @@ proptest! {
 
     #[test]
     fn seven_bit_decoders_reject_every_high_byte(
-        enc in prop::sample::select(&[Hz, Iso2022Cn][..]),
+        enc in prop::sample::select(&[Hz, Iso2022Cn, Iso2022Kr][..]),
         bytes in interesting_bytes(),
     ) {
         let (_, st) = decode_all(enc, &bytes);
@@ -639,10 +1139,20 @@ proptest! {
     }
 
     #[test]
-    fn looks_like_never_panics_and_euc_tw_means_clean(bytes in interesting_bytes()) {
+    fn ibm855_reads_every_byte_as_one_character(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let (text, st) = decode_all(Ibm855, &bytes);
+        prop_assert_eq!(st, stats(bytes.len(), 0, None));
+        let (_, table) = check_fixture("cp855_all", "cp855");
+        let table: Vec<char> = table.chars().collect();
+        let want: String = bytes.iter().map(|&b| table[b as usize]).collect();
+        prop_assert_eq!(text, want);
+    }
+
+    #[test]
+    fn looks_like_never_panics_and_means_clean_for_double_byte(bytes in interesting_bytes()) {
         for enc in LegacyEncoding::ALL {
             let yes = looks_like(enc, &bytes);
-            if yes && enc == EucTw {
+            if yes && matches!(enc, EucTw | Johab | Iso2022Kr) {
                 // Decoded as a prefix (no `last`), there was no error.
                 let mut d: LegacyDecoder = enc.new_decoder();
                 let st = d.decode(&bytes, &mut String::new(), false);
@@ -727,4 +1237,49 @@ fn corpus_matches_iconv_and_python() {
         checked += 1;
     }
     eprintln!("corpus check: {checked} files match iconv / Python");
+}
+
+/// The shared corpus's IBM855, Johab and ISO-2022-KR pages must decode
+/// exactly as Python decodes them with the codec `foreign/MANIFEST.tsv`
+/// names (columns: file, folder, codec). Needs `ZHNORM_CORPUS` and python3.
+#[test]
+fn foreign_corpus_matches_python() {
+    let Some(root) = std::env::var_os("ZHNORM_CORPUS").map(PathBuf::from) else {
+        eprintln!("ZHNORM_CORPUS is not set; foreign corpus check skipped");
+        return;
+    };
+    let dir = root.join("foreign");
+    let Ok(manifest) = std::fs::read_to_string(dir.join("MANIFEST.tsv")) else {
+        eprintln!(
+            "{}: no manifest; foreign corpus check skipped",
+            dir.display()
+        );
+        return;
+    };
+    let script = "import sys; sys.stdout.buffer.write(open(sys.argv[1], 'rb').read().decode(sys.argv[2]).encode('utf-8'))";
+    let mut checked = 0;
+    for line in manifest.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (file, codec) = (cols[0], cols[2]);
+        let enc = match codec {
+            "cp855" => Ibm855,
+            "johab" => Johab,
+            "iso2022_kr" => Iso2022Kr,
+            _ => continue,
+        };
+        let path = dir.join(file);
+        let bytes = std::fs::read(&path).unwrap();
+        let want = String::from_utf8(run(
+            "python3",
+            &["-c", script, path.to_str().unwrap(), codec],
+        ))
+        .unwrap();
+        let (text, st) = decode_all(enc, &bytes);
+        assert_eq!(text, want, "{}", path.display());
+        assert_eq!(st.errors, 0, "{}", path.display());
+        assert_eq!(decode_bytewise(enc, &bytes).0, want, "{}", path.display());
+        assert!(looks_like(enc, &bytes), "{}", path.display());
+        checked += 1;
+    }
+    eprintln!("foreign corpus check: {checked} files match Python");
 }

@@ -1,8 +1,9 @@
-//! The HZ-GB-2312, EUC-TW and ISO-2022-CN decoders, fed arbitrary bytes in
-//! arbitrary chunks, must never panic, must write exactly the characters
-//! and errors they count (no table maps to U+FFFD, so every U+FFFD is an
-//! error), and must give the same text and totals however the stream is
-//! cut: in the fuzzer's chunks, byte by byte, and whole.
+//! The legacy decoders (HZ-GB-2312, EUC-TW, ISO-2022-CN, IBM855, Johab,
+//! ISO-2022-KR), fed arbitrary bytes in arbitrary chunks, must never panic,
+//! must write exactly the characters and errors they count (no table maps
+//! to U+FFFD, so every U+FFFD is an error), and must give the same text and
+//! totals however the stream is cut: in the fuzzer's chunks, byte by byte,
+//! and whole.
 //!
 //! Input layout: byte 0 picks the encoding; byte 1 says how many chunk
 //! sizes follow (at most 16), one byte each (0: an empty chunk); the rest is
@@ -43,9 +44,13 @@ fuzz_target!(|data: &[u8]| {
     if let Some(at) = st.first_error {
         assert!(at < bytes.len() as u64, "error at {at} past the end");
     }
-    if enc != LegacyEncoding::EucTw {
+    if enc.is_seven_bit() {
         // 7-bit encodings: each high byte is an error of its own.
         assert!(st.errors >= bytes.iter().filter(|&&b| b >= 0x80).count());
+    }
+    if enc == LegacyEncoding::Ibm855 {
+        // A code page with all 256 bytes assigned: one character each.
+        assert_eq!((st.chars, st.errors), (bytes.len(), 0));
     }
 
     let mut chunks = Vec::with_capacity(sizes.len() + 1);
@@ -74,7 +79,11 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again, text);
 
     for e in LegacyEncoding::ALL {
-        if looks_like(e, bytes) && e == LegacyEncoding::EucTw {
+        let promises_clean = matches!(
+            e,
+            LegacyEncoding::EucTw | LegacyEncoding::Johab | LegacyEncoding::Iso2022Kr
+        );
+        if looks_like(e, bytes) && promises_clean {
             let mut out = String::new();
             assert_eq!(e.new_decoder().decode(bytes, &mut out, false).errors, 0);
         }

@@ -529,6 +529,12 @@ mod tests {
             Some(Charset::Legacy(LegacyEncoding::EucTw))
         );
         assert_eq!(Charset::for_label("no-such-thing"), None);
-        assert_eq!(Charset::for_label("csiso2022kr"), None);
+        // WHATWG sends this label to "replacement"; the legacy table takes
+        // it first. "replacement" itself is still refused.
+        assert_eq!(
+            Charset::for_label("csiso2022kr"),
+            Some(Charset::Legacy(LegacyEncoding::Iso2022Kr))
+        );
+        assert_eq!(Charset::for_label("replacement"), None);
     }
 }

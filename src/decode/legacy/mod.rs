@@ -1,7 +1,9 @@
-//! Decoders for the Chinese encodings encoding_rs lacks: HZ-GB-2312,
-//! EUC-TW and ISO-2022-CN (with the ISO-2022-CN-EXT designations).
+//! Decoders for the legacy encodings encoding_rs lacks: the Chinese
+//! HZ-GB-2312, EUC-TW and ISO-2022-CN (with the ISO-2022-CN-EXT
+//! designations), and, for the foreign pages that turn up in the same
+//! archives, IBM855 (DOS Cyrillic), Johab and ISO-2022-KR (Korean).
 //!
-//! All three are streaming: [`LegacyDecoder::decode`] takes the input in
+//! All of them are streaming: [`LegacyDecoder::decode`] takes the input in
 //! chunks split anywhere, and the text and counts come out exactly as if
 //! the input had been decoded in one piece. Bad input never stops decoding:
 //! each malformed or unmapped sequence becomes one U+FFFD, is counted in
@@ -19,6 +21,12 @@
 //! which differs from glibc and Python in cells A1A4 and A1AA (see
 //! `tables::gb2312`).
 //!
+//! IBM855 and Johab are CPython's 'cp855' and 'johab' codecs, extracted
+//! cell by cell by `scripts/gen_foreign_tables.py` into `foreign.bin`
+//! (data only; CPython is under the PSF licence). KS X 1001 for
+//! ISO-2022-KR comes from encoding_rs's EUC-KR decoder, which agrees with
+//! CPython's 'iso2022_kr' in every cell (see `foreign_tables::ksx1001`).
+//!
 //! # Where we differ from the reference decoders on bad input
 //!
 //! On well-formed input the output equals `iconv -f EUC-TW`, `iconv -f
@@ -26,11 +34,13 @@
 //! above, and one glibc quirk: its ISO-2022-CN decoder applies a new G1
 //! designation only at the next SO, while ISO 2022, RFC 1922 and glibc's
 //! own encoder, which switches G1 in mid-shift, have it apply at once, as
-//! we do). On malformed input we choose resynchronisation over their
-//! behaviour (iconv stops; Python skips one byte):
+//! we do), and Python's `cp855`, `johab` and `iso2022_kr`. On malformed
+//! input we choose resynchronisation over their behaviour (iconv stops;
+//! Python skips one byte):
 //!
-//! * A line end inside HZ's GB mode or ISO-2022-CN's shifted mode is one
-//!   error and returns to ASCII; the line end itself is kept.
+//! * A line end inside HZ's GB mode or ISO-2022-CN's or ISO-2022-KR's
+//!   shifted mode is one error and returns to ASCII; the line end itself
+//!   is kept. (Python's `iso2022_kr` returns to ASCII without an error.)
 //! * Space and control bytes inside a double-byte mode are kept as
 //!   themselves (ISO 2022 says so; HZ follows suit) instead of being errors.
 //! * In HZ, `~` CR LF is a line continuation like `~` LF.
@@ -38,10 +48,21 @@
 //!   SO on a line without its own `ESC $ ) X` gives one U+FFFD per pair
 //!   (glibc carries the last line's designation over). A single shift to
 //!   G2 needs no designation, since only CNS plane 2 can be there.
+//! * In ISO-2022-KR, the designation holds for the whole text (RFC 1557).
+//!   SO in a text that has none is one error, and the pairs are then read
+//!   as KS X 1001 all the same, the only set ISO-2022-KR has (Python
+//!   ignores such an SO and passes the pairs through as ASCII).
+//! * In Johab, a lead byte followed by a byte that cannot be its trail is
+//!   one error and the second byte is read again; so is a lead before an
+//!   ASCII byte when the pair maps nothing (as WHATWG decodes EUC-KR).
 
 mod euc_tw;
+mod foreign_tables;
 mod hz;
+mod ibm855;
 mod iso2022cn;
+mod iso2022kr;
+mod johab;
 mod tables;
 
 use std::fmt;
@@ -56,23 +77,62 @@ pub enum LegacyEncoding {
     /// ISO-2022-CN and its superset ISO-2022-CN-EXT (RFC 1922); the
     /// decoder accepts both, as a superset decoder loses nothing.
     Iso2022Cn,
+    /// IBM855 (Python's `cp855`): DOS Cyrillic, one byte per character.
+    Ibm855,
+    /// Johab (KS X 1001 Annex 3, code page 1361): Korean, every modern
+    /// hangul syllable in two bytes.
+    Johab,
+    /// ISO-2022-KR (RFC 1557): KS X 1001 in 7-bit text between SO and SI.
+    Iso2022Kr,
 }
 
 impl LegacyEncoding {
-    /// Every encoding, for callers that try each in turn.
-    pub const ALL: [LegacyEncoding; 3] = [
+    /// Every encoding: [`Self::CHINESE`], then [`Self::FOREIGN`].
+    pub const ALL: [LegacyEncoding; 6] = [
+        LegacyEncoding::Hz,
+        LegacyEncoding::EucTw,
+        LegacyEncoding::Iso2022Cn,
+        LegacyEncoding::Ibm855,
+        LegacyEncoding::Johab,
+        LegacyEncoding::Iso2022Kr,
+    ];
+
+    /// The Chinese encodings, for callers that try each in turn on text
+    /// expected to be Chinese.
+    pub const CHINESE: [LegacyEncoding; 3] = [
         LegacyEncoding::Hz,
         LegacyEncoding::EucTw,
         LegacyEncoding::Iso2022Cn,
     ];
 
-    /// Canonical name: "HZ-GB-2312", "EUC-TW", "ISO-2022-CN".
+    /// The non-Chinese encodings: pages in them turn up in scraped
+    /// archives, and are better decoded right than taken for damaged
+    /// Chinese.
+    pub const FOREIGN: [LegacyEncoding; 3] = [
+        LegacyEncoding::Ibm855,
+        LegacyEncoding::Johab,
+        LegacyEncoding::Iso2022Kr,
+    ];
+
+    /// Canonical name: "HZ-GB-2312", "EUC-TW", "ISO-2022-CN", "IBM855",
+    /// "Johab", "ISO-2022-KR".
     pub fn name(self) -> &'static str {
         match self {
             LegacyEncoding::Hz => "HZ-GB-2312",
             LegacyEncoding::EucTw => "EUC-TW",
             LegacyEncoding::Iso2022Cn => "ISO-2022-CN",
+            LegacyEncoding::Ibm855 => "IBM855",
+            LegacyEncoding::Johab => "Johab",
+            LegacyEncoding::Iso2022Kr => "ISO-2022-KR",
         }
+    }
+
+    /// Whether the encoding is 7-bit: any byte above 0x7F is an error.
+    pub fn is_seven_bit(self) -> bool {
+        matches!(
+            self,
+            LegacyEncoding::Hz | LegacyEncoding::Iso2022Cn | LegacyEncoding::Iso2022Kr
+        )
     }
 
     /// Looks up a charset label as found in HTTP headers, `<meta>` tags or
@@ -80,6 +140,11 @@ impl LegacyEncoding {
     ///
     /// Case, surrounding whitespace, `-` and `_` are ignored, since all
     /// spellings ("EUC_TW", "euc-tw", "eucTW") occur in the wild.
+    ///
+    /// The foreign labels are those of IANA, CPython and glibc's iconv.
+    /// WHATWG maps "iso-2022-kr" and "csiso2022kr" to its "replacement"
+    /// encoding (the whole input becomes one U+FFFD, a defence for
+    /// browsers); zhnorm looks here first, so they decode.
     pub fn for_label(label: &str) -> Option<LegacyEncoding> {
         const LABELS: &[(&str, LegacyEncoding)] = &[
             ("hzgb2312", LegacyEncoding::Hz),
@@ -93,6 +158,16 @@ impl LegacyEncoding {
             ("iso2022cnext", LegacyEncoding::Iso2022Cn),
             ("csiso2022cn", LegacyEncoding::Iso2022Cn),
             ("csiso2022cnext", LegacyEncoding::Iso2022Cn),
+            ("ibm855", LegacyEncoding::Ibm855),
+            ("cp855", LegacyEncoding::Ibm855),
+            ("855", LegacyEncoding::Ibm855),
+            ("csibm855", LegacyEncoding::Ibm855),
+            ("johab", LegacyEncoding::Johab),
+            ("cp1361", LegacyEncoding::Johab),
+            ("ms1361", LegacyEncoding::Johab),
+            ("mscp1361", LegacyEncoding::Johab),
+            ("iso2022kr", LegacyEncoding::Iso2022Kr),
+            ("csiso2022kr", LegacyEncoding::Iso2022Kr),
         ];
         let mut key = [0u8; 16];
         let mut len = 0;
@@ -120,6 +195,9 @@ impl LegacyEncoding {
                 LegacyEncoding::Hz => State::Hz(hz::Hz::default()),
                 LegacyEncoding::EucTw => State::EucTw,
                 LegacyEncoding::Iso2022Cn => State::Iso2022Cn(iso2022cn::Iso2022Cn::default()),
+                LegacyEncoding::Ibm855 => State::Ibm855,
+                LegacyEncoding::Johab => State::Johab,
+                LegacyEncoding::Iso2022Kr => State::Iso2022Kr(iso2022kr::Iso2022Kr::default()),
             },
             pending: [0; MAX_SEQ],
             pending_len: 0,
@@ -158,9 +236,10 @@ impl DecodeStats {
     }
 }
 
-/// The longest sequence any of the three encodings needs to see before it
-/// can decide: EUC-TW's four-byte form, ISO-2022-CN's `ESC $ + I` and
-/// `ESC N` plus a pair. Also the most bytes ever held back between calls.
+/// The longest sequence any of the encodings needs to see before it can
+/// decide: EUC-TW's four-byte form, ISO-2022-CN's `ESC $ + I` and `ESC N`
+/// plus a pair (ISO-2022-KR's `ESC $ ) C` and Johab's pairs are shorter).
+/// Also the most bytes ever held back between calls.
 const MAX_SEQ: usize = 4;
 
 #[derive(Debug, Clone)]
@@ -168,6 +247,9 @@ enum State {
     Hz(hz::Hz),
     EucTw,
     Iso2022Cn(iso2022cn::Iso2022Cn),
+    Ibm855,
+    Johab,
+    Iso2022Kr(iso2022kr::Iso2022Kr),
 }
 
 /// Streaming decoder for one [`LegacyEncoding`]; bytes may be split
@@ -201,7 +283,8 @@ enum Step {
     Ascii(usize),
     /// This many bytes (escapes, shifts, continuations) write nothing.
     Skip(usize),
-    /// This many bytes give one character that is not from a table.
+    /// This many bytes give one character that is not from a multi-byte
+    /// table (ASCII in a shifted mode, an escape, a single-byte code page).
     Char(usize, char),
     /// This many bytes give a table entry.
     Mapped(usize, tables::Mapped),
@@ -323,6 +406,9 @@ impl LegacyDecoder {
             State::Hz(s) => s.step(input, last),
             State::EucTw => euc_tw::step(input, last),
             State::Iso2022Cn(s) => s.step(input, last),
+            State::Ibm855 => ibm855::step(input),
+            State::Johab => johab::step(input, last),
+            State::Iso2022Kr(s) => s.step(input, last),
         }
     }
 
@@ -400,6 +486,12 @@ pub fn table_source() -> &'static str {
     tables::provenance()
 }
 
+/// Where the IBM855 and Johab tables came from: the CPython version and
+/// codecs that generated them, for `--version` output and bug reports.
+pub fn foreign_table_source() -> &'static str {
+    foreign_tables::provenance()
+}
+
 /// Decodes a whole buffer; returns the text and the totals.
 pub fn decode_all(enc: LegacyEncoding, bytes: &[u8]) -> (String, DecodeStats) {
     // Most input is ASCII or two bytes per character, which needs at most
@@ -418,11 +510,24 @@ pub fn decode_all(enc: LegacyEncoding, bytes: &[u8]) -> (String, DecodeStats) {
 ///   designation and a shift, and no error of any kind.
 /// * EUC-TW: at least one multi-byte character and no error. Big5 and GBK
 ///   text often passes this too; weighing them is the detector's job.
+/// * ISO-2022-KR: 7-bit, the `ESC $ ) C` designation, at least one shifted
+///   pair, and no error of any kind.
+/// * Johab: at least one two-byte character and no error; as with EUC-TW,
+///   other double-byte text can pass too.
+/// * IBM855: every byte decodes, so this judges the Cyrillic it makes: at
+///   least one Cyrillic letter, and next to no small-then-capital letter
+///   pairs inside words, Cyrillic letters glued to Latin ones, or
+///   box-drawing signs. Other single-byte encodings read as IBM855 fail
+///   that (their letters land on random cases); IBM866 and the like still
+///   pass now and then, and weighing them is the detector's job.
 ///
 /// `bytes` may be a prefix of a longer input: a sequence cut off at the
 /// end is not held against it.
 pub fn looks_like(enc: LegacyEncoding, bytes: &[u8]) -> bool {
-    if enc != LegacyEncoding::EucTw && !bytes.is_ascii() {
+    if enc == LegacyEncoding::Ibm855 {
+        return ibm855::looks_like(bytes);
+    }
+    if enc.is_seven_bit() && !bytes.is_ascii() {
         return false;
     }
     let mut dec = enc.new_decoder();
