@@ -18,6 +18,11 @@ Per file, three figures:
   full-width forms);
 * invented Han: the output holds a Han character the truth does not have
   (European or Cyrillic text read as GBK or Big5);
+* cleanup invents no Han either: a run with every cleanup step but no
+  conversion (`-c none`) holds no Han character that the NFKC form of the
+  truth lacks (mojibake repair must not turn real Latin, Cyrillic, Greek or
+  Hebrew text into Han; NFKC because cleanup maps compatibility ideographs
+  to their unified forms, as NFKC does);
 * for Japanese and Korean files, a default run (`t2s`, every cleanup step)
   keeps every Han character of the truth unchanged, in order.
 
@@ -154,6 +159,7 @@ def main():
     per = collections.defaultdict(lambda: collections.defaultdict(lambda: [0, 0, 0]))
     total = collections.defaultdict(lambda: [0, 0, 0])
     cjk_files = cjk_kept = 0
+    cleanup_invented = 0
     for name, group, codec, *_ in rows:
         data = (folder / name).read_bytes()
         truth = strict(data, codec)
@@ -174,6 +180,13 @@ def main():
                 first = detected.stdout.decode("utf-8", "replace").splitlines()[:1]
                 print(f"  WRONG {name} ({codec}): {first[0] if first else '?'}"
                       + (f"; invented Han {''.join(invented[:10])}" if invented else ""))
+        cleaned = zhnorm(args.zhnorm, data, "-c", "none")
+        truth_han = set(c for c in unicodedata.normalize("NFKC", truth) if is_han(c))
+        extra = sorted(set(c for c in cleaned if is_han(c) and c not in truth_han))
+        if extra:
+            cleanup_invented += 1
+            if args.verbose:
+                print(f"  CLEANUP INVENTED HAN {name}: {''.join(extra[:10])}")
         if codec in CJK_CODECS:
             cjk_files += 1
             out = zhnorm(args.zhnorm, data)
@@ -197,6 +210,7 @@ def main():
     for t in tools:
         r, inv, n = total[t]
         print(f"{t}: {r}/{n} files right ({r / n:.1%}), {inv} with invented Han")
+    print(f"zhnorm with every cleanup step (-c none): {cleanup_invented} files with invented Han")
     print(f"zhnorm default run (t2s) on Japanese and Korean files: {cjk_kept}/{cjk_files} keep every Han character")
 
     r, inv, n = total["zhnorm"]
@@ -205,6 +219,8 @@ def main():
         failures.append(f"right {r}/{n} < 98%")
     if inv:
         failures.append(f"{inv} files with invented Han")
+    if cleanup_invented:
+        failures.append(f"{cleanup_invented} files with Han invented by cleanup")
     if cjk_kept < cjk_files:
         failures.append(f"{cjk_files - cjk_kept} Japanese/Korean files had Han converted")
     if failures:

@@ -367,13 +367,17 @@ fn judge(prefix: &[u8], complete: bool) -> Judged {
         return verdict(Charset::Std(order), Basis::Detected, 0.99);
     }
     if non_ascii == 0 {
-        for l in [LegacyEncoding::Hz, LegacyEncoding::Iso2022Cn] {
+        for l in [
+            LegacyEncoding::Hz,
+            LegacyEncoding::Iso2022Cn,
+            LegacyEncoding::Iso2022Kr,
+        ] {
             if legacy::looks_like(l, prefix) {
                 return verdict(Charset::Legacy(l), Basis::Detected, 0.99);
             }
         }
         if prefix.contains(&0x1B) {
-            // ISO-2022-JP and -KR are 7-bit too; chardetng knows them.
+            // ISO-2022-JP is 7-bit too; chardetng knows it.
             let guess = chardet(prefix, complete);
             if guess != encoding_rs::UTF_8 && guess != encoding_rs::WINDOWS_1252 {
                 return verdict(Charset::Std(guess), Basis::Detected, 0.9);
@@ -474,6 +478,18 @@ fn judge(prefix: &[u8], complete: bool) -> Judged {
             let trusted = errors == 0 && non_ascii >= CHARDET_MIN_NON_ASCII;
             if trusted && (clean.is_none() || cost <= best.1) {
                 best = (Charset::Std(guess), cost);
+            }
+        }
+    }
+
+    // Johab, Korean that neither WHATWG nor chardetng knows: a reading
+    // without damage, priced by the same character model (which prices
+    // hangul as a class), competes like any other.
+    if ask_chardet && legacy::looks_like(LegacyEncoding::Johab, prefix) {
+        if let (cost, 0) = whole_cost(Charset::Legacy(LegacyEncoding::Johab), prefix, complete) {
+            candidates.push((Charset::Legacy(LegacyEncoding::Johab), cost));
+            if cost < best.1 {
+                best = (Charset::Legacy(LegacyEncoding::Johab), cost);
             }
         }
     }

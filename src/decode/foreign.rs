@@ -22,6 +22,7 @@
 use std::sync::OnceLock;
 
 use super::charset::Charset;
+use super::legacy::LegacyEncoding;
 use crate::model::{self, BIT};
 
 /// A single-byte encoding the detector tries, with its prior: the bits a
@@ -41,6 +42,10 @@ struct Language {
     script: Script,
     /// Lower-case letters and their share per million letters.
     shares: Vec<(char, u32)>,
+    /// For the letters whose source had words: how their occurrences
+    /// divide between one-letter words, word starts, middles and ends, in
+    /// thousandths, indexed like `shares`.
+    positions: Vec<Option<[u16; 4]>>,
 }
 
 /// The scripts single-byte encodings carry.
@@ -85,8 +90,9 @@ struct Tables {
     candidates: Vec<Candidate>,
     languages: Vec<Language>,
     /// For candidate `e`, the languages its script can carry and, for each,
-    /// the cost in quarter bits of every high byte: `(language, costs)`.
-    costs: Vec<Vec<(usize, [u16; 128])>>,
+    /// the cost in quarter bits of every high byte in each word position
+    /// (index `byte * 4 + position`): `(language, costs)`.
+    costs: Vec<Vec<(usize, Box<[i32; 512]>)>>,
     /// For candidate `e`, bit 0 of entry `b`: a lower-case letter; bit 1:
     /// an upper-case one.
     case: Vec<[u8; 128]>,
@@ -98,6 +104,9 @@ struct Tables {
 /// words do not change case in the middle, while a wrong code page maps
 /// neighbouring bytes to letters of either case at random.
 const CASE_FLIP: u32 = 6 * BIT;
+/// Cost to a single-byte reading of each byte that continues a
+/// well-formed UTF-8 sequence.
+const UTF8_COINCIDENCE: u32 = 6 * BIT;
 /// Extra cost of a letter of another script right beside a Latin one.
 pub(crate) const SCRIPT_MIX: u32 = 10 * BIT;
 /// Cost of a letter of the language's script that the model does not list
@@ -144,7 +153,10 @@ fn candidate_list() -> Vec<(Charset, u32)> {
         (ISO_8859_3, 6),
         (MACINTOSH, 5),
     ];
-    std.iter().map(|&(e, p)| (Charset::Std(e), p)).collect()
+    let mut list: Vec<(Charset, u32)> = std.iter().map(|&(e, p)| (Charset::Std(e), p)).collect();
+    // DOS Cyrillic, which WHATWG leaves out but old Russian mirrors hold.
+    list.push((Charset::Legacy(LegacyEncoding::Ibm855), 5));
+    list
 }
 
 /// What a single-byte `charset` makes of each high byte.
@@ -183,20 +195,35 @@ fn parse_languages() -> Vec<Language> {
         let Some(script) = Script::from_name(script) else {
             continue;
         };
-        let shares = cells
-            .filter_map(|cell| {
-                let (letter, share) = cell.split_once('=')?;
-                let mut chars = letter.chars();
-                match (chars.next(), chars.next(), share.parse::<u32>()) {
-                    (Some(c), None, Ok(n)) if n > 0 => Some((c, n)),
-                    _ => None,
-                }
-            })
-            .collect();
+        let mut shares = Vec::new();
+        let mut positions = Vec::new();
+        for cell in cells {
+            let Some((letter, rest)) = cell.split_once('=') else {
+                continue;
+            };
+            let (share, pos) = match rest.split_once('/') {
+                Some((share, pos)) => (share, Some(pos)),
+                None => (rest, None),
+            };
+            let mut chars = letter.chars();
+            let (Some(c), None, Ok(n)) = (chars.next(), chars.next(), share.parse::<u32>()) else {
+                continue;
+            };
+            if n == 0 {
+                continue;
+            }
+            let pos = pos.and_then(|p| {
+                let v: Vec<u16> = p.split(',').filter_map(|x| x.parse().ok()).collect();
+                <[u16; 4]>::try_from(v).ok()
+            });
+            shares.push((c, n));
+            positions.push(pos);
+        }
         out.push(Language {
             code,
             script,
             shares,
+            positions,
         });
     }
     out
@@ -236,15 +263,42 @@ fn is_common_symbol(c: char) -> bool {
     )
 }
 
-/// Cost in quarter bits of seeing `c` in text of `lang`.
+/// How letters in general divide between one-letter words, word starts,
+/// middles and ends (thousandths); a listed letter's own division is
+/// priced against this, so a letter where letters usually are costs
+/// nothing extra, and `è` alone or `č` alone costs what it says.
+const GENERIC_POSITIONS: [f64; 4] = [30.0, 200.0, 550.0, 220.0];
+
+/// Cost in quarter bits of `c` in each word position (alone, start,
+/// middle, end) in text of `lang`. Only listed letters with position data
+/// vary by position.
+fn char_costs(c: char, lang: &Language) -> [i32; 4] {
+    let lower = c.to_lowercase().next().unwrap_or(c);
+    let upper = if lower != c { UPPER } else { 0 };
+    if let Some(i) = lang.shares.iter().position(|&(l, _)| l == lower) {
+        // -log2(share / 1e6), in quarter bits.
+        let bits = (1_000_000f64 / lang.shares[i].1 as f64).log2();
+        let base = (bits * BIT as f64).round() as i32 + upper as i32;
+        let Some(pos) = lang.positions[i] else {
+            return [base; 4];
+        };
+        let mut out = [base; 4];
+        for (k, slot) in out.iter_mut().enumerate() {
+            // Never seen there: as if once in a thousand.
+            let p = (pos[k] as f64).max(1.0);
+            let ratio = (GENERIC_POSITIONS[k] / p).log2();
+            *slot += (ratio * BIT as f64).round() as i32;
+        }
+        return out;
+    }
+    [char_cost(c, lang) as i32; 4]
+}
+
+/// Cost in quarter bits of seeing `c`, a character `lang` does not list,
+/// in text of `lang`.
 fn char_cost(c: char, lang: &Language) -> u32 {
     let lower = c.to_lowercase().next().unwrap_or(c);
     let upper = if lower != c { UPPER } else { 0 };
-    if let Some(&(_, share)) = lang.shares.iter().find(|&&(l, _)| l == lower) {
-        // -log2(share / 1e6), in quarter bits.
-        let bits = (1_000_000f64 / share as f64).log2();
-        return (bits * BIT as f64).round() as u32 + upper;
-    }
     match Script::of(c) {
         Some(s) if s == lang.script => return UNLISTED_LETTER + upper,
         Some(_) => return FOREIGN_LETTER + upper,
@@ -296,9 +350,9 @@ fn build() -> Tables {
             if wanted > 0 && have * 10 < wanted * 8 {
                 continue;
             }
-            let mut table = [0u16; 128];
-            for (slot, &c) in table.iter_mut().zip(cand.high.iter()) {
-                *slot = char_cost(c, lang).min(u16::MAX as u32) as u16;
+            let mut table = Box::new([0i32; 512]);
+            for (b, &c) in cand.high.iter().enumerate() {
+                table[b * 4..b * 4 + 4].copy_from_slice(&char_costs(c, lang));
             }
             per_lang.push((li, table));
         }
@@ -326,8 +380,10 @@ fn build() -> Tables {
 
 /// The byte statistics a verdict rests on.
 pub(crate) struct Profile {
-    /// Count of each high byte.
-    high: [u32; 128],
+    /// Count of each high byte in each word position (alone, start,
+    /// middle, end), index `byte * 4 + position`; neighbours that are
+    /// ASCII letters or high bytes count as letters.
+    high: [u32; 512],
     /// Adjacent high-byte pairs `(first, second)` (as 0-127) and their counts.
     pairs: Vec<(u8, u8, u32)>,
     /// For each high byte, how often an ASCII letter stands right before or
@@ -338,19 +394,23 @@ pub(crate) struct Profile {
     pub ascii_cost: u64,
     /// Number of high bytes.
     pub non_ascii: usize,
+    /// Continuation bytes of the well-formed multi-byte UTF-8 sequences in
+    /// the sample.
+    utf8_continuations: u32,
 }
 
 impl Profile {
     /// Gathers the statistics of `sample` in one pass.
     pub(crate) fn of(sample: &[u8]) -> Profile {
-        let mut high = [0u32; 128];
+        let mut high = [0u32; 512];
+        let letterish = |b: u8| b >= 0x80 || b.is_ascii_alphabetic();
         let mut grid = vec![0u32; 128 * 128];
         let costs = model::bmp_costs();
         let mut ascii_cost = 0u64;
         let mut beside_ascii = [0u32; 128];
         let mut prev: Option<u8> = None;
         let mut prev_letter = false;
-        for &b in sample {
+        for (i, &b) in sample.iter().enumerate() {
             if b < 0x80 {
                 ascii_cost += costs[b as usize] as u64;
                 let letter = b.is_ascii_alphabetic();
@@ -361,7 +421,15 @@ impl Profile {
                 prev_letter = letter;
             } else {
                 let h = b - 0x80;
-                high[h as usize] += 1;
+                let before = i > 0 && letterish(sample[i - 1]);
+                let after = sample.get(i + 1).is_some_and(|&n| letterish(n));
+                let position = match (before, after) {
+                    (false, false) => 0,
+                    (false, true) => 1,
+                    (true, true) => 2,
+                    (true, false) => 3,
+                };
+                high[h as usize * 4 + position] += 1;
                 if let Some(p) = prev {
                     grid[p as usize * 128 + h as usize] += 1;
                 }
@@ -379,6 +447,7 @@ impl Profile {
             .map(|(i, &n)| ((i / 128) as u8, (i % 128) as u8, n))
             .collect();
         Profile {
+            utf8_continuations: utf8_continuations(sample),
             non_ascii: high.iter().sum::<u32>() as usize,
             high,
             pairs,
@@ -386,6 +455,32 @@ impl Profile {
             ascii_cost,
         }
     }
+}
+
+/// Counts the continuation bytes of the well-formed multi-byte UTF-8
+/// sequences in `bytes`, whatever surrounds them.
+fn utf8_continuations(bytes: &[u8]) -> u32 {
+    let mut count = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let need = match bytes[i] {
+            0xC2..=0xDF => 1,
+            0xE0..=0xEF => 2,
+            0xF0..=0xF4 => 3,
+            _ => 0,
+        };
+        if need > 0 {
+            if let Some(tail) = bytes.get(i + 1..i + 1 + need) {
+                if std::str::from_utf8(&bytes[i..i + 1 + need]).is_ok() {
+                    count += tail.len() as u32;
+                    i += 1 + need;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    count
 }
 
 /// A reading of a sample in one single-byte encoding, priced by the
@@ -417,19 +512,23 @@ fn cost_of(t: &Tables, e: usize, profile: &Profile) -> Option<Foreign> {
         .filter(|&(&n, &c)| n > 0 && Script::of(c).is_some_and(|s| s != Script::Latin))
         .map(|(&n, _)| n as u64)
         .sum();
+    // Bytes that line up as UTF-8 sequences are a coincidence a
+    // single-byte text pays for: after a lead-shaped byte, one or more of
+    // 0x80-0xBF, which most code pages give to symbols and rare letters.
     let base = flips * CASE_FLIP as u64
         + mixed * SCRIPT_MIX as u64
+        + profile.utf8_continuations as u64 * UTF8_COINCIDENCE as u64
         + t.candidates[e].prior_bits as u64 * BIT as u64;
     t.costs[e]
         .iter()
         .map(|(li, table)| {
-            let sum: u64 = profile
+            let sum: i64 = profile
                 .high
                 .iter()
                 .zip(table.iter())
-                .map(|(&n, &c)| n as u64 * c as u64)
+                .map(|(&n, &c)| n as i64 * c as i64)
                 .sum();
-            (sum + base, *li)
+            (sum.max(0) as u64 + base, *li)
         })
         .min()
         .map(|(cost, li)| Foreign {
