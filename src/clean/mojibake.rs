@@ -62,8 +62,10 @@
 //!
 //! *Chinese*: all Han or CJK punctuation, and no Latin letter on either
 //! side (`ção` in *Informação* stays, though GBK reads its two bytes as one
-//! Han character). *Strict*: that, and no character twice (clean text is
-//! full of 哈哈哈 and 蹦蹦跳跳, whose wrong readings repeat too). UTF-8 read
+//! Han character). *Strict*: that, no character twice (clean text is
+//! full of 哈哈哈 and 蹦蹦跳跳, whose wrong readings repeat too), and no
+//! space between the characters (a chart of rare kanji, `劦 勀 勛`, is not
+//! a broken phrase). UTF-8 read
 //! as GBK gets a lower bar for short repairs because GBK bytes of clean
 //! text hardly ever form UTF-8, and when they do, never Chinese (all such
 //! candidates in the measurements were Hangul or astral-plane characters),
@@ -920,6 +922,12 @@ fn judge(line: &[char], seg: &Segment, kind: Kind) -> Option<u32> {
             return None;
         }
         if tier.no_repeats && wide.iter().enumerate().any(|(i, c)| wide[..i].contains(c)) {
+            return None;
+        }
+        // A few characters with spaces between them are single words or a
+        // table of characters (a kanji chart), not a broken Chinese phrase,
+        // which is written without spaces.
+        if tier.no_repeats && seg.out.trim().contains([' ', '\t']) {
             return None;
         }
         let letter =

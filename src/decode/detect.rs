@@ -208,13 +208,15 @@ struct Judged {
 /// Whether the encoding a document declares should be believed over the
 /// detector's verdict.
 ///
-/// A declared Chinese encoding (or UTF-8, UTF-16) is believed when the
-/// bytes read about as well in it as in the detector's pick: Chinese pages
-/// often declare gb2312 and are UTF-8, so that claim must earn its place.
-/// Any other declaration is the author's word about a page the Chinese
-/// model knows nothing of: it stands unless the bytes contradict it
-/// outright, by being valid multi-byte UTF-8 (for a single-byte claim),
-/// by not decoding in it, or by reading far better in another encoding.
+/// Between two Chinese readings (UTF-8, UTF-16 and the Chinese legacy
+/// encodings included), a declaration is believed when the bytes read
+/// about as well in it as in the detector's pick: Chinese pages often
+/// declare gb2312 and are UTF-8, so that claim must earn its place. Across
+/// scripts (a Chinese claim on a page the detector reads as Cyrillic, or
+/// any other claim) the declaration is the author's word where the models
+/// are least sure of each other: it stands unless the bytes contradict it
+/// outright, by being valid multi-byte UTF-8 (for a single-byte claim), by
+/// not decoding in it, or by reading far better in another encoding.
 fn believe(claimed: Charset, judged: &Judged, prefix: &[u8], complete: bool) -> bool {
     let detected = judged.charset;
     if is_chinese_side(claimed) && is_chinese_side(detected) {
@@ -228,12 +230,6 @@ fn believe(claimed: Charset, judged: &Judged, prefix: &[u8], complete: bool) -> 
     ) else {
         return false;
     };
-    if is_chinese_side(claimed) {
-        // A Chinese claim on a page the detector reads otherwise: the same
-        // test as between two Chinese readings, on the common scale.
-        let slack = 8 * BIT as u64 + sample.len() as u64 * 2 * BIT as u64 / 100;
-        return c_claimed <= c_detected + slack;
-    }
     if judged.valid_utf8 && foreign::is_single_byte(claimed) {
         return false;
     }
