@@ -533,9 +533,14 @@ impl AutoDecoder {
             if line_start > 0 {
                 // The lines before read cleanly a moment ago, so this repeat
                 // succeeds; it is cheaper than keeping their output apart.
-                let again = clean_prefix(unit, &rest[..line_start], out);
-                debug_assert!(again.is_ok());
-                self.extend_run(at..at + line_start as u64, unit.charset());
+                // Should it not, they are searched rather than lost.
+                if clean_prefix(unit, &rest[..line_start], out).is_ok() {
+                    self.extend_run(at..at + line_start as u64, unit.charset());
+                } else {
+                    debug_assert!(false, "a clean prefix failed on the repeat");
+                    let r = mixed::cheapest_reading(&rest[..line_start], only(unit), Some(unit));
+                    self.take_reading(r, at, out);
+                }
             }
             let line_end =
                 memchr::memchr(b'\n', &rest[stop..]).map_or(rest.len(), |p| stop + p + 1);
@@ -656,51 +661,37 @@ fn clean_prefix(unit: Unit, block: &[u8], out: &mut String) -> Result<(), usize>
                 }
             }
         }
-        Unit::Gb18030 | Unit::Big5 => match first_utf8_line(block) {
-            None => charset::decode_legacy_block(unit, block, out),
+        Unit::Gb18030 | Unit::Big5 => {
+            let mark = out.len();
+            let mut shaped = Vec::new();
+            let decoded = charset::decode_legacy_lines(unit, block, out, &mut shaped);
             // A line that is valid UTF-8 goes to the search, which reads it
             // as UTF-8 (see `decode_block`), even where the legacy encoding
             // also reads it cleanly: short UTF-8 lines (`新聞`, `é`) pair up
-            // into plausible GBK or Big5 characters.
-            Some((line_start, inside)) => {
-                let mut scratch = String::new();
-                charset::decode_legacy_block(unit, &block[..line_start], &mut scratch)?;
-                Err(inside)
-            }
-        },
-    }
-}
-
-/// The first line of `block` that has a non-ASCII byte and is valid,
-/// plausible UTF-8 ([`super::foreign::plausible_utf8`]): its start and the
-/// offset of its first non-ASCII byte.
-///
-/// Legacy text almost never passes even the first test, that its first
-/// multi-byte sequence is UTF-8-shaped, so most lines cost a look at a
-/// dozen bytes; only the rare one that passes is validated whole.
-fn first_utf8_line(block: &[u8]) -> Option<(usize, usize)> {
-    let mut start = 0;
-    while start < block.len() {
-        let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i + 1);
-        let line = &block[start..end];
-        if let Some(high) = line.iter().position(|&b| b >= 0x80) {
-            let probe = &line[high..line.len().min(high + 12)];
-            // A sequence cut off by the probe's end is not broken.
-            let shaped = match std::str::from_utf8(probe) {
-                Ok(_) => true,
-                Err(e) => e.error_len().is_none(),
-            };
-            if shaped {
-                if let Ok(text) = simdutf8::basic::from_utf8(line) {
-                    if super::foreign::plausible_utf8(text) {
-                        return Some((start, start + high));
-                    }
+            // into plausible GBK or Big5 characters. The decoder noted the
+            // few lines whose first non-ASCII bytes could start UTF-8, up to
+            // where it stopped; the first of them that is UTF-8 comes before
+            // any line the decoder stopped in (or is that line).
+            let found = shaped
+                .into_iter()
+                .find(|&at| plausible_utf8_line(block, at));
+            match found {
+                None => decoded,
+                Some(at) => {
+                    out.truncate(mark);
+                    Err(at)
                 }
             }
         }
-        start = end;
     }
-    None
+}
+
+/// Whether the line of `block` holding offset `at` is valid UTF-8 that
+/// spells plausible text ([`super::foreign::plausible_utf8`]).
+fn plausible_utf8_line(block: &[u8], at: usize) -> bool {
+    let start = memchr::memrchr(b'\n', &block[..at]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |i| at + i + 1);
+    simdutf8::basic::from_utf8(&block[start..end]).is_ok_and(super::foreign::plausible_utf8)
 }
 
 /// Decode a whole input at once: convenience over [`AutoDecoder`].

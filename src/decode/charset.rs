@@ -354,6 +354,22 @@ impl Plausibility {
 /// line to look at again), with `out` as it was. This is the fast path every legacy block
 /// takes; it is table lookups only, with the plausibility check fused in.
 pub(crate) fn decode_legacy_block(unit: Unit, block: &[u8], out: &mut String) -> Result<(), usize> {
+    decode_legacy_lines(unit, block, out, &mut Vec::new())
+}
+
+/// [`decode_legacy_block`] that also notes, in `utf8_shaped`, the offset
+/// of the first non-ASCII byte of every line where that byte and the ones
+/// after it are shaped like a UTF-8 sequence (a lead byte, then as many
+/// bytes from 0x80 to 0xBF as it asks for). Only such a line can be valid
+/// UTF-8; legacy text seldom starts a line so, and the check rides on the
+/// decoder's own pass, so finding the lines to look at again costs almost
+/// nothing.
+pub(crate) fn decode_legacy_lines(
+    unit: Unit,
+    block: &[u8],
+    out: &mut String,
+    utf8_shaped: &mut Vec<usize>,
+) -> Result<(), usize> {
     let Some(table) = fast_table(unit) else {
         return Err(0);
     };
@@ -367,6 +383,14 @@ pub(crate) fn decode_legacy_block(unit: Unit, block: &[u8], out: &mut String) ->
     let mut check = Plausibility::default();
     let n = block.len();
     let mut i = 0;
+    // No non-ASCII byte seen yet on the current line; a block starts a line.
+    let mut fresh_line = true;
+    if block.first().is_some_and(|&b| b >= 0x80) {
+        fresh_line = false;
+        if utf8_shaped_at(block, 0) {
+            utf8_shaped.push(0);
+        }
+    }
     let result = 'scan: {
         while i < n {
             let b = block[i];
@@ -394,6 +418,7 @@ pub(crate) fn decode_legacy_block(unit: Unit, block: &[u8], out: &mut String) ->
                 };
                 if has_newline {
                     check = Plausibility::default();
+                    fresh_line = true;
                 }
                 // SAFETY: `len` stays within the reservation (at most two
                 // output bytes per input byte consumed, plus eight of slack);
@@ -406,6 +431,15 @@ pub(crate) fn decode_legacy_block(unit: Unit, block: &[u8], out: &mut String) ->
                 };
                 len += width;
                 i += width;
+                // A line's first non-ASCII byte comes right after ASCII (the
+                // line break at least), so it is checked here, off the path
+                // two-byte text takes.
+                if fresh_line && block.get(i).is_some_and(|&b| b >= 0x80) {
+                    fresh_line = false;
+                    if utf8_shaped_at(block, i) {
+                        utf8_shaped.push(i);
+                    }
+                }
                 continue;
             }
             // Two characters at a time while the text is all two-byte codes,
@@ -468,6 +502,19 @@ pub(crate) fn decode_legacy_block(unit: Unit, block: &[u8], out: &mut String) ->
     // characters only, so it is still valid UTF-8.
     *out = unsafe { String::from_utf8_unchecked(buf) };
     result
+}
+
+/// Whether the bytes at `block[i..]` are a UTF-8 lead byte and the
+/// continuation bytes it asks for.
+#[inline]
+fn utf8_shaped_at(block: &[u8], i: usize) -> bool {
+    let need = match block[i] {
+        0xC2..=0xDF => 1,
+        0xE0..=0xEF => 2,
+        0xF0..=0xF4 => 3,
+        _ => return false,
+    };
+    (1..=need).all(|k| block.get(i + k).is_some_and(|b| (0x80..=0xBF).contains(b)))
 }
 
 #[cfg(test)]

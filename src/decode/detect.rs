@@ -496,11 +496,25 @@ fn judge(prefix: &[u8], complete: bool) -> Judged {
     // they are likelier Chinese than the letters are their language.
     let profile = foreign::Profile::of(prefix);
     let mut best_common = best.1.saturating_sub(profile.ascii_cost);
+    // A clean Chinese reading at the price of real Chinese text (at most
+    // five bits per non-ASCII byte; Chinese runs at four to five, while
+    // letters misread as GBK or Big5 give rare characters and damage at
+    // seven or more) leaves no single-byte reading a chance: no text is
+    // both. The letter models are not consulted then.
+    let plainly_chinese = clean.is_some_and(|(_, _, kana)| kana == 0)
+        && profile.non_ascii >= 32
+        && best_common <= profile.non_ascii as u64 * 5 * BIT as u64;
+
     let mut others: Vec<(Charset, u64)> = candidates
         .iter()
         .map(|&(c, cost)| (c, cost.saturating_sub(profile.ascii_cost)))
         .collect();
-    if let Some(sb) = foreign::best_single_byte(&profile) {
+    let single_byte = if plainly_chinese {
+        None
+    } else {
+        foreign::best_single_byte(&profile)
+    };
+    if let Some(sb) = single_byte {
         others.push((sb.charset, sb.cost));
         // Where the letters are close enough to matter, the Chinese
         // reading pays for word shapes that only misread letters make,

@@ -42,10 +42,9 @@ struct Language {
     script: Script,
     /// Lower-case letters and their share per million letters.
     shares: Vec<(char, u32)>,
-    /// For the letters whose source had words: how their occurrences
-    /// divide between one-letter words, word starts, middles and ends, in
-    /// thousandths, indexed like `shares`.
-    positions: Vec<Option<[u16; 4]>>,
+    /// Each listed letter's cost in every word position (see
+    /// [`listed_costs`]), sorted by letter.
+    costs: Vec<(char, [i32; 4])>,
 }
 
 /// The scripts single-byte encodings carry.
@@ -96,8 +95,6 @@ struct Tables {
     /// For candidate `e`, bit 0 of entry `b`: a lower-case letter; bit 1:
     /// an upper-case one.
     case: Vec<[u8; 128]>,
-    /// Every letter some language lists, sorted.
-    listed: Vec<char>,
 }
 
 /// Extra cost of an upper-case letter right after a lower-case one: real
@@ -116,6 +113,29 @@ const UNLISTED_LETTER: u32 = 16 * BIT;
 const FOREIGN_LETTER: u32 = 20 * BIT;
 /// Extra cost of an upper-case letter over its lower-case form.
 const UPPER: u32 = BIT;
+
+/// Every letter some language model lists, sorted; kept apart from the
+/// full tables because the UTF-8 line check needs only this.
+fn listed_letters() -> &'static [char] {
+    static LISTED: OnceLock<Vec<char>> = OnceLock::new();
+    LISTED.get_or_init(|| {
+        let mut listed: Vec<char> = include_str!("../model/letters.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .flat_map(|l| l.split('\t').skip(2))
+            .filter_map(|cell| {
+                let mut chars = cell.split('=').next()?.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => Some(c),
+                    _ => None,
+                }
+            })
+            .collect();
+        listed.sort_unstable();
+        listed.dedup();
+        listed
+    })
+}
 
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
@@ -161,21 +181,19 @@ fn candidate_list() -> Vec<(Charset, u32)> {
 
 /// What a single-byte `charset` makes of each high byte.
 fn high_chars(charset: Charset) -> [char; 128] {
-    let mut high = ['\u{FFFD}'; 128];
-    for (i, slot) in high.iter_mut().enumerate() {
-        let byte = [0x80 + i as u8];
-        let mut text = String::new();
-        match charset {
-            Charset::Std(enc) => {
-                let (t, _) = enc.decode_without_bom_handling(&byte);
-                text.push_str(&t);
-            }
-            Charset::Legacy(l) => {
-                l.new_decoder().decode(&byte, &mut text, true);
-            }
+    let bytes: Vec<u8> = (0x80..=0xFFu8).collect();
+    let mut text = String::new();
+    match charset {
+        Charset::Std(enc) => text.push_str(&enc.decode_without_bom_handling(&bytes).0),
+        Charset::Legacy(l) => {
+            l.new_decoder().decode(&bytes, &mut text, true);
         }
-        let mut chars = text.chars();
-        if let (Some(c), None) = (chars.next(), chars.next()) {
+    }
+    let mut high = ['\u{FFFD}'; 128];
+    // A single-byte decoder gives one character per byte, U+FFFD where
+    // unmapped; anything else leaves the table all unmapped.
+    if text.chars().count() == 128 {
+        for (slot, c) in high.iter_mut().zip(text.chars()) {
             *slot = c;
         }
     }
@@ -219,11 +237,17 @@ fn parse_languages() -> Vec<Language> {
             shares.push((c, n));
             positions.push(pos);
         }
+        let mut costs: Vec<(char, [i32; 4])> = shares
+            .iter()
+            .zip(&positions)
+            .map(|(&(c, share), pos)| (c, listed_costs(share, *pos)))
+            .collect();
+        costs.sort_unstable_by_key(|&(c, _)| c);
         out.push(Language {
             code,
             script,
             shares,
-            positions,
+            costs,
         });
     }
     out
@@ -269,27 +293,33 @@ fn is_common_symbol(c: char) -> bool {
 /// nothing extra, and `è` alone or `č` alone costs what it says.
 const GENERIC_POSITIONS: [f64; 4] = [30.0, 200.0, 550.0, 220.0];
 
+/// Cost in quarter bits of a listed lower-case letter with `share` per
+/// million letters, in each word position (alone, start, middle, end).
+fn listed_costs(share: u32, positions: Option<[u16; 4]>) -> [i32; 4] {
+    // -log2(share / 1e6), in quarter bits.
+    let bits = (1_000_000f64 / share as f64).log2();
+    let base = (bits * BIT as f64).round() as i32;
+    let Some(pos) = positions else {
+        return [base; 4];
+    };
+    let mut out = [base; 4];
+    for (k, slot) in out.iter_mut().enumerate() {
+        // Never seen there: as if once in a thousand.
+        let p = (pos[k] as f64).max(1.0);
+        let ratio = (GENERIC_POSITIONS[k] / p).log2();
+        *slot += (ratio * BIT as f64).round() as i32;
+    }
+    out
+}
+
 /// Cost in quarter bits of `c` in each word position (alone, start,
 /// middle, end) in text of `lang`. Only listed letters with position data
 /// vary by position.
 fn char_costs(c: char, lang: &Language) -> [i32; 4] {
     let lower = c.to_lowercase().next().unwrap_or(c);
-    let upper = if lower != c { UPPER } else { 0 };
-    if let Some(i) = lang.shares.iter().position(|&(l, _)| l == lower) {
-        // -log2(share / 1e6), in quarter bits.
-        let bits = (1_000_000f64 / lang.shares[i].1 as f64).log2();
-        let base = (bits * BIT as f64).round() as i32 + upper as i32;
-        let Some(pos) = lang.positions[i] else {
-            return [base; 4];
-        };
-        let mut out = [base; 4];
-        for (k, slot) in out.iter_mut().enumerate() {
-            // Never seen there: as if once in a thousand.
-            let p = (pos[k] as f64).max(1.0);
-            let ratio = (GENERIC_POSITIONS[k] / p).log2();
-            *slot += (ratio * BIT as f64).round() as i32;
-        }
-        return out;
+    if let Ok(i) = lang.costs.binary_search_by_key(&lower, |&(l, _)| l) {
+        let upper = if lower != c { UPPER as i32 } else { 0 };
+        return lang.costs[i].1.map(|x| x + upper);
     }
     [char_cost(c, lang) as i32; 4]
 }
@@ -331,6 +361,8 @@ fn build() -> Tables {
     let mut costs = Vec::with_capacity(candidates.len());
     let mut case = Vec::with_capacity(candidates.len());
     for cand in &candidates {
+        let mut sorted_high = cand.high.to_vec();
+        sorted_high.sort_unstable();
         let mut per_lang = Vec::new();
         for (li, lang) in languages.iter().enumerate() {
             // A language is judged in an encoding only if the encoding
@@ -343,11 +375,15 @@ fn build() -> Tables {
                 }
                 wanted += share as u64;
                 let upper = l.to_uppercase().next().unwrap_or(l);
-                if cand.high.contains(&l) || cand.high.contains(&upper) {
+                if sorted_high.binary_search(&l).is_ok()
+                    || sorted_high.binary_search(&upper).is_ok()
+                {
                     have += share as u64;
                 }
             }
-            if wanted > 0 && have * 10 < wanted * 8 {
+            // A language with no letters beyond ASCII (English) prices every
+            // high byte as some other Latin language does or worse.
+            if wanted == 0 || have * 10 < wanted * 8 {
                 continue;
             }
             let mut table = Box::new([0i32; 512]);
@@ -363,18 +399,11 @@ fn build() -> Tables {
         }
         case.push(flags);
     }
-    let mut listed: Vec<char> = languages
-        .iter()
-        .flat_map(|l| l.shares.iter().map(|&(c, _)| c))
-        .collect();
-    listed.sort_unstable();
-    listed.dedup();
     Tables {
         candidates,
         languages,
         costs,
         case,
-        listed,
     }
 }
 
@@ -565,7 +594,7 @@ pub(crate) fn single_byte(charset: Charset, profile: &Profile) -> Option<Foreign
 /// Characters from U+0800 up (CJK, punctuation) are left to the cost
 /// model: legacy text forms them only from its rarest characters.
 pub(crate) fn plausible_utf8(text: &str) -> bool {
-    let listed = &tables().listed;
+    let listed = listed_letters();
     // The script of the word so far (None: no letter yet).
     let mut word: Option<Script> = None;
     let mut ascii_letters = false;
