@@ -1171,3 +1171,46 @@ fn other_alphabets_next_to_chinese_stay_as_written() {
         assert_eq!(out, line);
     }
 }
+
+// ---------------------------------------------------------------------
+// UTF-8 lines among GBK and Big5 lines (issue 11).
+
+/// A short UTF-8 line anywhere in a GBK or Big5 file comes out as written,
+/// and so does every other line, also when a later line in the same block
+/// is damaged and goes to the search: the clean lines in between must not
+/// be lost on the way.
+#[test]
+fn utf8_lines_among_legacy_lines_keep_every_line() {
+    let mut failures = Vec::new();
+    for (legacy, name) in [(GB18030, "gbk"), (BIG5, "big5")] {
+        for utf8_line in ["新聞", "臺灣", "é", "“好”", "Привет"] {
+            for damaged in [false, true] {
+                let mut bytes = enc("記者在現場看到，會議室裏坐滿了人。\n", legacy);
+                bytes.extend(utf8_line.as_bytes());
+                bytes.push(b'\n');
+                bytes.extend(enc("今天上午，市政府召開新聞發布會。\n", legacy));
+                bytes.extend(enc("會議介紹了全市經濟運行的情況。", legacy));
+                if damaged {
+                    bytes.push(0xFF);
+                }
+                bytes.extend(enc("\n最後一行。\n", legacy));
+                let want = format!(
+                    "記者在現場看到，會議室裏坐滿了人。\n{utf8_line}\n今天上午，市政府召開新聞發布會。\n會議介紹了全市經濟運行的情況。{}\n最後一行。\n",
+                    if damaged { "\u{FFFD}" } else { "" }
+                );
+                let (text, _) = decode_bytes(&bytes, opts());
+                if text != want {
+                    failures.push(format!("{name} {utf8_line:?} damaged={damaged}: {text:?}"));
+                }
+                // Read byte by byte, the same.
+                let (text, _) = decode_bytewise(&bytes, opts());
+                if text != want {
+                    failures.push(format!(
+                        "{name} {utf8_line:?} damaged={damaged}, bytewise: {text:?}"
+                    ));
+                }
+            }
+        }
+    }
+    all_ok(failures);
+}
