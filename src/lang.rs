@@ -13,12 +13,17 @@
 //! first [`WINDOW_BYTES`] bytes, whichever comes first) and gives a
 //! [`Language`]:
 //!
-//! * `ja` when kana are at least [`KANA_PERCENT`]% of kana and Han: a
+//! * `ja` when kana are at least [`KANA_PERCENT`]% of kana and Han (a
 //!   Chinese article quoting a Japanese title stays far below that, while
-//!   even kanji-heavy Japanese headlines stay above it;
-//! * `ko` when hangul syllables are at least [`HANGUL_PERCENT`]% of hangul
-//!   and Han: Korean with hanja is still mostly hangul, while a Chinese fan
-//!   page quoting Korean names and lyrics needs a higher bar than kana do;
+//!   even kanji-heavy Japanese headlines stay above it), and at least
+//!   [`SPREAD_PERCENT`]% of the letters are in segments (lines, or text
+//!   between tags) that show kana: Japanese has kana in nearly every
+//!   sentence, while a short Chinese text quoting one Japanese line can
+//!   pass the share but has most of its text in lines without any;
+//! * `ko` likewise, when hangul syllables are at least [`HANGUL_PERCENT`]%
+//!   of hangul and Han: Korean with hanja is still mostly hangul, while a
+//!   Chinese fan page quoting Korean names and lyrics needs a higher bar
+//!   than kana do;
 //! * `other` with fewer than [`MIN_LETTERS`] letters to go on (an English
 //!   or Russian page, an empty one);
 //! * otherwise Chinese: `zh-Hant` when characters only Traditional writing
@@ -65,6 +70,10 @@ pub const KANA_PERCENT: u64 = 10;
 /// Share of hangul among hangul and Han, in percent, from which a
 /// document is Korean.
 pub const HANGUL_PERCENT: u64 = 30;
+
+/// Share of the letters, in percent, that must be in segments showing
+/// kana (or hangul) for a document to be Japanese (or Korean).
+pub const SPREAD_PERCENT: u64 = 50;
 
 /// A document's language or script, as zhnorm reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -144,6 +153,20 @@ enum Class {
     Hangul,
 }
 
+/// The long-vowel mark `ー`: punctuation after Han (Chinese text uses it
+/// as a dash), part of the word after kana (`ページ`).
+const LONG_VOWEL: char = '\u{30FC}';
+
+/// The class of `c` after a character of class `prev`.
+#[inline]
+fn class_after(c: char, prev: Class) -> Class {
+    if c == LONG_VOWEL && prev == Class::Kana {
+        Class::Kana
+    } else {
+        class(c)
+    }
+}
+
 #[inline]
 fn class(c: char) -> Class {
     let cp = c as u32;
@@ -206,7 +229,22 @@ pub struct Evidence {
     pending: bool,
     /// How much of a numeric character reference has been read.
     reference: Reference,
+    /// Letters of the segment under way (since the last line break or
+    /// tag bracket).
+    segment: Segment,
+    /// Han and kana in segments that show kana; Han and hangul in those
+    /// that show hangul.
+    in_kana_segments: u64,
+    in_hangul_segments: u64,
     verdict: Option<Language>,
+}
+
+/// Letters counted in one segment.
+#[derive(Debug, Clone, Copy, Default)]
+struct Segment {
+    han: u64,
+    kana: u64,
+    hangul: u64,
 }
 
 /// Progress through a numeric character reference. Its characters are
@@ -292,7 +330,7 @@ impl Evidence {
     }
 
     fn step(&mut self, c: char) {
-        let k = class(c);
+        let k = class_after(c, self.prev);
         if self.pending {
             self.pending = false;
             if k == self.prev || (k == Class::Han && self.prev2 == Class::Han) {
@@ -300,9 +338,14 @@ impl Evidence {
             }
         }
         match k {
-            Class::Other => {}
+            Class::Other => {
+                if matches!(c, '\n' | '\r' | '<' | '>') {
+                    self.end_segment();
+                }
+            }
             Class::Han => {
                 self.han += 1;
+                self.segment.han += 1;
                 if is_traditional_only(c) {
                     self.traditional += 1;
                 } else if is_simplified_only(c) {
@@ -323,16 +366,40 @@ impl Evidence {
 
     fn count(&mut self, k: Class) {
         match k {
-            Class::Kana => self.kana += 1,
-            Class::Hangul => self.hangul += 1,
+            Class::Kana => {
+                self.kana += 1;
+                self.segment.kana += 1;
+            }
+            Class::Hangul => {
+                self.hangul += 1;
+                self.segment.hangul += 1;
+            }
             Class::Han | Class::Other => {}
+        }
+    }
+
+    fn end_segment(&mut self) {
+        let s = std::mem::take(&mut self.segment);
+        if s.kana > 0 {
+            self.in_kana_segments += s.han + s.kana;
+        }
+        if s.hangul > 0 {
+            self.in_hangul_segments += s.han + s.hangul;
         }
     }
 
     fn judge(&self) -> Language {
         let (han, kana, hangul) = (self.han, self.kana, self.hangul);
-        let ja = kana > 0 && kana * 100 >= KANA_PERCENT * (kana + han);
-        let ko = hangul > 0 && hangul * 100 >= HANGUL_PERCENT * (hangul + han);
+        // The segment under way counts as ended.
+        let s = self.segment;
+        let in_kana = self.in_kana_segments + if s.kana > 0 { s.han + s.kana } else { 0 };
+        let in_hangul = self.in_hangul_segments + if s.hangul > 0 { s.han + s.hangul } else { 0 };
+        let ja = kana > 0
+            && kana * 100 >= KANA_PERCENT * (kana + han)
+            && in_kana * 100 >= SPREAD_PERCENT * (kana + han);
+        let ko = hangul > 0
+            && hangul * 100 >= HANGUL_PERCENT * (hangul + han)
+            && in_hangul * 100 >= SPREAD_PERCENT * (hangul + han);
         if han + kana + hangul >= MIN_LETTERS && (ja || ko) {
             // Both only in a page of the two side by side: the one with
             // more text wins.
@@ -403,7 +470,7 @@ pub fn has_letters(text: &str, which: Letters) -> bool {
     // neighbour.
     let mut pending = false;
     for c in text.chars() {
-        let k = class(c);
+        let k = class_after(c, prev);
         if pending && (k == prev || (k == Class::Han && prev2 == Class::Han)) {
             return true;
         }
@@ -486,6 +553,27 @@ mod tests {
     }
 
     #[test]
+    fn a_quoted_line_is_not_a_japanese_document() {
+        // 31 Han, 5 kana (14%), but the kana are all in one line holding
+        // 11 of the 36 letters.
+        let zh = "這是一篇繁體中文的文章，討論經濟發展。\n他說：「日本語は難しいです」\n最後一行也是繁體。\n";
+        assert_eq!(detect(zh), Language::ZhHant);
+        // The same line with half the document around it is Japanese.
+        assert_eq!(
+            detect("他說：「日本語は難しいです」\n中文。\n"),
+            Language::Ja
+        );
+        // Text between tags is a segment of its own, even on one line.
+        let page = "<p>這是一篇繁體中文的文章，討論經濟發展。</p><q>日本語は難しいです</q><p>最後一行也是繁體。</p>";
+        assert_eq!(detect(page), Language::ZhHant);
+        // Korean alike: 16 hangul to 34 Han is a share of 32%, but all in
+        // one line.
+        let zh = "한국어 문장입니다. 한국어 문장입니다.\n這是一篇繁體中文的文章，討論經濟發展。\n這是一篇繁體中文的文章，討論經濟發展。\n";
+        assert_eq!(detect(zh), Language::ZhHant);
+        assert_eq!(detect(&zh[..zh.find("\n").unwrap()]), Language::Ko);
+    }
+
+    #[test]
     fn lone_kana_in_emoticons_do_not_count() {
         let forum = "今天好開心ヽ(°▽°)ノ，(つд⊂)哭了";
         assert_eq!(detect(forum), Language::ZhHant);
@@ -497,6 +585,10 @@ mod tests {
         assert!(!has_letters("日の", Letters::BOTH));
         assert!(!has_letters("の", Letters::BOTH));
         assert!(!has_letters("中・文ー", Letters::BOTH));
+        // The long-vowel mark continues a kana word, and only that.
+        assert!(has_letters("ゲーム", Letters::BOTH));
+        assert!(has_letters("ペー", Letters::BOTH));
+        assert!(!has_letters("中ー文", Letters::BOTH));
     }
 
     #[test]
