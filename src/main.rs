@@ -25,6 +25,7 @@ use cli::{Cli, Command, Input};
 use zhnorm::batch::jsonl::{JsonlRewriter, JsonlStats};
 use zhnorm::convert::{ConvertError, Converter, UserDict};
 use zhnorm::decode::{AutoDecoder, DecodeOptions, DecodeReport, PREFIX};
+use zhnorm::lang::{Evidence, Language};
 use zhnorm::pipeline::{self, Pipeline, PipelineError};
 
 /// Read size. Large enough that per-call overhead vanishes on files, small
@@ -40,11 +41,22 @@ fn main() -> ExitCode {
         e.exit();
     }
     if let Some(Command::Detect { paths, json, from }) = &cli.command {
+        // Top-level flags cannot come with the subcommand, so this is the
+        // default configuration: what `converted` is reported for.
+        let conv = match build_converter(&cli) {
+            Ok(c) => c,
+            Err(Fatal::Message { label, message }) => {
+                report(&label, &message);
+                return ExitCode::from(EXIT_FATAL);
+            }
+            Err(Fatal::BrokenPipe) => return ExitCode::SUCCESS,
+        };
         return match detect_cmd::run(
             &cli::inputs_of(paths),
             *json,
             *from,
             zhnorm::pipeline::Options::default(),
+            &conv,
         ) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(EXIT_INPUT_FAILED),
@@ -450,8 +462,17 @@ enum Stages<'a> {
     Text(Pipeline<'a>),
     Jsonl {
         rewriter: JsonlRewriter<'a>,
-        stats: std::rc::Rc<std::cell::RefCell<pipeline::Stats>>,
+        shared: std::rc::Rc<std::cell::RefCell<JsonlShared>>,
     },
+}
+
+/// What the JSON Lines cleaner shares with [`Stages`].
+#[derive(Default)]
+struct JsonlShared {
+    /// Counts over every field.
+    stats: pipeline::Stats,
+    /// Records in each language, in [`Language::ALL`] order.
+    records: [u64; 5],
 }
 
 impl<'a> Stages<'a> {
@@ -459,23 +480,65 @@ impl<'a> Stages<'a> {
         let Some(fields) = &settings.jsonl else {
             return Stages::Text(Pipeline::new(settings.pipeline, conv));
         };
-        let stats = std::rc::Rc::new(std::cell::RefCell::new(pipeline::Stats::default()));
-        let shared = std::rc::Rc::clone(&stats);
+        let shared = std::rc::Rc::new(std::cell::RefCell::new(JsonlShared::default()));
+        let inner = std::rc::Rc::clone(&shared);
         let options = settings.pipeline;
-        let clean = move |value: &str| -> String {
-            let mut p = Pipeline::new(options, conv);
-            let mut out = String::with_capacity(value.len());
-            // A field's text cannot fail the text pipeline (only HTML can,
-            // and fields are read as text).
-            let _ = p.push(value, &mut out);
-            if let Ok(s) = p.finish(&mut out) {
-                shared.borrow_mut().clean.add(&s.clean);
+        // Each record is a document. Its fields are cleaned first, its
+        // language is judged on all of them together (as a pipeline judges
+        // the cleaned text of one), and then they are converted by it.
+        let clean = move |values: &[&str]| -> Vec<String> {
+            let mut shared = inner.borrow_mut();
+            let mut evidence = Evidence::new();
+            let mut cleaned = Vec::with_capacity(values.len());
+            for (i, value) in values.iter().enumerate() {
+                let mut p = Pipeline::new(options, None);
+                let mut out = String::with_capacity(value.len());
+                // A field's text cannot fail the text pipeline (only HTML
+                // can, and fields are read as text).
+                let _ = p.push(value, &mut out);
+                if let Ok(s) = p.finish(&mut out) {
+                    shared.stats.clean.add(&s.clean);
+                }
+                if i > 0 {
+                    // Two values are not one word.
+                    evidence.observe("\n");
+                }
+                evidence.observe(&out);
+                cleaned.push(out);
             }
-            out
+            let language = evidence.decide();
+            if let Some(i) = Language::ALL.iter().position(|&l| l == language) {
+                shared.records[i] += 1;
+            }
+            let convert = pipeline::Options {
+                convert_all: options.convert_all,
+                ..pipeline::Options::convert_only()
+            };
+            cleaned
+                .into_iter()
+                .map(|text| {
+                    let mut p = Pipeline::new(convert, conv).with_language(language);
+                    let mut out = String::with_capacity(text.len() + text.len() / 8);
+                    let _ = p.push(&text, &mut out);
+                    if let Ok(s) = p.finish(&mut out) {
+                        shared.stats.converted |= s.converted;
+                    }
+                    out
+                })
+                .collect()
         };
         Stages::Jsonl {
-            rewriter: JsonlRewriter::new(fields.clone(), Box::new(clean)),
-            stats,
+            rewriter: JsonlRewriter::by_record(fields.clone(), Box::new(clean)),
+            shared,
+        }
+    }
+
+    /// The same stages for a document whose language was judged on its
+    /// beginning elsewhere (JSON Lines judge each record by itself).
+    fn with_language(self, language: Language) -> Self {
+        match self {
+            Stages::Text(p) => Stages::Text(p.with_language(language)),
+            jsonl => jsonl,
         }
     }
 
@@ -509,12 +572,21 @@ impl<'a> Stages<'a> {
             Stages::Text(p) => Ok((p.finish(out)?, None, Vec::new())),
             Stages::Jsonl {
                 mut rewriter,
-                stats,
+                shared,
             } => {
                 let j = rewriter.finish(out);
                 let errors = rewriter.errors().to_vec();
                 drop(rewriter);
-                let s = *stats.borrow();
+                let shared = shared.borrow();
+                let mut s = shared.stats;
+                // The input's language is the one most of its records are
+                // in (`converted`: whether any field was converted).
+                let most = shared.records.iter().max().copied().unwrap_or(0);
+                if most > 0 {
+                    if let Some(i) = shared.records.iter().position(|&n| n == most) {
+                        s.language = Language::ALL[i];
+                    }
+                }
                 Ok((s, Some(j), errors))
             }
         }

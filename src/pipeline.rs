@@ -17,16 +17,26 @@
 //! * HTML, [`HtmlMode::Text`]: [`html::Extractor`] turns the page into
 //!   lines of readable text (character references decoded there), which
 //!   then take the plain-text path.
+//!
+//! Conversion is for Chinese ([`crate::lang`]): the language is judged on
+//! the beginning of the text the converter would get (cleaned text; in a
+//! page kept as HTML, the page as it arrives, since its text nodes are
+//! converted one by one), and text is held before the converter until the
+//! verdict is in. A Japanese or Korean document is cleaned but not
+//! converted; in any other a line quoting Japanese or Korean passes
+//! unconverted. With [`Options::convert_all`], or when conversion changes
+//! nothing anyway, nothing waits for the verdict.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::clean::entities::{EntityDecoder, EntityMode};
-use crate::clean::pinyin::{self, Evidence, Verdict};
+use crate::clean::pinyin::{self, Evidence as PinyinEvidence, Verdict};
 use crate::clean::tidy;
 use crate::clean::{self, mojibake, CleanOptions, CleanStats, Cleaner};
 use crate::convert::{Converter, StreamConverter};
 use crate::html::{self, HtmlError, HtmlStats, TextKind};
+use crate::lang::{self, Evidence, Language, Letters};
 
 /// How the input is to be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,6 +69,11 @@ pub struct Options {
     pub format: Format,
     /// Markup kept, or text extracted.
     pub html: HtmlMode,
+    /// Convert every document and every line, whatever its language. Off,
+    /// Japanese and Korean documents are cleaned but not converted, nor are
+    /// lines quoting Japanese or Korean in other documents (see
+    /// [`crate::lang`]).
+    pub convert_all: bool,
 }
 
 impl Options {
@@ -68,7 +83,52 @@ impl Options {
             clean: CleanOptions::none(),
             format: Format::Text,
             html: HtmlMode::Keep,
+            convert_all: false,
         }
+    }
+
+    /// Whether a document in `language` goes through `conv` under these
+    /// options: never without a converter or with one that changes
+    /// nothing (`none`); for Japanese and Korean only with
+    /// [`convert_all`](Self::convert_all), except that the Japanese
+    /// configurations (`t2jp`, `jp2t`) are for Japanese.
+    pub fn converts(&self, language: Language, conv: Option<&Converter>) -> bool {
+        plan(*self, language, conv) != Plan::Off
+    }
+}
+
+/// What conversion does with a document once its language is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// Nothing converted.
+    Off,
+    /// Everything converted.
+    All,
+    /// Lines (text nodes, in kept HTML) showing these letters pass
+    /// unconverted, the rest is converted.
+    SkipLines(Letters),
+}
+
+fn plan(options: Options, language: Language, conv: Option<&Converter>) -> Plan {
+    if conv.is_none_or(Converter::is_identity) {
+        return Plan::Off;
+    }
+    if options.convert_all {
+        return Plan::All;
+    }
+    // t2jp and jp2t convert between old and new Japanese kanji: kana are
+    // part of the text they are for.
+    let japanese = conv.is_some_and(|c| matches!(c.name(), "t2jp" | "jp2t"));
+    match language {
+        Language::Ja if japanese => Plan::SkipLines(Letters {
+            kana: false,
+            hangul: true,
+        }),
+        Language::Ja | Language::Ko => Plan::Off,
+        Language::ZhHant | Language::ZhHans | Language::Other => Plan::SkipLines(Letters {
+            kana: !japanese,
+            hangul: true,
+        }),
     }
 }
 
@@ -79,6 +139,11 @@ pub struct Stats {
     pub clean: CleanStats,
     /// Whether the input was handled as HTML, and what that changed.
     pub html: Option<HtmlStats>,
+    /// The document's language, judged on the beginning of its text.
+    pub language: Language,
+    /// Whether the document went through the converter (see
+    /// [`Options::converts`]).
+    pub converted: bool,
 }
 
 /// Error from a pipeline: only the HTML stage can fail, on input it
@@ -95,6 +160,53 @@ pub struct Pipeline<'c> {
     /// the decision looks at the first [`SNIFF_CHARS`] characters, and a
     /// first piece may be shorter (a lone `<!-- saved from -->` line).
     head: String,
+    /// The document's language, and what it means for conversion.
+    judge: Judge<'c>,
+}
+
+/// The verdict on a document's language and the conversion it calls for.
+struct Judge<'c> {
+    evidence: Evidence,
+    options: Options,
+    conv: Option<&'c Converter>,
+}
+
+impl Judge<'_> {
+    /// Whether the verdict can change the output; when not, nothing is
+    /// held for it (it is still taken, for the counts).
+    fn matters(&self) -> bool {
+        self.conv.is_some_and(|c| !c.is_identity()) && !self.options.convert_all
+    }
+
+    /// Counts the next piece of the text the verdict is taken on.
+    fn observe(&mut self, text: &str) {
+        self.evidence.observe(text);
+    }
+
+    /// Takes the verdict now on what has been seen, if it is still out
+    /// and anything waits for it.
+    fn settle(&mut self) {
+        if self.matters() {
+            self.evidence.decide();
+        }
+    }
+
+    /// What conversion does, or `None` while a verdict that matters is
+    /// still out.
+    fn plan(&self) -> Option<Plan> {
+        if !self.matters() {
+            // Off or All, whatever the language.
+            return Some(plan(self.options, Language::Other, self.conv));
+        }
+        let language = self.evidence.verdict()?;
+        Some(plan(self.options, language, self.conv))
+    }
+
+    /// The input has ended: the verdict, and what it means.
+    fn finish(&mut self) -> (Language, Plan) {
+        let language = self.evidence.decide();
+        (language, plan(self.options, language, self.conv))
+    }
 }
 
 /// Characters [`clean::looks_like_html`] judges a document by.
@@ -119,7 +231,27 @@ impl<'c> Pipeline<'c> {
             state: State::Start,
             scratch: String::new(),
             head: String::new(),
+            judge: Judge {
+                evidence: Evidence::new(),
+                options,
+                conv,
+            },
         }
+    }
+
+    /// The same pipeline with the document's language given instead of
+    /// judged on its text: for a part of a document whose beginning was
+    /// judged elsewhere (see [`run_pieces`]), or for one of several fields
+    /// of a record that is judged as a whole.
+    pub fn with_language(mut self, language: Language) -> Self {
+        self.judge.evidence = Evidence::known(language);
+        self
+    }
+
+    /// The document's language, once its window has been seen (or the
+    /// verdict was given or taken early).
+    pub fn language(&self) -> Option<Language> {
+        self.judge.evidence.verdict()
     }
 
     /// Whether any stage would change text (or the HTML handling would
@@ -157,6 +289,7 @@ impl<'c> Pipeline<'c> {
     }
 
     fn push_started(&mut self, text: &str, out: &mut String) -> Result<(), PipelineError> {
+        let judge = &mut self.judge;
         match &mut self.state {
             State::Start => unreachable!("started above"),
             State::Text(stage) => {
@@ -164,6 +297,7 @@ impl<'c> Pipeline<'c> {
                     extractor,
                     cleaner,
                     stream,
+                    gate,
                 } = &mut **stage;
                 let scratch = &mut self.scratch;
                 scratch.clear();
@@ -175,14 +309,21 @@ impl<'c> Pipeline<'c> {
                     }
                     None if self.options.clean.is_noop() => {
                         // Nothing to clean: straight on, without a copy.
-                        convert(stream, text, out);
+                        judge.observe(text);
+                        gate.push(judge.plan(), stream, text, out);
                         return Ok(());
                     }
                     None => cleaner.push(text, scratch),
                 }
-                convert(stream, scratch, out);
+                judge.observe(scratch);
+                gate.push(judge.plan(), stream, scratch, out);
             }
-            State::Keep(keep) => keep.push(text, out)?,
+            State::Keep(keep) => {
+                // Text nodes are converted one by one as the rewriter
+                // meets them, so the page is judged before it sees any.
+                judge.observe(text);
+                keep.push(text, judge.plan(), out)?;
+            }
         }
         Ok(())
     }
@@ -192,7 +333,7 @@ impl<'c> Pipeline<'c> {
     pub fn is_holding(&self) -> bool {
         match &self.state {
             State::Start => !self.head.is_empty(),
-            State::Text(stage) => stage.cleaner.is_holding(),
+            State::Text(stage) => stage.cleaner.is_holding() || stage.gate.is_holding(),
             State::Keep(keep) => !keep.held.is_empty(),
         }
     }
@@ -204,13 +345,20 @@ impl<'c> Pipeline<'c> {
             self.start_with_head(out)?;
         }
         match &mut self.state {
-            State::Start => {}
+            State::Start => self.judge.settle(),
             State::Text(stage) => {
                 self.scratch.clear();
                 stage.cleaner.settle(&mut self.scratch);
-                convert(&mut stage.stream, &self.scratch, out);
+                self.judge.observe(&self.scratch);
+                self.judge.settle();
+                let plan = self.judge.plan();
+                stage.gate.push(plan, &mut stage.stream, &self.scratch, out);
             }
-            State::Keep(keep) => keep.release(out)?,
+            State::Keep(keep) => {
+                self.judge.settle();
+                let plan = self.judge.plan().expect("settled above");
+                keep.release(plan, out)?;
+            }
         }
         Ok(())
     }
@@ -221,12 +369,20 @@ impl<'c> Pipeline<'c> {
             self.start_with_head(out)?;
         }
         match std::mem::replace(&mut self.state, State::Start) {
-            State::Start => Ok(Stats::default()),
+            State::Start => {
+                let (language, plan) = self.judge.finish();
+                Ok(Stats {
+                    language,
+                    converted: plan != Plan::Off,
+                    ..Stats::default()
+                })
+            }
             State::Text(stage) => {
                 let TextStage {
                     extractor,
                     mut cleaner,
                     mut stream,
+                    mut gate,
                 } = *stage;
                 self.scratch.clear();
                 let mut html = None;
@@ -241,13 +397,27 @@ impl<'c> Pipeline<'c> {
                     // the same as anywhere else.
                     clean.entities += h.entities;
                 }
-                convert(&mut stream, &self.scratch, out);
+                self.judge.observe(&self.scratch);
+                let (language, plan) = self.judge.finish();
+                gate.push(Some(plan), &mut stream, &self.scratch, out);
+                gate.finish(plan, &mut stream, out);
                 if let Some(s) = stream.as_mut() {
                     s.finish(out);
                 }
-                Ok(Stats { clean, html })
+                Ok(Stats {
+                    clean,
+                    html,
+                    language,
+                    converted: plan != Plan::Off,
+                })
             }
-            State::Keep(keep) => keep.finish(out),
+            State::Keep(keep) => {
+                let (language, plan) = self.judge.finish();
+                let mut stats = keep.finish(plan, out)?;
+                stats.language = language;
+                stats.converted = plan != Plan::Off;
+                Ok(stats)
+            }
         }
     }
 
@@ -264,6 +434,7 @@ impl<'c> Pipeline<'c> {
                 extractor: None,
                 cleaner: Cleaner::new(opts),
                 stream,
+                gate: Gate::default(),
             })),
             (true, HtmlMode::Text) => State::Text(Box::new(TextStage {
                 extractor: Some(html::Extractor::new()),
@@ -275,6 +446,7 @@ impl<'c> Pipeline<'c> {
                     ..opts
                 }),
                 stream,
+                gate: Gate::default(),
             })),
             (true, HtmlMode::Keep) => State::Keep(Box::new(KeepStage::new(opts, self.conv))),
         };
@@ -286,27 +458,198 @@ struct TextStage<'c> {
     extractor: Option<html::Extractor>,
     cleaner: Cleaner,
     stream: Option<StreamConverter<'c>>,
+    gate: Gate,
 }
 
-fn convert(stream: &mut Option<StreamConverter<'_>>, text: &str, out: &mut String) {
-    match stream {
-        Some(s) => s.push(text, out),
-        None => out.push_str(text),
+/// Longest stretch of a line judged at once for kana or hangul: a longer
+/// line (a file without line breaks) is judged in pieces of this size
+/// from its start, so that it is not held whole.
+const MAX_LINE: usize = 1024 * 1024;
+
+/// Cleaned text on its way to the converter: held until the document's
+/// language is known, then converted, or not, by the plan; under
+/// [`Plan::SkipLines`] line by line, so that the end of a line is kept
+/// until the line is complete.
+#[derive(Default)]
+struct Gate {
+    /// Text waiting for the verdict.
+    held: String,
+    /// The start of a line not ended yet.
+    partial: String,
+}
+
+impl Gate {
+    fn is_holding(&self) -> bool {
+        !self.held.is_empty()
+    }
+
+    /// Takes the next cleaned text; `plan` is `None` while the language is
+    /// not known.
+    fn push(
+        &mut self,
+        plan: Option<Plan>,
+        stream: &mut Option<StreamConverter<'_>>,
+        text: &str,
+        out: &mut String,
+    ) {
+        let Some(plan) = plan else {
+            self.held.push_str(text);
+            return;
+        };
+        if !self.held.is_empty() {
+            let held = std::mem::take(&mut self.held);
+            self.route(plan, stream, &held, out);
+        }
+        self.route(plan, stream, text, out);
+    }
+
+    fn route(
+        &mut self,
+        plan: Plan,
+        stream: &mut Option<StreamConverter<'_>>,
+        text: &str,
+        out: &mut String,
+    ) {
+        match (plan, stream.as_mut()) {
+            (Plan::All, Some(s)) => s.push(text, out),
+            (Plan::SkipLines(letters), Some(s)) => self.lines(letters, s, text, out),
+            (Plan::Off, _) | (_, None) => out.push_str(text),
+        }
+    }
+
+    /// Converts the complete lines of `partial` + `text` but those showing
+    /// `letters`, and keeps the unfinished last line.
+    fn lines(
+        &mut self,
+        letters: Letters,
+        stream: &mut StreamConverter<'_>,
+        text: &str,
+        out: &mut String,
+    ) {
+        let mut rest = text;
+        if !self.partial.is_empty() {
+            let Some(i) = memchr::memchr2(b'\n', b'\r', rest.as_bytes()) else {
+                self.partial.push_str(rest);
+                self.cap(letters, stream, out);
+                return;
+            };
+            self.partial.push_str(&rest[..=i]);
+            rest = &rest[i + 1..];
+            let line = std::mem::take(&mut self.partial);
+            line_out(letters, stream, &line, out);
+            self.partial = line;
+            self.partial.clear();
+        }
+        let end = memchr::memrchr2(b'\n', b'\r', rest.as_bytes()).map_or(0, |i| i + 1);
+        let (whole, tail) = rest.split_at(end);
+        if !lang::has_letters(whole, letters) {
+            // The usual case: no line quotes anything, one push.
+            stream.push(whole, out);
+        } else {
+            let mut run = 0;
+            for line in whole.split_inclusive(['\n', '\r']) {
+                let start = line.as_ptr() as usize - whole.as_ptr() as usize;
+                if lang::has_letters(line, letters) {
+                    stream.push(&whole[run..start], out);
+                    line_out(letters, stream, line, out);
+                    run = start + line.len();
+                }
+            }
+            stream.push(&whole[run..], out);
+        }
+        self.partial.push_str(tail);
+        self.cap(letters, stream, out);
+    }
+
+    /// Passes on the beginning of an over-long unfinished line in pieces of
+    /// [`MAX_LINE`], as [`line_out`] cuts a complete one.
+    fn cap(&mut self, letters: Letters, stream: &mut StreamConverter<'_>, out: &mut String) {
+        while self.partial.len() > MAX_LINE {
+            let cut = floor_boundary(&self.partial, MAX_LINE);
+            line_out(letters, stream, &self.partial[..cut], out);
+            self.partial.drain(..cut);
+        }
+    }
+
+    /// The input has ended: the last line, unfinished, is complete.
+    fn finish(&mut self, plan: Plan, stream: &mut Option<StreamConverter<'_>>, out: &mut String) {
+        let line = std::mem::take(&mut self.partial);
+        match (plan, stream.as_mut()) {
+            (Plan::SkipLines(letters), Some(s)) => line_out(letters, s, &line, out),
+            _ => out.push_str(&line),
+        }
+    }
+}
+
+/// One complete line: converted, or passed on as it is when it shows
+/// `letters` (after everything before it has been converted and let out).
+/// A line over [`MAX_LINE`] bytes is judged in pieces of that size.
+fn line_out(letters: Letters, stream: &mut StreamConverter<'_>, line: &str, out: &mut String) {
+    let mut rest = line;
+    while !rest.is_empty() {
+        let cut = if rest.len() > MAX_LINE {
+            floor_boundary(rest, MAX_LINE)
+        } else {
+            rest.len()
+        };
+        let piece = &rest[..cut];
+        if lang::has_letters(piece, letters) {
+            stream.finish(out);
+            out.push_str(piece);
+        } else {
+            stream.push(piece, out);
+        }
+        rest = &rest[cut..];
+    }
+}
+
+/// The largest character boundary of `text` at or before `at`.
+fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Converts one text node or attribute value of a kept page by the plan;
+/// under [`Plan::SkipLines`] a node showing the letters keeps those of its
+/// lines unconverted.
+fn convert_fragment(plan: Plan, conv: Option<&Converter>, text: &str, out: &mut String) {
+    match (plan, conv) {
+        (Plan::All, Some(c)) => c.convert_into(text, out),
+        (Plan::SkipLines(letters), Some(c)) => {
+            if !lang::has_letters(text, letters) {
+                c.convert_into(text, out);
+                return;
+            }
+            for line in text.split_inclusive(['\n', '\r']) {
+                if lang::has_letters(line, letters) {
+                    out.push_str(line);
+                } else {
+                    c.convert_into(line, out);
+                }
+            }
+        }
+        (Plan::Off, _) | (_, None) => out.push_str(text),
     }
 }
 
 /// What the rewriter's transform shares with the stage that owns it.
-#[derive(Default)]
 struct Shared {
     verdict: Verdict,
     stats: CleanStats,
+    /// Set before the rewriter sees any text.
+    plan: Plan,
 }
 
-/// HTML kept as HTML: the pinyin evidence pass, then the rewriter.
+/// HTML kept as HTML: the pinyin evidence pass, then the rewriter. Text
+/// is held until the document's language is known (the pipeline judges
+/// it), and, with pinyin removal on, until the pinyin verdict is in.
 struct KeepStage<'c> {
     rewriter: html::Rewriter<'c>,
     shared: Rc<RefCell<Shared>>,
-    evidence: Evidence,
+    evidence: PinyinEvidence,
     /// The end of a line not yet observed by the evidence.
     partial: String,
     /// Text held until the evidence decides.
@@ -318,7 +661,11 @@ struct KeepStage<'c> {
 
 impl<'c> KeepStage<'c> {
     fn new(opts: CleanOptions, conv: Option<&'c Converter>) -> Self {
-        let shared = Rc::new(RefCell::new(Shared::default()));
+        let shared = Rc::new(RefCell::new(Shared {
+            verdict: Verdict::default(),
+            stats: CleanStats::default(),
+            plan: Plan::All,
+        }));
         let inner = Rc::clone(&shared);
         let mut fragment = String::new();
         // Text nodes and attribute values are both raw source text, and are
@@ -327,23 +674,22 @@ impl<'c> KeepStage<'c> {
             let mut shared = inner.borrow_mut();
             let verdict = shared.verdict;
             clean_fragment(text, opts, verdict, &mut shared.stats, &mut fragment);
-            match conv {
-                Some(c) => c.convert_into(&fragment, out),
-                None => out.push_str(&fragment),
-            }
+            convert_fragment(shared.plan, conv, &fragment, out);
         };
         KeepStage {
             rewriter: html::Rewriter::new(Box::new(transform)),
             shared,
-            evidence: Evidence::default(),
+            evidence: PinyinEvidence::default(),
             partial: String::new(),
             held: String::new(),
-            passing: !opts.pinyin,
+            passing: false,
             pinyin: opts.pinyin,
         }
     }
 
-    fn push(&mut self, text: &str, out: &mut String) -> Result<(), HtmlError> {
+    /// Takes the next piece of the page; `plan` is `None` while the
+    /// document's language is not known.
+    fn push(&mut self, text: &str, plan: Option<Plan>, out: &mut String) -> Result<(), HtmlError> {
         if self.pinyin {
             self.observe(text);
         }
@@ -351,8 +697,11 @@ impl<'c> KeepStage<'c> {
             return self.rewriter.push(text, out);
         }
         self.held.push_str(text);
-        if self.shared.borrow().verdict.any() || self.held.len() > pinyin::HOLD {
-            self.release(out)?;
+        let Some(plan) = plan else {
+            return Ok(());
+        };
+        if !self.pinyin || self.shared.borrow().verdict.any() || self.held.len() > pinyin::HOLD {
+            self.release(plan, out)?;
         }
         Ok(())
     }
@@ -370,23 +719,26 @@ impl<'c> KeepStage<'c> {
         self.shared.borrow_mut().verdict = self.evidence.verdict();
     }
 
-    fn release(&mut self, out: &mut String) -> Result<(), HtmlError> {
+    /// Ends the hold; `plan` is final from here on.
+    fn release(&mut self, plan: Plan, out: &mut String) -> Result<(), HtmlError> {
+        self.shared.borrow_mut().plan = plan;
         self.passing = true;
         let held = std::mem::take(&mut self.held);
         self.rewriter.push(&held, out)
     }
 
-    fn finish(mut self, out: &mut String) -> Result<Stats, HtmlError> {
+    fn finish(mut self, plan: Plan, out: &mut String) -> Result<Stats, HtmlError> {
         if !self.partial.is_empty() {
             self.evidence.observe(&self.partial);
             self.shared.borrow_mut().verdict = self.evidence.verdict();
         }
-        self.release(out)?;
+        self.release(plan, out)?;
         let html = self.rewriter.finish(out)?;
         let clean = self.shared.borrow().stats;
         Ok(Stats {
             clean,
             html: Some(html),
+            ..Stats::default()
         })
     }
 }
@@ -459,6 +811,11 @@ fn clean_fragment(
 /// annotation this returns `None` and nothing else, and the caller must
 /// run the text (and the rest of the document) through one pipeline.
 ///
+/// The language is document-wide too, but is judged on the document's
+/// beginning alone: the caller judges it once ([`lang::Evidence`] over the
+/// decoded text from the start, as the pipeline does) and passes it here
+/// for every part of the document.
+///
 /// Also `None` for HTML (a page is one tree) and when `options.format`
 /// asks for it, since only plain text is split.
 pub fn run_pieces(
@@ -466,6 +823,7 @@ pub fn run_pieces(
     options: Options,
     conv: Option<&Converter>,
     piece: usize,
+    language: Language,
 ) -> Option<(String, Stats)> {
     use rayon::prelude::*;
     if options.format != Format::Text {
@@ -475,7 +833,7 @@ pub fn run_pieces(
     let done: Vec<Option<(String, Stats)>> = pieces
         .par_iter()
         .map(|p| {
-            let mut pipeline = Pipeline::new(options, conv);
+            let mut pipeline = Pipeline::new(options, conv).with_language(language);
             let mut out = String::with_capacity(p.len() + p.len() / 8);
             // Plain text cannot fail: only the HTML stages can.
             pipeline.push(p, &mut out).ok()?;
@@ -485,7 +843,11 @@ pub fn run_pieces(
         })
         .collect();
     let mut out = String::with_capacity(done.iter().flatten().map(|(o, _)| o.len()).sum());
-    let mut stats = Stats::default();
+    let mut stats = Stats {
+        language,
+        converted: options.converts(language, conv),
+        ..Stats::default()
+    };
     for d in done {
         let (o, s) = d?;
         out.push_str(&o);

@@ -184,7 +184,7 @@ proptest! {
         p.push(&text, &mut whole).unwrap();
         let stats = p.finish(&mut whole).unwrap();
         let annotations = stats.clean.pinyin.removed + stats.clean.pinyin.kept;
-        match run_pieces(&text, text_options(), Some(&conv), piece) {
+        match run_pieces(&text, text_options(), Some(&conv), piece, stats.language) {
             Some((out, s)) => {
                 prop_assert_eq!(out, whole, "input {:?}", text);
                 prop_assert_eq!(s.clean, stats.clean);
@@ -194,7 +194,7 @@ proptest! {
             None => prop_assert!(annotations > 0, "declined without an annotation: {:?}", text),
         }
         if annotations > 0 {
-            prop_assert!(run_pieces(&text, text_options(), Some(&conv), piece).is_none());
+            prop_assert!(run_pieces(&text, text_options(), Some(&conv), piece, stats.language).is_none());
         }
     }
 

@@ -191,6 +191,12 @@ impl Converter {
         self.name
     }
 
+    /// Whether conversion leaves every text as it is: the `none`
+    /// configuration without user dictionaries.
+    pub fn is_identity(&self) -> bool {
+        self.plan.is_none() && self.user.is_empty()
+    }
+
     /// A description of the stages, e.g. for `--verbose` output.
     pub fn describe(&self) -> String {
         let Some(plan) = &self.plan else {
