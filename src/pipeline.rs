@@ -20,9 +20,9 @@
 //!
 //! Conversion is for Chinese ([`crate::lang`]): the language is judged on
 //! the beginning of the text the converter would get (cleaned text; in a
-//! page kept as HTML, the page as it arrives, since its text nodes are
-//! converted one by one), and text is held before the converter until the
-//! verdict is in. A Japanese or Korean document is cleaned but not
+//! page kept as HTML, its cleaned text nodes and attributes, found by a
+//! probe before the rewriter converts any), and text is held before the
+//! converter until the verdict is in. A Japanese or Korean document is cleaned but not
 //! converted; in any other a line quoting Japanese or Korean passes
 //! unconverted. With [`Options::convert_all`], or when conversion changes
 //! nothing anyway, nothing waits for the verdict.
@@ -318,12 +318,7 @@ impl<'c> Pipeline<'c> {
                 judge.observe(scratch);
                 gate.push(judge.plan(), stream, scratch, out);
             }
-            State::Keep(keep) => {
-                // Text nodes are converted one by one as the rewriter
-                // meets them, so the page is judged before it sees any.
-                judge.observe(text);
-                keep.push(text, judge.plan(), out)?;
-            }
+            State::Keep(keep) => keep.push(text, judge, out)?,
         }
         Ok(())
     }
@@ -354,11 +349,7 @@ impl<'c> Pipeline<'c> {
                 let plan = self.judge.plan();
                 stage.gate.push(plan, &mut stage.stream, &self.scratch, out);
             }
-            State::Keep(keep) => {
-                self.judge.settle();
-                let plan = self.judge.plan().expect("settled above");
-                keep.release(plan, out)?;
-            }
+            State::Keep(keep) => keep.settle(&mut self.judge, out)?,
         }
         Ok(())
     }
@@ -411,13 +402,7 @@ impl<'c> Pipeline<'c> {
                     converted: plan != Plan::Off,
                 })
             }
-            State::Keep(keep) => {
-                let (language, plan) = self.judge.finish();
-                let mut stats = keep.finish(plan, out)?;
-                stats.language = language;
-                stats.converted = plan != Plan::Off;
-                Ok(stats)
-            }
+            State::Keep(keep) => keep.finish(&mut self.judge, out),
         }
     }
 
@@ -643,9 +628,14 @@ struct Shared {
     plan: Plan,
 }
 
+/// Page bytes held at most while a kept page's language is judged: a page
+/// whose first megabyte has too little readable text to tell is judged on
+/// what it has.
+const PAGE_HOLD: usize = 1024 * 1024;
+
 /// HTML kept as HTML: the pinyin evidence pass, then the rewriter. Text
-/// is held until the document's language is known (the pipeline judges
-/// it), and, with pinyin removal on, until the pinyin verdict is in.
+/// is held until the document's language is known, and, with pinyin
+/// removal on, until the pinyin verdict is in.
 struct KeepStage<'c> {
     rewriter: html::Rewriter<'c>,
     shared: Rc<RefCell<Shared>>,
@@ -657,6 +647,79 @@ struct KeepStage<'c> {
     /// The hold is over: text goes straight to the rewriter.
     passing: bool,
     pinyin: bool,
+    /// While the language is being judged.
+    probe: Option<Probe>,
+}
+
+/// A second rewriter over the beginning of a kept page that only cleans:
+/// the language is judged on the text nodes and attributes it finds,
+/// cleaned as the real rewriter will clean them (without pinyin removal,
+/// whose verdict comes later), so that the verdict is on the text the
+/// converter would get, and taken before the real rewriter converts any.
+struct Probe {
+    rewriter: html::Rewriter<'static>,
+    /// Cleaned fragments not yet observed, one per line.
+    seen: Rc<RefCell<String>>,
+    /// Page bytes fed to it.
+    fed: usize,
+    /// Its output, thrown away.
+    sink: String,
+}
+
+impl Probe {
+    fn new(opts: CleanOptions) -> Self {
+        let seen = Rc::new(RefCell::new(String::new()));
+        let inner = Rc::clone(&seen);
+        let mut fragment = String::new();
+        let mut stats = CleanStats::default();
+        let transform = move |text: &str, _: TextKind, _: &mut String| {
+            clean_fragment(text, opts, Verdict::default(), &mut stats, &mut fragment);
+            let mut seen = inner.borrow_mut();
+            seen.push_str(&fragment);
+            // Each fragment is a segment of its own.
+            seen.push('\n');
+        };
+        Probe {
+            rewriter: html::Rewriter::new(Box::new(transform)),
+            seen,
+            fed: 0,
+            sink: String::new(),
+        }
+    }
+
+    /// Parses the next piece of the page, up to [`PAGE_HOLD`] bytes in
+    /// all, and hands what it found to `judge`, which decides once the
+    /// hold is used up.
+    fn push(&mut self, text: &str, judge: &mut Judge<'_>) -> Result<(), HtmlError> {
+        let cut = floor_boundary(text, PAGE_HOLD - self.fed);
+        self.rewriter.push(&text[..cut], &mut self.sink)?;
+        self.sink.clear();
+        self.fed += cut;
+        self.observe(judge);
+        if cut < text.len() || self.fed == PAGE_HOLD {
+            judge.evidence.decide();
+        }
+        Ok(())
+    }
+
+    fn observe(&self, judge: &mut Judge<'_>) {
+        let mut seen = self.seen.borrow_mut();
+        judge.observe(&seen);
+        seen.clear();
+    }
+
+    /// The page ended within the hold: the last fragments.
+    fn finish(self, judge: &mut Judge<'_>) -> Result<(), HtmlError> {
+        let Probe {
+            rewriter,
+            seen,
+            mut sink,
+            ..
+        } = self;
+        rewriter.finish(&mut sink)?;
+        judge.observe(&seen.borrow());
+        Ok(())
+    }
 }
 
 impl<'c> KeepStage<'c> {
@@ -684,26 +747,57 @@ impl<'c> KeepStage<'c> {
             held: String::new(),
             passing: false,
             pinyin: opts.pinyin,
+            probe: Some(Probe::new(opts)),
         }
     }
 
-    /// Takes the next piece of the page; `plan` is `None` while the
-    /// document's language is not known.
-    fn push(&mut self, text: &str, plan: Option<Plan>, out: &mut String) -> Result<(), HtmlError> {
+    /// Takes the next piece of the page.
+    fn push(
+        &mut self,
+        text: &str,
+        judge: &mut Judge<'_>,
+        out: &mut String,
+    ) -> Result<(), HtmlError> {
         if self.pinyin {
             self.observe(text);
         }
+        self.judge(text, judge)?;
         if self.passing {
             return self.rewriter.push(text, out);
         }
         self.held.push_str(text);
-        let Some(plan) = plan else {
+        let Some(plan) = judge.plan() else {
             return Ok(());
         };
         if !self.pinyin || self.shared.borrow().verdict.any() || self.held.len() > pinyin::HOLD {
             self.release(plan, out)?;
         }
         Ok(())
+    }
+
+    /// Feeds the probe while the language is being judged. It runs even
+    /// when the verdict changes nothing (no converter), for the counts.
+    fn judge(&mut self, text: &str, judge: &mut Judge<'_>) -> Result<(), HtmlError> {
+        if let Some(probe) = &mut self.probe {
+            if judge.evidence.verdict().is_none() {
+                probe.push(text, judge)?;
+            }
+            if judge.evidence.verdict().is_some() {
+                self.probe = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// Live input went quiet: the language is decided on what the probe
+    /// has seen (if the verdict matters) and held text let out.
+    fn settle(&mut self, judge: &mut Judge<'_>, out: &mut String) -> Result<(), HtmlError> {
+        judge.settle();
+        if judge.evidence.verdict().is_some() {
+            self.probe = None;
+        }
+        let plan = judge.plan().expect("settled");
+        self.release(plan, out)
     }
 
     /// Feeds whole lines to the evidence and keeps the verdict current.
@@ -727,18 +821,25 @@ impl<'c> KeepStage<'c> {
         self.rewriter.push(&held, out)
     }
 
-    fn finish(mut self, plan: Plan, out: &mut String) -> Result<Stats, HtmlError> {
+    fn finish(mut self, judge: &mut Judge<'_>, out: &mut String) -> Result<Stats, HtmlError> {
         if !self.partial.is_empty() {
             self.evidence.observe(&self.partial);
             self.shared.borrow_mut().verdict = self.evidence.verdict();
         }
+        if let Some(probe) = self.probe.take() {
+            if judge.evidence.verdict().is_none() {
+                probe.finish(judge)?;
+            }
+        }
+        let (language, plan) = judge.finish();
         self.release(plan, out)?;
         let html = self.rewriter.finish(out)?;
         let clean = self.shared.borrow().stats;
         Ok(Stats {
             clean,
             html: Some(html),
-            ..Stats::default()
+            language,
+            converted: plan != Plan::Off,
         })
     }
 }
