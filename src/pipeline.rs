@@ -20,9 +20,9 @@
 //!
 //! Conversion is for Chinese ([`crate::lang`]): the language is judged on
 //! the beginning of the text the converter would get (cleaned text; in a
-//! page kept as HTML, its cleaned text nodes and attributes, found by a
-//! probe before the rewriter converts any), and text is held before the
-//! converter until the verdict is in. A Japanese or Korean document is cleaned but not
+//! page kept as HTML, its cleaned text nodes and attributes), and text is
+//! held before the converter (for a kept page, the rewriter's output) until
+//! the verdict is in. A Japanese or Korean document is cleaned but not
 //! converted; in any other a line quoting Japanese or Korean passes
 //! unconverted. With [`Options::convert_all`], or when conversion changes
 //! nothing anyway, nothing waits for the verdict.
@@ -202,6 +202,13 @@ impl Judge<'_> {
         Some(plan(self.options, language, self.conv))
     }
 
+    /// What conversion does for a Chinese document (or one without
+    /// enough text to tell), the plan a kept page is rewritten by while
+    /// the verdict is out.
+    fn chinese_plan(&self) -> Plan {
+        plan(self.options, Language::Other, self.conv)
+    }
+
     /// The input has ended: the verdict, and what it means.
     fn finish(&mut self) -> (Language, Plan) {
         let language = self.evidence.decide();
@@ -329,7 +336,7 @@ impl<'c> Pipeline<'c> {
         match &self.state {
             State::Start => !self.head.is_empty(),
             State::Text(stage) => stage.cleaner.is_holding() || stage.gate.is_holding(),
-            State::Keep(keep) => !keep.held.is_empty(),
+            State::Keep(keep) => keep.is_holding(),
         }
     }
 
@@ -433,7 +440,9 @@ impl<'c> Pipeline<'c> {
                 stream,
                 gate: Gate::default(),
             })),
-            (true, HtmlMode::Keep) => State::Keep(Box::new(KeepStage::new(opts, self.conv))),
+            (true, HtmlMode::Keep) => {
+                State::Keep(Box::new(KeepStage::new(opts, self.conv, &self.judge)))
+            }
         };
     }
 }
@@ -527,21 +536,15 @@ impl Gate {
         }
         let end = memchr::memrchr2(b'\n', b'\r', rest.as_bytes()).map_or(0, |i| i + 1);
         let (whole, tail) = rest.split_at(end);
-        if !lang::has_letters(whole, letters) {
-            // The usual case: no line quotes anything, one push.
-            stream.push(whole, out);
-        } else {
-            let mut run = 0;
-            for line in whole.split_inclusive(['\n', '\r']) {
-                let start = line.as_ptr() as usize - whole.as_ptr() as usize;
-                if lang::has_letters(line, letters) {
-                    stream.push(&whole[run..start], out);
-                    line_out(letters, stream, line, out);
-                    run = start + line.len();
-                }
-            }
-            stream.push(&whole[run..], out);
+        // Usually no line quotes anything, and this is one push.
+        let mut run = 0;
+        while let Some(line) = lang::find_line(&whole[run..], letters) {
+            let (start, end) = (run + line.start, run + line.end);
+            stream.push(&whole[run..start], out);
+            line_out(letters, stream, &whole[start..end], out);
+            run = end;
         }
+        stream.push(&whole[run..], out);
         self.partial.push_str(tail);
         self.cap(letters, stream, out);
     }
@@ -624,21 +627,35 @@ fn convert_fragment(plan: Plan, conv: Option<&Converter>, text: &str, out: &mut 
 struct Shared {
     verdict: Verdict,
     stats: CleanStats,
-    /// Set before the rewriter sees any text.
+    /// What conversion does with each fragment: final once the language is
+    /// known, until then what a Chinese page gets.
     plan: Plan,
+    /// Whether cleaned fragments are collected in `seen` for the language
+    /// verdict (until it is in).
+    observing: bool,
+    /// Cleaned fragments not yet given to the verdict, one per line: each
+    /// is a segment of its own.
+    seen: String,
 }
 
-/// Page bytes held at most while a kept page's language is judged: a page
-/// whose first megabyte has too little readable text to tell is judged on
-/// what it has.
+/// Page bytes at most whose rewritten text is held while a kept page's
+/// language is judged: a page whose first megabyte has too little readable
+/// text to tell is judged on what it has.
 const PAGE_HOLD: usize = 1024 * 1024;
 
-/// HTML kept as HTML: the pinyin evidence pass, then the rewriter. Text
-/// is held until the document's language is known, and, with pinyin
-/// removal on, until the pinyin verdict is in.
+/// HTML kept as HTML: the pinyin evidence pass, then the rewriter.
+///
+/// The language is judged on the cleaned text nodes and attributes, as the
+/// rewriter's transform produces them. Until the verdict is in, the
+/// rewriter converts as for a Chinese page (what nearly every page turns
+/// out to be) and its output is held; if the page is Japanese or Korean
+/// after all, that output is dropped and the held beginning of the page is
+/// rewritten by a fresh rewriter that converts nothing.
 struct KeepStage<'c> {
     rewriter: html::Rewriter<'c>,
     shared: Rc<RefCell<Shared>>,
+    opts: CleanOptions,
+    conv: Option<&'c Converter>,
     evidence: PinyinEvidence,
     /// The end of a line not yet observed by the evidence.
     partial: String,
@@ -647,111 +664,41 @@ struct KeepStage<'c> {
     /// The hold is over: text goes straight to the rewriter.
     passing: bool,
     pinyin: bool,
-    /// While the language is being judged.
-    probe: Option<Probe>,
+    /// While a language verdict that matters is out: the page given to the
+    /// rewriter so far, and what it wrote.
+    undecided: Option<Undecided>,
 }
 
-/// A second rewriter over the beginning of a kept page that only cleans:
-/// the language is judged on the text nodes and attributes it finds,
-/// cleaned as the real rewriter will clean them (without pinyin removal,
-/// whose verdict comes later), so that the verdict is on the text the
-/// converter would get, and taken before the real rewriter converts any.
-struct Probe {
-    rewriter: html::Rewriter<'static>,
-    /// Cleaned fragments not yet observed, one per line.
-    seen: Rc<RefCell<String>>,
-    /// Page bytes fed to it.
-    fed: usize,
-    /// Its output, thrown away.
-    sink: String,
-}
-
-impl Probe {
-    fn new(opts: CleanOptions) -> Self {
-        let seen = Rc::new(RefCell::new(String::new()));
-        let inner = Rc::clone(&seen);
-        let mut fragment = String::new();
-        let mut stats = CleanStats::default();
-        let transform = move |text: &str, _: TextKind, _: &mut String| {
-            clean_fragment(text, opts, Verdict::default(), &mut stats, &mut fragment);
-            let mut seen = inner.borrow_mut();
-            seen.push_str(&fragment);
-            // Each fragment is a segment of its own.
-            seen.push('\n');
-        };
-        Probe {
-            rewriter: html::Rewriter::new(Box::new(transform)),
-            seen,
-            fed: 0,
-            sink: String::new(),
-        }
-    }
-
-    /// Parses the next piece of the page, up to [`PAGE_HOLD`] bytes in
-    /// all, and hands what it found to `judge`, which decides once the
-    /// hold is used up.
-    fn push(&mut self, text: &str, judge: &mut Judge<'_>) -> Result<(), HtmlError> {
-        let cut = floor_boundary(text, PAGE_HOLD - self.fed);
-        self.rewriter.push(&text[..cut], &mut self.sink)?;
-        self.sink.clear();
-        self.fed += cut;
-        self.observe(judge);
-        if cut < text.len() || self.fed == PAGE_HOLD {
-            judge.evidence.decide();
-        }
-        Ok(())
-    }
-
-    fn observe(&self, judge: &mut Judge<'_>) {
-        let mut seen = self.seen.borrow_mut();
-        judge.observe(&seen);
-        seen.clear();
-    }
-
-    /// The page ended within the hold: the last fragments.
-    fn finish(self, judge: &mut Judge<'_>) -> Result<(), HtmlError> {
-        let Probe {
-            rewriter,
-            seen,
-            mut sink,
-            ..
-        } = self;
-        rewriter.finish(&mut sink)?;
-        judge.observe(&seen.borrow());
-        Ok(())
-    }
+#[derive(Default)]
+struct Undecided {
+    page: String,
+    written: String,
 }
 
 impl<'c> KeepStage<'c> {
-    fn new(opts: CleanOptions, conv: Option<&'c Converter>) -> Self {
+    fn new(opts: CleanOptions, conv: Option<&'c Converter>, judge: &Judge<'_>) -> Self {
+        let undecided = judge.plan().is_none();
         let shared = Rc::new(RefCell::new(Shared {
             verdict: Verdict::default(),
             stats: CleanStats::default(),
-            plan: Plan::All,
+            plan: judge.plan().unwrap_or_else(|| judge.chinese_plan()),
+            observing: judge.evidence.verdict().is_none(),
+            seen: String::new(),
         }));
-        let inner = Rc::clone(&shared);
-        let mut fragment = String::new();
-        // Text nodes and attribute values are both raw source text, and are
-        // cleaned the same way.
-        let transform = move |text: &str, _: TextKind, out: &mut String| {
-            let mut shared = inner.borrow_mut();
-            let verdict = shared.verdict;
-            clean_fragment(text, opts, verdict, &mut shared.stats, &mut fragment);
-            convert_fragment(shared.plan, conv, &fragment, out);
-        };
         KeepStage {
-            rewriter: html::Rewriter::new(Box::new(transform)),
+            rewriter: rewriter(opts, conv, &shared),
             shared,
+            opts,
+            conv,
             evidence: PinyinEvidence::default(),
             partial: String::new(),
             held: String::new(),
-            passing: false,
+            passing: !opts.pinyin,
             pinyin: opts.pinyin,
-            probe: Some(Probe::new(opts)),
+            undecided: undecided.then(Undecided::default),
         }
     }
 
-    /// Takes the next piece of the page.
     fn push(
         &mut self,
         text: &str,
@@ -761,43 +708,91 @@ impl<'c> KeepStage<'c> {
         if self.pinyin {
             self.observe(text);
         }
-        self.judge(text, judge)?;
         if self.passing {
-            return self.rewriter.push(text, out);
+            return self.feed(text, judge, out);
         }
         self.held.push_str(text);
+        if self.shared.borrow().verdict.any() || self.held.len() > pinyin::HOLD {
+            self.release(judge, out)?;
+        }
+        Ok(())
+    }
+
+    fn is_holding(&self) -> bool {
+        !self.held.is_empty() || self.undecided.as_ref().is_some_and(|u| !u.page.is_empty())
+    }
+
+    /// Gives the rewriter the next piece of the page; while the language
+    /// is out, holds what it writes.
+    fn feed(
+        &mut self,
+        text: &str,
+        judge: &mut Judge<'_>,
+        out: &mut String,
+    ) -> Result<(), HtmlError> {
+        let mut rest = text;
+        if let Some(u) = &mut self.undecided {
+            let cut = floor_boundary(rest, PAGE_HOLD - u.page.len());
+            u.page.push_str(&rest[..cut]);
+            self.rewriter.push(&rest[..cut], &mut u.written)?;
+            self.hand_over(judge);
+            if cut < rest.len()
+                || self
+                    .undecided
+                    .as_ref()
+                    .is_some_and(|u| u.page.len() == PAGE_HOLD)
+            {
+                judge.evidence.decide();
+            }
+            self.resolve(judge, out)?;
+            rest = &rest[cut..];
+        }
+        if !rest.is_empty() {
+            self.rewriter.push(rest, out)?;
+            self.hand_over(judge);
+        }
+        Ok(())
+    }
+
+    /// Gives the fragments cleaned since last time to the verdict.
+    fn hand_over(&mut self, judge: &mut Judge<'_>) {
+        let mut shared = self.shared.borrow_mut();
+        if shared.observing {
+            judge.observe(&shared.seen);
+            shared.seen.clear();
+            shared.observing = judge.evidence.verdict().is_none();
+        }
+    }
+
+    /// Once the verdict is in, lets out what was held: as written, or
+    /// rewritten without conversion for a Japanese or Korean page.
+    fn resolve(&mut self, judge: &Judge<'_>, out: &mut String) -> Result<(), HtmlError> {
         let Some(plan) = judge.plan() else {
             return Ok(());
         };
-        if !self.pinyin || self.shared.borrow().verdict.any() || self.held.len() > pinyin::HOLD {
-            self.release(plan, out)?;
+        let Some(u) = self.undecided.take() else {
+            return Ok(());
+        };
+        if plan == self.shared.borrow().plan {
+            out.push_str(&u.written);
+            return Ok(());
         }
-        Ok(())
+        {
+            let mut shared = self.shared.borrow_mut();
+            shared.plan = plan;
+            // The fresh rewriter counts its own cleanup.
+            shared.stats = CleanStats::default();
+        }
+        self.rewriter = rewriter(self.opts, self.conv, &self.shared);
+        self.rewriter.push(&u.page, out)
     }
 
-    /// Feeds the probe while the language is being judged. It runs even
-    /// when the verdict changes nothing (no converter), for the counts.
-    fn judge(&mut self, text: &str, judge: &mut Judge<'_>) -> Result<(), HtmlError> {
-        if let Some(probe) = &mut self.probe {
-            if judge.evidence.verdict().is_none() {
-                probe.push(text, judge)?;
-            }
-            if judge.evidence.verdict().is_some() {
-                self.probe = None;
-            }
-        }
-        Ok(())
-    }
-
-    /// Live input went quiet: the language is decided on what the probe
-    /// has seen (if the verdict matters) and held text let out.
+    /// Live input went quiet: held text let out, the language decided on
+    /// what has been seen if the verdict matters.
     fn settle(&mut self, judge: &mut Judge<'_>, out: &mut String) -> Result<(), HtmlError> {
+        self.release(judge, out)?;
         judge.settle();
-        if judge.evidence.verdict().is_some() {
-            self.probe = None;
-        }
-        let plan = judge.plan().expect("settled");
-        self.release(plan, out)
+        self.resolve(judge, out)
     }
 
     /// Feeds whole lines to the evidence and keeps the verdict current.
@@ -813,12 +808,11 @@ impl<'c> KeepStage<'c> {
         self.shared.borrow_mut().verdict = self.evidence.verdict();
     }
 
-    /// Ends the hold; `plan` is final from here on.
-    fn release(&mut self, plan: Plan, out: &mut String) -> Result<(), HtmlError> {
-        self.shared.borrow_mut().plan = plan;
+    /// Ends the pinyin hold.
+    fn release(&mut self, judge: &mut Judge<'_>, out: &mut String) -> Result<(), HtmlError> {
         self.passing = true;
         let held = std::mem::take(&mut self.held);
-        self.rewriter.push(&held, out)
+        self.feed(&held, judge, out)
     }
 
     fn finish(mut self, judge: &mut Judge<'_>, out: &mut String) -> Result<Stats, HtmlError> {
@@ -826,22 +820,79 @@ impl<'c> KeepStage<'c> {
             self.evidence.observe(&self.partial);
             self.shared.borrow_mut().verdict = self.evidence.verdict();
         }
-        if let Some(probe) = self.probe.take() {
-            if judge.evidence.verdict().is_none() {
-                probe.finish(judge)?;
+        self.release(judge, out)?;
+        let KeepStage {
+            rewriter: last,
+            shared,
+            opts,
+            conv,
+            mut undecided,
+            ..
+        } = self;
+        let html = match &mut undecided {
+            Some(u) => last.finish(&mut u.written)?,
+            None => last.finish(out)?,
+        };
+        {
+            let shared = shared.borrow();
+            if shared.observing {
+                judge.observe(&shared.seen);
             }
         }
         let (language, plan) = judge.finish();
-        self.release(plan, out)?;
-        let html = self.rewriter.finish(out)?;
-        let clean = self.shared.borrow().stats;
+        let mut html = Some(html);
+        if let Some(u) = undecided {
+            if plan == shared.borrow().plan {
+                out.push_str(&u.written);
+            } else {
+                {
+                    let mut shared = shared.borrow_mut();
+                    shared.plan = plan;
+                    shared.stats = CleanStats::default();
+                }
+                let mut again = rewriter(opts, conv, &shared);
+                again.push(&u.page, out)?;
+                html = Some(again.finish(out)?);
+            }
+        }
+        let clean = shared.borrow().stats;
         Ok(Stats {
             clean,
-            html: Some(html),
+            html,
             language,
             converted: plan != Plan::Off,
         })
     }
+}
+
+/// A keep-mode rewriter whose transform cleans each fragment, hands it to
+/// the language verdict while that is out, and converts it by the plan.
+fn rewriter<'c>(
+    opts: CleanOptions,
+    conv: Option<&'c Converter>,
+    shared: &Rc<RefCell<Shared>>,
+) -> html::Rewriter<'c> {
+    let inner = Rc::clone(shared);
+    let mut fragment = String::new();
+    // Text nodes and attribute values are both raw source text, and are
+    // cleaned the same way.
+    let transform = move |text: &str, _: TextKind, out: &mut String| {
+        let mut shared = inner.borrow_mut();
+        let Shared {
+            verdict,
+            stats,
+            plan,
+            observing,
+            seen,
+        } = &mut *shared;
+        clean_fragment(text, opts, *verdict, stats, &mut fragment);
+        if *observing {
+            seen.push_str(&fragment);
+            seen.push('\n');
+        }
+        convert_fragment(*plan, conv, &fragment, out);
+    };
+    html::Rewriter::new(Box::new(transform))
 }
 
 /// Runs the cleanup steps over one text node or attribute value of a page
@@ -898,6 +949,30 @@ fn clean_fragment(
     for line in current.split_inclusive('\n') {
         clean::tidy_and_repair(line, &tidy_opts, opts.mojibake, out, stats);
     }
+}
+
+/// Converts the cleaned text of a whole document in `language` as a
+/// [`Pipeline`] with `options` and `conv` converts it after cleanup (see
+/// [`Options::converts`]; lines quoting Japanese or Korean left as they
+/// are), appending to `out`; returns whether the converter ran. For a
+/// caller that cleans several texts first and judges them together, such
+/// as the fields of a JSON Lines record.
+pub fn convert_document(
+    text: &str,
+    language: Language,
+    options: Options,
+    conv: Option<&Converter>,
+    out: &mut String,
+) -> bool {
+    let plan = plan(options, language, conv);
+    let mut stream = conv.map(Converter::stream);
+    let mut gate = Gate::default();
+    gate.push(Some(plan), &mut stream, text, out);
+    gate.finish(plan, &mut stream, out);
+    if let Some(s) = stream.as_mut() {
+        s.finish(out);
+    }
+    plan != Plan::Off
 }
 
 /// Cleans and converts whole lines of plain text in pieces on rayon's
