@@ -131,15 +131,15 @@ pub fn rewrite_line(
         &mut Scratch::default(),
         line,
         fields,
-        &mut |values: &[&str]| values.iter().map(|v| clean(v)).collect(),
+        &mut |values: &[&str], new: &mut Vec<String>| new.extend(values.iter().map(|v| clean(v))),
         out,
     )
 }
 
 /// Cleans the named values of one record together: given them in the
-/// order they occur, returns their new values in the same order (a value
-/// left off the end of the list stays as it was).
-pub type RecordCleaner<'f> = Box<dyn FnMut(&[&str]) -> Vec<String> + 'f>;
+/// order they occur, pushes their new values in the same order onto the
+/// (empty) vector it is given; a value left off the end stays as it was.
+pub type RecordCleaner<'f> = Box<dyn FnMut(&[&str], &mut Vec<String>) + 'f>;
 
 /// How a rewriter cleans values.
 enum Clean<'f> {
@@ -254,7 +254,9 @@ impl<'f> JsonlRewriter<'f> {
                 &mut self.scratch,
                 body,
                 &self.fields,
-                &mut |values: &[&str]| values.iter().map(|v| clean(v)).collect(),
+                &mut |values: &[&str], new: &mut Vec<String>| {
+                    new.extend(values.iter().map(|v| clean(v)))
+                },
                 out,
             ),
             Clean::Record(clean) => {
@@ -287,6 +289,8 @@ struct Scratch {
     stack: Vec<Container>,
     /// A decoded key that contained escapes.
     key: String,
+    /// The new values of the line's named fields.
+    new: Vec<String>,
 }
 
 /// A named field's string value: the byte range of its token, quotes
@@ -333,7 +337,7 @@ fn rewrite_with<S: AsRef<str>>(
     scratch: &mut Scratch,
     line: &str,
     fields: &[S],
-    clean: &mut dyn FnMut(&[&str]) -> Vec<String>,
+    clean: &mut dyn FnMut(&[&str], &mut Vec<String>),
     out: &mut String,
 ) -> LineOutcome {
     scratch.hits.clear();
@@ -353,10 +357,23 @@ fn rewrite_with<S: AsRef<str>>(
             LineOutcome::Unchanged
         }
         Ok(()) => {
-            let old: Vec<&str> = scratch.hits.iter().map(|h| h.value(line)).collect();
-            let new = clean(&old);
+            let Scratch { hits, new, .. } = scratch;
+            // Records rarely name more than a few fields: no allocation.
+            let mut few = [""; 8];
+            let many: Vec<&str>;
+            let old: &[&str] = if hits.len() <= few.len() {
+                for (slot, hit) in few.iter_mut().zip(hits.iter()) {
+                    *slot = hit.value(line);
+                }
+                &few[..hits.len()]
+            } else {
+                many = hits.iter().map(|h| h.value(line)).collect();
+                &many
+            };
+            new.clear();
+            clean(old, new);
             let mut copied = 0;
-            for (i, (hit, old)) in scratch.hits.iter().zip(&old).enumerate() {
+            for (i, (hit, old)) in hits.iter().zip(old).enumerate() {
                 out.push_str(&line[copied..hit.start]);
                 // A value the cleaner did not return stays as it was.
                 let new = new.get(i).map_or(*old, String::as_str);
@@ -368,9 +385,7 @@ fn rewrite_with<S: AsRef<str>>(
                 copied = hit.end;
             }
             out.push_str(&line[copied..]);
-            LineOutcome::Rewritten {
-                fields: scratch.hits.len(),
-            }
+            LineOutcome::Rewritten { fields: hits.len() }
         }
     }
 }

@@ -191,6 +191,11 @@ impl Converter {
         self.name
     }
 
+    /// Whether user dictionaries were given.
+    pub fn has_user_dicts(&self) -> bool {
+        !self.user.is_empty()
+    }
+
     /// Whether conversion leaves every text as it is: the `none`
     /// configuration without user dictionaries.
     pub fn is_identity(&self) -> bool {
