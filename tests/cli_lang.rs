@@ -187,6 +187,41 @@ fn json_lines_records_are_judged_whole() {
     );
 }
 
+#[test]
+fn json_lines_records_after_many_are_judged_the_same() {
+    // Enough Chinese records first that the input's own language is
+    // judged (a thousand letters) before the records that matter.
+    let zh = "{\"text\": \"經濟發展，銀行業務，資訊科技。\"}\n";
+    let zh_t2s = "{\"text\": \"经济发展，银行业务，资讯科技。\"}\n";
+    let records = [
+        (
+            "{\"text\": \"東京大學は日本の國立大學です。\"}\n",
+            "{\"text\": \"東京大學は日本の國立大學です。\"}\n",
+        ),
+        (
+            "{\"text\": \"今天終於考完試了ヽ(°▽°)ノ\"}\n",
+            "{\"text\": \"今天终于考完试了ヽ(°▽°)ノ\"}\n",
+        ),
+        (
+            "{\"text\": \"課本上寫著：\\n日本語の敬語は本当に難しいですね\\n老師認為多聽多說纔是關鍵。\"}\n",
+            "{\"text\": \"课本上写著：\\n日本語の敬語は本当に難しいですね\\n老师认为多听多说才是关键。\"}\n",
+        ),
+        (
+            "{\"text\": \"&#26085;&#26412;&#35486;&#12398;&#25991;&#31456;&#12391;&#12377;\"}\n",
+            "{\"text\": \"日本語の文章です\"}\n",
+        ),
+    ];
+    let mut input = zh.repeat(100);
+    let mut want = zh_t2s.repeat(100);
+    for (record, converted) in records {
+        input.push_str(record);
+        want.push_str(converted);
+    }
+    input.push_str(zh);
+    want.push_str(zh_t2s);
+    assert_eq!(ok(&["--format", "jsonl"], &input), want);
+}
+
 /// One WARC response record (no digests: zhnorm adds correct ones).
 fn warc_record(uri: &str, body: &str) -> String {
     let block = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{body}");
