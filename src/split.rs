@@ -70,7 +70,8 @@ pub(crate) fn pump_split(
     // The language, judged as one pipeline would. The first round holds
     // far more than the verdict needs unless the input is shorter; if it
     // does not, one pipeline judges as it goes.
-    let language = if html {
+    let language = if html || settings.jsonl.is_some() {
+        // One pipeline in order anyway (JSON Lines judge each record).
         None
     } else {
         judge_language(&pending, end, options)
