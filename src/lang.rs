@@ -292,12 +292,30 @@ impl Evidence {
         if self.verdict.is_some() {
             return;
         }
-        for c in text.chars() {
-            self.bytes += c.len_utf8();
-            if self.reference == Reference::Outside && c != '&' {
-                self.step(c);
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            // A run of ASCII that ends no segment and starts no reference
+            // is a run of non-letters: it only ends any word under way.
+            let run = b[i..]
+                .iter()
+                .take(WINDOW_BYTES - self.bytes)
+                .take_while(|&&x| x < 0x80 && !matches!(x, b'&' | b'<' | b'>' | b'\n' | b'\r'))
+                .count();
+            if run > 0 && self.reference == Reference::Outside {
+                self.pending = false;
+                self.prev = Class::Other;
+                self.bytes += run;
+                i += run;
             } else {
-                self.read(c);
+                let c = text[i..].chars().next().expect("a character at a boundary");
+                i += c.len_utf8();
+                self.bytes += c.len_utf8();
+                if self.reference == Reference::Outside && c != '&' {
+                    self.step(c);
+                } else {
+                    self.read(c);
+                }
             }
             if self.han + self.kana + self.hangul >= WINDOW_LETTERS || self.bytes >= WINDOW_BYTES {
                 self.verdict = Some(self.judge());

@@ -669,10 +669,13 @@ struct KeepStage<'c> {
     undecided: Option<Undecided>,
 }
 
+/// Kept as the pieces came, so that holding costs one copy of each and no
+/// copying as the hold grows.
 #[derive(Default)]
 struct Undecided {
-    page: String,
-    written: String,
+    page: Vec<String>,
+    page_len: usize,
+    written: Vec<String>,
 }
 
 impl<'c> KeepStage<'c> {
@@ -719,7 +722,7 @@ impl<'c> KeepStage<'c> {
     }
 
     fn is_holding(&self) -> bool {
-        !self.held.is_empty() || self.undecided.as_ref().is_some_and(|u| !u.page.is_empty())
+        !self.held.is_empty() || self.undecided.as_ref().is_some_and(|u| u.page_len > 0)
     }
 
     /// Gives the rewriter the next piece of the page; while the language
@@ -732,16 +735,15 @@ impl<'c> KeepStage<'c> {
     ) -> Result<(), HtmlError> {
         let mut rest = text;
         if let Some(u) = &mut self.undecided {
-            let cut = floor_boundary(rest, PAGE_HOLD - u.page.len());
-            u.page.push_str(&rest[..cut]);
-            self.rewriter.push(&rest[..cut], &mut u.written)?;
+            let cut = floor_boundary(rest, PAGE_HOLD - u.page_len);
+            u.page.push(rest[..cut].to_owned());
+            u.page_len += cut;
+            let mut written = String::new();
+            self.rewriter.push(&rest[..cut], &mut written)?;
+            u.written.push(written);
+            let full = cut < rest.len() || u.page_len == PAGE_HOLD;
             self.hand_over(judge);
-            if cut < rest.len()
-                || self
-                    .undecided
-                    .as_ref()
-                    .is_some_and(|u| u.page.len() == PAGE_HOLD)
-            {
+            if full {
                 judge.evidence.decide();
             }
             self.resolve(judge, out)?;
@@ -774,7 +776,7 @@ impl<'c> KeepStage<'c> {
             return Ok(());
         };
         if plan == self.shared.borrow().plan {
-            out.push_str(&u.written);
+            u.written.iter().for_each(|w| out.push_str(w));
             return Ok(());
         }
         {
@@ -784,7 +786,7 @@ impl<'c> KeepStage<'c> {
             shared.stats = CleanStats::default();
         }
         self.rewriter = rewriter(self.opts, self.conv, &self.shared);
-        self.rewriter.push(&u.page, out)
+        u.page.iter().try_for_each(|p| self.rewriter.push(p, out))
     }
 
     /// Live input went quiet: held text let out, the language decided on
@@ -830,7 +832,12 @@ impl<'c> KeepStage<'c> {
             ..
         } = self;
         let html = match &mut undecided {
-            Some(u) => last.finish(&mut u.written)?,
+            Some(u) => {
+                let mut written = String::new();
+                let html = last.finish(&mut written)?;
+                u.written.push(written);
+                html
+            }
             None => last.finish(out)?,
         };
         {
@@ -843,7 +850,7 @@ impl<'c> KeepStage<'c> {
         let mut html = Some(html);
         if let Some(u) = undecided {
             if plan == shared.borrow().plan {
-                out.push_str(&u.written);
+                u.written.iter().for_each(|w| out.push_str(w));
             } else {
                 {
                     let mut shared = shared.borrow_mut();
@@ -851,7 +858,7 @@ impl<'c> KeepStage<'c> {
                     shared.stats = CleanStats::default();
                 }
                 let mut again = rewriter(opts, conv, &shared);
-                again.push(&u.page, out)?;
+                u.page.iter().try_for_each(|p| again.push(p, out))?;
                 html = Some(again.finish(out)?);
             }
         }
