@@ -119,6 +119,13 @@ pub struct Cli {
     #[arg(long)]
     pub keep_pinyin: bool,
 
+    /// Convert Japanese and Korean text too. Without it a document in
+    /// Japanese (kana) or Korean (hangul) is cleaned but not converted,
+    /// and neither is a line quoting Japanese or Korean in a Chinese
+    /// document.
+    #[arg(long)]
+    pub convert_all: bool,
+
     /// ASCII punctuation inside Chinese sentences: make it full-width
     /// (`fix`) or leave it as it is (`keep`, same as `--skip punct`).
     #[arg(long, value_enum, value_name = "MODE", default_value_t = PunctArg::Fix)]
@@ -412,6 +419,7 @@ impl Cli {
                     format
                 },
                 html,
+                convert_all: self.convert_all,
             };
         }
         let on = |step: Step| !self.skip.contains(&step);
@@ -431,6 +439,7 @@ impl Cli {
             },
             format,
             html,
+            convert_all: self.convert_all,
         }
     }
 
@@ -498,6 +507,8 @@ mod tests {
         assert_eq!(cli.config, "t2s");
         assert!(cli.dicts.is_empty());
         assert!(!cli.convert_only);
+        assert!(!cli.convert_all);
+        assert!(!cli.pipeline_options().convert_all);
         assert_eq!(cli.inputs(), vec![Input::Stdin]);
         assert_eq!(cli.output_path(), None);
         cli.validate().unwrap();
@@ -532,6 +543,16 @@ mod tests {
             ]
         );
         cli.validate().unwrap();
+    }
+
+    #[test]
+    fn convert_all_reaches_the_pipeline() {
+        for args in [&["--convert-all"][..], &["--convert-all", "--convert-only"]] {
+            assert!(
+                parse(args).unwrap().pipeline_options().convert_all,
+                "{args:?}"
+            );
+        }
     }
 
     #[test]

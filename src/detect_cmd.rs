@@ -11,15 +11,19 @@ use crate::cli::Input;
 use crate::{
     damage_message, io_message, open, pump, Buffers, Fatal, Feed, Outcome, PumpError, Settings,
 };
+use zhnorm::convert::Converter;
 use zhnorm::decode::{Charset, DecodeOptions};
 use zhnorm::pipeline;
 
 /// Report on every input; `Ok(false)` when some input could not be read.
+/// `conv` is the configuration `converted` is reported for; nothing is
+/// converted.
 pub(crate) fn run(
     inputs: &[Input],
     json: bool,
     from: Option<Charset>,
     pipeline: pipeline::Options,
+    conv: &Converter,
 ) -> Result<bool, Fatal> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
@@ -38,7 +42,7 @@ pub(crate) fn run(
         let label = input.label().into_owned();
         // The main command's own pump, converting nothing and writing
         // nowhere, so the figures are what a real run would find.
-        let result = match open(input) {
+        let mut result = match open(input) {
             Ok(source) if source.is_live() => pump(
                 Feed::threaded(source),
                 None,
@@ -55,8 +59,10 @@ pub(crate) fn run(
             ),
             Err(e) => Err(PumpError::Input(io_message(&e))),
         };
-        let line = match &result {
+        let line = match &mut result {
             Ok(outcome) => {
+                // The pump converted nothing; say what a run would do.
+                outcome.stats.converted = pipeline.converts(outcome.stats.language, Some(conv));
                 if json {
                     json_line(&label, outcome)
                 } else {
@@ -103,6 +109,12 @@ fn human_lines(label: &str, o: &Outcome) -> String {
         let _ = write!(s, "; declared {}, {verdict}", decl.label);
     }
     s.push_str(")\n");
+    let converted = if o.stats.converted {
+        "converted"
+    } else {
+        "not converted"
+    };
+    let _ = writeln!(s, "  language: {}, {converted}", o.stats.language);
     if o.decode.is_mixed() {
         for run in &o.decode.runs {
             let _ = writeln!(
@@ -268,6 +280,12 @@ fn json_line(label: &str, o: &Outcome) -> String {
         }
         None => s.push_str(",\"format\":\"text\",\"html\":null"),
     }
+    let _ = write!(
+        s,
+        ",\"language\":{},\"converted\":{}",
+        quote(o.stats.language.name()),
+        o.stats.converted
+    );
     s.push_str("}\n");
     s
 }

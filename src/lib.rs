@@ -11,7 +11,9 @@
 //! * [`convert`] — OpenCC-compatible script conversion over dictionaries
 //!   compiled into the binary at build time.
 //!
-//! [`pipeline`] wires the stages after decoding for one input.
+//! [`lang`] tells Chinese from Japanese and Korean, which are cleaned but
+//! not converted. [`pipeline`] wires the stages after decoding for one
+//! input.
 //! [`model`] is the character-cost model that detection and mojibake repair
 //! share. The command-line tool in `src/main.rs` only wires the stages
 //! together.
@@ -34,6 +36,7 @@ pub mod clean;
 pub mod convert;
 pub mod decode;
 pub mod html;
+pub mod lang;
 pub mod model;
 pub mod pipeline;
 

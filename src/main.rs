@@ -25,6 +25,7 @@ use cli::{Cli, Command, Input};
 use zhnorm::batch::jsonl::{JsonlRewriter, JsonlStats};
 use zhnorm::convert::{ConvertError, Converter, UserDict};
 use zhnorm::decode::{AutoDecoder, DecodeOptions, DecodeReport, PREFIX};
+use zhnorm::lang::{self, Evidence, Language};
 use zhnorm::pipeline::{self, Pipeline, PipelineError};
 
 /// Read size. Large enough that per-call overhead vanishes on files, small
@@ -40,11 +41,22 @@ fn main() -> ExitCode {
         e.exit();
     }
     if let Some(Command::Detect { paths, json, from }) = &cli.command {
+        // Top-level flags cannot come with the subcommand, so this is the
+        // default configuration: what `converted` is reported for.
+        let conv = match build_converter(&cli) {
+            Ok(c) => c,
+            Err(Fatal::Message { label, message }) => {
+                report(&label, &message);
+                return ExitCode::from(EXIT_FATAL);
+            }
+            Err(Fatal::BrokenPipe) => return ExitCode::SUCCESS,
+        };
         return match detect_cmd::run(
             &cli::inputs_of(paths),
             *json,
             *from,
             zhnorm::pipeline::Options::default(),
+            &conv,
         ) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(EXIT_INPUT_FAILED),
@@ -450,8 +462,114 @@ enum Stages<'a> {
     Text(Pipeline<'a>),
     Jsonl {
         rewriter: JsonlRewriter<'a>,
-        stats: std::rc::Rc<std::cell::RefCell<pipeline::Stats>>,
+        records: std::rc::Rc<std::cell::RefCell<JsonlRecords<'a>>>,
     },
+}
+
+/// Cleans and converts the named fields of JSON Lines records: each record
+/// is a document, judged on all its fields together.
+struct JsonlRecords<'a> {
+    options: pipeline::Options,
+    conv: Option<&'a Converter>,
+    /// Counts over every field.
+    stats: pipeline::Stats,
+    /// The input's language, judged like any document's on the beginning
+    /// of its cleaned field text, for the reports.
+    evidence: Evidence,
+}
+
+impl JsonlRecords<'_> {
+    fn clean(&mut self, values: &[&str], out: &mut Vec<String>) {
+        // While the input's language is out, its records feed it; user
+        // dictionaries can rewrite anything, so the shortcut's reasoning
+        // does not hold with them.
+        let shortcut =
+            self.evidence.verdict().is_some() && !self.conv.is_some_and(Converter::has_user_dicts);
+        if shortcut && self.as_chinese(values, out) {
+            return;
+        }
+        out.clear();
+        self.carefully(values, out);
+    }
+
+    /// One pipeline per field, converting everything: right for any record
+    /// whose output shows no kana, hangul or character reference, which is
+    /// nearly all. Such a record's cleaned text showed none either (no
+    /// built-in dictionary has a key with kana, hangul, `&` or `#`, so
+    /// conversion never takes one away), so the careful way would have
+    /// found it Chinese or `other`, with no line to leave unconverted.
+    /// False for any other record.
+    fn as_chinese(&mut self, values: &[&str], outs: &mut Vec<String>) -> bool {
+        let mut stats = pipeline::Stats::default();
+        let all = pipeline::Options {
+            convert_all: true,
+            ..self.options
+        };
+        for value in values {
+            // Converting everything, it need not judge anything.
+            let mut p = Pipeline::new(all, self.conv).with_language(Language::Other);
+            let mut out = String::with_capacity(value.len() + value.len() / 8);
+            // A field's text cannot fail the text pipeline (only HTML can,
+            // and fields are read as text).
+            let Ok(s) = p.push(value, &mut out).and_then(|()| p.finish(&mut out)) else {
+                return false;
+            };
+            if lang::could_be_foreign(&out) {
+                return false;
+            }
+            stats.clean.add(&s.clean);
+            stats.converted |= s.converted;
+            outs.push(out);
+        }
+        self.stats.clean.add(&stats.clean);
+        self.stats.converted |= stats.converted;
+        true
+    }
+
+    /// The fields cleaned, the record judged on all of them (as a pipeline
+    /// judges the cleaned text of a document), then converted by it.
+    fn carefully(&mut self, values: &[&str], outs: &mut Vec<String>) {
+        let mut cleaned = Vec::with_capacity(values.len());
+        for value in values {
+            // Judged below with the record's other fields, not alone.
+            let mut p = Pipeline::new(self.options, None).with_language(Language::Other);
+            let mut out = String::with_capacity(value.len());
+            let _ = p.push(value, &mut out);
+            if let Ok(s) = p.finish(&mut out) {
+                self.stats.clean.add(&s.clean);
+            }
+            self.evidence.observe(&out);
+            // Two values are not one word.
+            self.evidence.observe("\n");
+            cleaned.push(out);
+        }
+        // Only a record that shows kana, hangul or a character reference
+        // can be Japanese or Korean, or have a line to leave unconverted;
+        // any other converts as Chinese, which is as with everything
+        // converted, without counting its letters.
+        let (language, options) = if cleaned.iter().any(|t| lang::could_be_foreign(t)) {
+            let mut evidence = Evidence::new();
+            for (i, text) in cleaned.iter().enumerate() {
+                if i > 0 {
+                    evidence.observe("\n");
+                }
+                evidence.observe(text);
+            }
+            (evidence.decide(), self.options)
+        } else {
+            let all = pipeline::Options {
+                convert_all: true,
+                ..self.options
+            };
+            (Language::Other, all)
+        };
+        for text in &cleaned {
+            let mut out = String::with_capacity(text.len() + text.len() / 8);
+            self.stats.converted |=
+                pipeline::convert_document(text, language, options, self.conv, &mut out);
+            outs.push(out);
+        }
+    }
 }
 
 impl<'a> Stages<'a> {
@@ -459,23 +577,27 @@ impl<'a> Stages<'a> {
         let Some(fields) = &settings.jsonl else {
             return Stages::Text(Pipeline::new(settings.pipeline, conv));
         };
-        let stats = std::rc::Rc::new(std::cell::RefCell::new(pipeline::Stats::default()));
-        let shared = std::rc::Rc::clone(&stats);
-        let options = settings.pipeline;
-        let clean = move |value: &str| -> String {
-            let mut p = Pipeline::new(options, conv);
-            let mut out = String::with_capacity(value.len());
-            // A field's text cannot fail the text pipeline (only HTML can,
-            // and fields are read as text).
-            let _ = p.push(value, &mut out);
-            if let Ok(s) = p.finish(&mut out) {
-                shared.borrow_mut().clean.add(&s.clean);
-            }
-            out
-        };
+        let records = std::rc::Rc::new(std::cell::RefCell::new(JsonlRecords {
+            options: settings.pipeline,
+            conv,
+            stats: pipeline::Stats::default(),
+            evidence: Evidence::new(),
+        }));
+        let inner = std::rc::Rc::clone(&records);
+        let clean =
+            move |values: &[&str], out: &mut Vec<String>| inner.borrow_mut().clean(values, out);
         Stages::Jsonl {
-            rewriter: JsonlRewriter::new(fields.clone(), Box::new(clean)),
-            stats,
+            rewriter: JsonlRewriter::by_record(fields.clone(), Box::new(clean)),
+            records,
+        }
+    }
+
+    /// The same stages for a document whose language was judged on its
+    /// beginning elsewhere (JSON Lines judge each record by itself).
+    fn with_language(self, language: Language) -> Self {
+        match self {
+            Stages::Text(p) => Stages::Text(p.with_language(language)),
+            jsonl => jsonl,
         }
     }
 
@@ -509,12 +631,15 @@ impl<'a> Stages<'a> {
             Stages::Text(p) => Ok((p.finish(out)?, None, Vec::new())),
             Stages::Jsonl {
                 mut rewriter,
-                stats,
+                records,
             } => {
                 let j = rewriter.finish(out);
                 let errors = rewriter.errors().to_vec();
                 drop(rewriter);
-                let s = *stats.borrow();
+                let mut records = records.borrow_mut();
+                let mut s = records.stats;
+                // `converted`: whether any field was.
+                s.language = records.evidence.decide();
                 Ok((s, Some(j), errors))
             }
         }

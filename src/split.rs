@@ -7,14 +7,17 @@
 //! came before), and only the steps that look at one line at a time are
 //! split. HTML, JSON Lines, and any document showing a pinyin annotation
 //! (whose verdict is document-wide) go through one pipeline in order, as in
-//! `pump`, from the point where that became known.
+//! `pump`, from the point where that became known. The document's language
+//! is judged once, on the beginning of its cleaned text as a pipeline
+//! judges it, and given to every piece.
 
 use std::io::{self, Read, Write};
 
 use zhnorm::clean::looks_like_html;
 use zhnorm::convert::Converter;
 use zhnorm::decode::AutoDecoder;
-use zhnorm::pipeline::{self, Format};
+use zhnorm::lang::Language;
+use zhnorm::pipeline::{self, Format, Pipeline};
 
 use crate::{
     damage_message, io_message, read_full, refuse_binary, Buffers, Outcome, PumpError, Stages,
@@ -64,8 +67,19 @@ pub(crate) fn pump_split(
         Format::Html => true,
     };
     options.format = if html { Format::Html } else { Format::Text };
+    // The language, judged as one pipeline would. The first round holds
+    // far more than the verdict needs unless the input is shorter; if it
+    // does not, one pipeline judges as it goes.
+    let language = if html || settings.jsonl.is_some() {
+        // One pipeline in order anyway (JSON Lines judge each record).
+        None
+    } else {
+        judge_language(&pending, end, options)
+    };
     // Set once the text must go through one pipeline in order.
-    let mut sequential = (html || settings.jsonl.is_some()).then(|| Stages::new(settings, conv));
+    let mut sequential = (html || settings.jsonl.is_some() || language.is_none())
+        .then(|| Stages::new(settings, conv));
+    let language = language.unwrap_or(Language::Other);
 
     loop {
         if let Some(stages) = &mut sequential {
@@ -97,7 +111,7 @@ pub(crate) fn pump_split(
         };
         // This round's lines are cleaned while the next round is decoded.
         let (pieces, next_end) = rayon::join(
-            || pipeline::run_pieces(&ready, options, conv, PIECE),
+            || pipeline::run_pieces(&ready, options, conv, PIECE, language),
             || last || decode(&mut decoder, &input[..n], n < WINDOW, &mut pending),
         );
         end = next_end;
@@ -106,6 +120,8 @@ pub(crate) fn pump_split(
             Some((o, s)) => {
                 out.write_all(o.as_bytes()).map_err(PumpError::Output)?;
                 stats.clean.add(&s.clean);
+                stats.language = s.language;
+                stats.converted = s.converted;
             }
             None => {
                 // A pinyin annotation: from here on in order, which gives
@@ -113,7 +129,7 @@ pub(crate) fn pump_split(
                 // (the verdict's evidence was empty and nothing was held).
                 let mut s = settings.clone();
                 s.pipeline = options;
-                let mut stages = Stages::new(&s, conv);
+                let mut stages = Stages::new(&s, conv).with_language(language);
                 stages.push(&ready, &mut done).map_err(html_failed)?;
                 sequential = Some(stages);
             }
@@ -127,6 +143,8 @@ pub(crate) fn pump_split(
         let (s, j, e) = stages.finish(&mut done).map_err(html_failed)?;
         stats.clean.add(&s.clean);
         stats.html = s.html;
+        stats.language = s.language;
+        stats.converted = s.converted;
         jsonl = j;
         jsonl_errors = e;
     }
@@ -144,6 +162,34 @@ pub(crate) fn pump_split(
         }
     }
     Ok(outcome)
+}
+
+/// The language one pipeline with `options` would find in a document
+/// beginning with `text` (the whole document if `end`): the beginning is
+/// cleaned, by a pipeline converting nothing, until its verdict is in.
+/// `None` if `text` is not enough to tell.
+fn judge_language(text: &str, end: bool, options: pipeline::Options) -> Option<Language> {
+    /// Text cleaned at a time; the verdict usually needs a few kilobytes.
+    const STEP: usize = 16 * 1024;
+    let mut p = Pipeline::new(options, None);
+    let mut sink = String::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut cut = STEP.min(rest.len());
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        p.push(&rest[..cut], &mut sink).ok()?;
+        sink.clear();
+        if let Some(language) = p.language() {
+            return Some(language);
+        }
+        rest = &rest[cut..];
+    }
+    if end {
+        return p.finish(&mut sink).ok().map(|s| s.language);
+    }
+    None
 }
 
 /// Decodes one round's bytes onto `text`; `last`: the input ends there.

@@ -387,7 +387,22 @@ fn detect_for_people() {
         format!("zhnorm: {}: No such file or directory\n", p(&missing))
     );
     let out = stdout(&o);
-    let lines: Vec<&str> = out.lines().filter(|l| !l.contains("mojibake")).collect();
+    // Each input with text says its language: the Big5 file is
+    // Traditional, the mixed one mostly Simplified (its GBK part is twice
+    // the Big5 part); both are converted by a default run.
+    let languages: Vec<&str> = out.lines().filter(|l| l.contains("language:")).collect();
+    assert_eq!(
+        languages,
+        [
+            "  language: zh-Hant, converted",
+            "  language: zh-Hans, converted"
+        ],
+        "{out}"
+    );
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.contains("mojibake") && !l.contains("language:"))
+        .collect();
     assert_eq!(lines.len(), 6, "{out}");
     assert!(
         lines[0].starts_with(&format!("{}: Big5 (detected, confidence ", p(&big5))),

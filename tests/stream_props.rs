@@ -1,7 +1,8 @@
 //! Property tests of the streaming converter: however the input is cut into
 //! chunks (of characters, or of raw bytes through the UTF-8 decoder), the
 //! output is exactly the whole-text conversion; a finished line comes out at
-//! once.
+//! once. Driven by a pipeline, behind its verdict on the document's
+//! language, the chunks change neither the output nor the verdict.
 //!
 //! Inputs stay far below the stream's 1 MiB forced-cut limit, where (by
 //! design) the equality no longer has to hold.
@@ -13,6 +14,8 @@ use proptest::sample::Index;
 use support::*;
 use zhnorm::convert::{Converter, UserDict, CONFIG_NAMES};
 use zhnorm::decode::{DecodeError, Utf8StreamDecoder};
+use zhnorm::lang::{self, Language};
+use zhnorm::pipeline::{Format, Options, Pipeline};
 
 fn converters() -> Vec<Converter> {
     CONFIG_NAMES
@@ -462,5 +465,83 @@ proptest! {
         let text = repeat_to(&mixed, size);
         let conv = Converter::with_user_dicts(config, &[user_dict(&entries)]).unwrap();
         check_chunks(&conv, &text, &split_chars_cyclic(&text, &plan))?;
+    }
+}
+
+/// A line in Japanese or Korean (with Han characters every configuration
+/// has keys for), or one quoting it, to put among the generated text.
+fn foreign_line() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "日本語の勉強は午後に始まります。\n",
+        "授業が終わりましたら、図書館で復習しましょう。\n",
+        "韓國語와 漢字를 함께 쓰는 신문도 있다.\n",
+        "他說：「日本語は難しいです」\n",
+        "ゲーム\r\n",
+    ])
+    .prop_map(str::to_owned)
+}
+
+/// Bytes through the UTF-8 decoder into a pipeline; the output and the
+/// verdict.
+fn pipeline_bytes(
+    options: Options,
+    conv: &Converter,
+    chunks: &[&[u8]],
+) -> (String, Language, bool) {
+    let mut dec = Utf8StreamDecoder::new();
+    let mut p = Pipeline::new(options, Some(conv));
+    let mut text = String::new();
+    let mut out = String::new();
+    for c in chunks {
+        text.clear();
+        dec.push(c, &mut text).expect("valid UTF-8");
+        p.push(&text, &mut out).unwrap();
+    }
+    text.clear();
+    dec.finish(&mut text).expect("complete UTF-8");
+    p.push(&text, &mut out).unwrap();
+    let stats = p.finish(&mut out).unwrap();
+    (out, stats.language, stats.converted)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// The stream as the pipeline drives it, behind the language verdict:
+    /// however the bytes are cut, the output and the verdict are those of
+    /// the whole text, under every configuration; with cleanup off the
+    /// verdict is that of the text itself.
+    #[test]
+    fn pipeline_byte_chunked_equals_whole_with_its_verdict(
+        pieces in prop::collection::vec(
+            prop_oneof![6 => piece(), 1 => foreign_line().boxed()],
+            0..60,
+        ),
+        plan in chunk_plan(),
+        clean in prop::bool::ANY,
+    ) {
+        let text = pieces.concat();
+        let options = if clean {
+            Options { format: Format::Text, ..Options::default() }
+        } else {
+            Options::convert_only()
+        };
+        let chunks = split_bytes(text.as_bytes(), &plan);
+        for conv in converters() {
+            let whole = pipeline_bytes(options, &conv, &[text.as_bytes()]);
+            let cut = pipeline_bytes(options, &conv, &chunks);
+            prop_assert!(
+                cut == whole,
+                "{}: chunked pipeline differs\n  text: {}\n  chunk lengths: {:?}\n  whole:   {:?}\n  chunked: {:?}",
+                conv.name(),
+                show(&text),
+                chunks.iter().map(|c| c.len()).collect::<Vec<_>>(),
+                whole,
+                cut
+            );
+            if !clean {
+                prop_assert_eq!(whole.1, lang::detect(&text));
+            }
+        }
     }
 }

@@ -127,7 +127,26 @@ pub fn rewrite_line(
     clean: &mut dyn FnMut(&str) -> String,
     out: &mut String,
 ) -> LineOutcome {
-    rewrite_with(&mut Scratch::default(), line, fields, clean, out)
+    rewrite_with(
+        &mut Scratch::default(),
+        line,
+        fields,
+        &mut |values: &[&str], new: &mut Vec<String>| new.extend(values.iter().map(|v| clean(v))),
+        out,
+    )
+}
+
+/// Cleans the named values of one record together: given them in the
+/// order they occur, pushes their new values in the same order onto the
+/// (empty) vector it is given; a value left off the end stays as it was.
+pub type RecordCleaner<'f> = Box<dyn FnMut(&[&str], &mut Vec<String>) + 'f>;
+
+/// How a rewriter cleans values.
+enum Clean<'f> {
+    /// One value at a time.
+    Field(Box<dyn FnMut(&str) -> String + 'f>),
+    /// All of a record's values at once.
+    Record(RecordCleaner<'f>),
 }
 
 /// Streaming driver over [`rewrite_line`]: push text in arbitrary pieces,
@@ -138,7 +157,7 @@ pub fn rewrite_line(
 /// as its `\n` has been pushed, so a pipe consumer sees records promptly.
 pub struct JsonlRewriter<'f> {
     fields: Vec<String>,
-    clean: Box<dyn FnMut(&str) -> String + 'f>,
+    clean: Clean<'f>,
     /// The start of a line whose `\n` has not been pushed yet.
     pending: String,
     stats: JsonlStats,
@@ -150,6 +169,18 @@ impl<'f> JsonlRewriter<'f> {
     /// A rewriter that cleans the top-level string fields named `fields`
     /// with `clean`.
     pub fn new(fields: Vec<String>, clean: Box<dyn FnMut(&str) -> String + 'f>) -> Self {
+        Self::with(fields, Clean::Field(clean))
+    }
+
+    /// A rewriter that hands all the named values of a record to `clean`
+    /// together (see [`RecordCleaner`]): for cleaning that judges a record
+    /// as a whole, such as by its language, which a short title alone
+    /// does not show.
+    pub fn by_record(fields: Vec<String>, clean: RecordCleaner<'f>) -> Self {
+        Self::with(fields, Clean::Record(clean))
+    }
+
+    fn with(fields: Vec<String>, clean: Clean<'f>) -> Self {
         JsonlRewriter {
             fields,
             clean,
@@ -218,7 +249,20 @@ impl<'f> JsonlRewriter<'f> {
                 body = rest;
             }
         }
-        let outcome = rewrite_with(&mut self.scratch, body, &self.fields, &mut *self.clean, out);
+        let outcome = match &mut self.clean {
+            Clean::Field(clean) => rewrite_with(
+                &mut self.scratch,
+                body,
+                &self.fields,
+                &mut |values: &[&str], new: &mut Vec<String>| {
+                    new.extend(values.iter().map(|v| clean(v)))
+                },
+                out,
+            ),
+            Clean::Record(clean) => {
+                rewrite_with(&mut self.scratch, body, &self.fields, &mut **clean, out)
+            }
+        };
         match outcome {
             LineOutcome::Rewritten { fields } => {
                 self.stats.rewritten += 1;
@@ -245,6 +289,8 @@ struct Scratch {
     stack: Vec<Container>,
     /// A decoded key that contained escapes.
     key: String,
+    /// The new values of the line's named fields.
+    new: Vec<String>,
 }
 
 /// A named field's string value: the byte range of its token, quotes
@@ -253,6 +299,17 @@ struct Hit {
     start: usize,
     end: usize,
     decoded: Option<String>,
+}
+
+impl Hit {
+    /// The value's text: decoded, or the raw body of `line` between the
+    /// quotes when it had no escapes.
+    fn value<'a>(&'a self, line: &'a str) -> &'a str {
+        match &self.decoded {
+            Some(s) => s,
+            None => &line[self.start + 1..self.end - 1],
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -280,7 +337,7 @@ fn rewrite_with<S: AsRef<str>>(
     scratch: &mut Scratch,
     line: &str,
     fields: &[S],
-    clean: &mut dyn FnMut(&str) -> String,
+    clean: &mut dyn FnMut(&[&str], &mut Vec<String>),
     out: &mut String,
 ) -> LineOutcome {
     scratch.hits.clear();
@@ -300,25 +357,35 @@ fn rewrite_with<S: AsRef<str>>(
             LineOutcome::Unchanged
         }
         Ok(()) => {
+            let Scratch { hits, new, .. } = scratch;
+            // Records rarely name more than a few fields: no allocation.
+            let mut few = [""; 8];
+            let many: Vec<&str>;
+            let old: &[&str] = if hits.len() <= few.len() {
+                for (slot, hit) in few.iter_mut().zip(hits.iter()) {
+                    *slot = hit.value(line);
+                }
+                &few[..hits.len()]
+            } else {
+                many = hits.iter().map(|h| h.value(line)).collect();
+                &many
+            };
+            new.clear();
+            clean(old, new);
             let mut copied = 0;
-            for hit in &scratch.hits {
+            for (i, (hit, old)) in hits.iter().zip(old).enumerate() {
                 out.push_str(&line[copied..hit.start]);
-                let old = match &hit.decoded {
-                    Some(s) => s.as_str(),
-                    None => &line[hit.start + 1..hit.end - 1],
-                };
-                let new = clean(old);
-                if new == old {
+                // A value the cleaner did not return stays as it was.
+                let new = new.get(i).map_or(*old, String::as_str);
+                if new == *old {
                     out.push_str(&line[hit.start..hit.end]);
                 } else {
-                    push_json_string(&new, out);
+                    push_json_string(new, out);
                 }
                 copied = hit.end;
             }
             out.push_str(&line[copied..]);
-            LineOutcome::Rewritten {
-                fields: scratch.hits.len(),
-            }
+            LineOutcome::Rewritten { fields: hits.len() }
         }
     }
 }

@@ -191,6 +191,17 @@ impl Converter {
         self.name
     }
 
+    /// Whether user dictionaries were given.
+    pub fn has_user_dicts(&self) -> bool {
+        !self.user.is_empty()
+    }
+
+    /// Whether conversion leaves every text as it is: the `none`
+    /// configuration without user dictionaries.
+    pub fn is_identity(&self) -> bool {
+        self.plan.is_none() && self.user.is_empty()
+    }
+
     /// A description of the stages, e.g. for `--verbose` output.
     pub fn describe(&self) -> String {
         let Some(plan) = &self.plan else {

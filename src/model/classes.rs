@@ -24,6 +24,23 @@ pub fn is_han(cp: u32) -> bool {
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
 
+/// Whether `cp` is a kana letter: hiragana and katakana, including the
+/// iteration marks, but not the middle dot `・` (U+30FB) and the long-vowel
+/// mark `ー` (U+30FC), which Chinese text borrows as punctuation. Every kana
+/// letter is `E3 81..83 xx` in UTF-8, which `lang` relies on to find lines
+/// with kana quickly. Half-width katakana are left out: no Japanese prose
+/// is written in them alone, and in Chinese pages they turn up in emoticons.
+pub fn is_kana(cp: u32) -> bool {
+    matches!(cp, 0x3041..=0x309F | 0x30A1..=0x30FA | 0x30FD..=0x30FF)
+}
+
+/// Whether `cp` is a precomposed hangul syllable, what Korean text is
+/// written in (lead bytes `EA`..`ED` in UTF-8). Loose jamo (`ㅋㅋ`) are
+/// left out: they spell chat noises, not words.
+pub fn is_hangul(cp: u32) -> bool {
+    matches!(cp, 0xAC00..=0xD7A3)
+}
+
 /// Cost of a character judged by its class alone, in quarter bits.
 pub fn class_cost(cp: u32) -> u8 {
     let bits: u32 = match cp {
