@@ -312,40 +312,56 @@ fn listed_costs(share: u32, positions: Option<[u16; 4]>) -> [i32; 4] {
     out
 }
 
-/// Cost in quarter bits of `c` in each word position (alone, start,
-/// middle, end) in text of `lang`. Only listed letters with position data
-/// vary by position.
-fn char_costs(c: char, lang: &Language) -> [i32; 4] {
-    let lower = c.to_lowercase().next().unwrap_or(c);
-    if let Ok(i) = lang.costs.binary_search_by_key(&lower, |&(l, _)| l) {
-        let upper = if lower != c { UPPER as i32 } else { 0 };
-        return lang.costs[i].1.map(|x| x + upper);
-    }
-    [char_cost(c, lang) as i32; 4]
+/// What the costs of a character depend on besides the language, worked
+/// out once per code page byte.
+#[derive(Clone, Copy)]
+struct CharInfo {
+    lower: char,
+    /// Extra cost of the upper-case form.
+    upper: i32,
+    script: Option<Script>,
+    /// Cost when it is not a letter of any script the models know.
+    other: i32,
 }
 
-/// Cost in quarter bits of seeing `c`, a character `lang` does not list,
-/// in text of `lang`.
-fn char_cost(c: char, lang: &Language) -> u32 {
-    let lower = c.to_lowercase().next().unwrap_or(c);
-    let upper = if lower != c { UPPER } else { 0 };
-    match Script::of(c) {
-        Some(s) if s == lang.script => return UNLISTED_LETTER + upper,
-        Some(_) => return FOREIGN_LETTER + upper,
-        None => {}
+impl CharInfo {
+    fn of(c: char) -> CharInfo {
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        let other = if c.is_alphabetic() {
+            FOREIGN_LETTER
+        } else {
+            let bits = match c as u32 {
+                0xFFFD => 24,
+                0x80..=0x9F => 22,
+                _ if is_common_symbol(c) => 8,
+                0xA1..=0xBF | 0x2010..=0x2044 | 0x2116 | 0x2122 => 12,
+                0xE000..=0xF8FF => 20,
+                _ => 15,
+            };
+            bits * BIT
+        };
+        CharInfo {
+            lower,
+            upper: if lower != c { UPPER as i32 } else { 0 },
+            script: Script::of(c),
+            other: other as i32,
+        }
     }
-    if c.is_alphabetic() {
-        return FOREIGN_LETTER;
+
+    /// Cost in quarter bits in each word position (alone, start, middle,
+    /// end) in text of `lang`. Only listed letters with position data vary
+    /// by position.
+    fn costs(&self, lang: &Language) -> [i32; 4] {
+        if let Ok(i) = lang.costs.binary_search_by_key(&self.lower, |&(l, _)| l) {
+            return lang.costs[i].1.map(|x| x + self.upper);
+        }
+        let cost = match self.script {
+            Some(s) if s == lang.script => UNLISTED_LETTER as i32 + self.upper,
+            Some(_) => FOREIGN_LETTER as i32 + self.upper,
+            None => self.other,
+        };
+        [cost; 4]
     }
-    let bits = match c as u32 {
-        0xFFFD => 24,
-        0x80..=0x9F => 22,
-        _ if is_common_symbol(c) => 8,
-        0xA1..=0xBF | 0x2010..=0x2044 | 0x2116 | 0x2122 => 12,
-        0xE000..=0xF8FF => 20,
-        _ => 15,
-    };
-    bits * BIT
 }
 
 fn build() -> Tables {
@@ -361,6 +377,7 @@ fn build() -> Tables {
     let mut costs = Vec::with_capacity(candidates.len());
     let mut case = Vec::with_capacity(candidates.len());
     for cand in &candidates {
+        let infos: Vec<CharInfo> = cand.high.iter().map(|&c| CharInfo::of(c)).collect();
         let mut sorted_high = cand.high.to_vec();
         sorted_high.sort_unstable();
         let mut per_lang = Vec::new();
@@ -387,8 +404,8 @@ fn build() -> Tables {
                 continue;
             }
             let mut table = Box::new([0i32; 512]);
-            for (b, &c) in cand.high.iter().enumerate() {
-                table[b * 4..b * 4 + 4].copy_from_slice(&char_costs(c, lang));
+            for (b, info) in infos.iter().enumerate() {
+                table[b * 4..b * 4 + 4].copy_from_slice(&info.costs(lang));
             }
             per_lang.push((li, table));
         }
