@@ -10,7 +10,10 @@ some with CRLF). zhnorm runs on it as a batch, `-q -j 2 TREE -o OUT`, with
 its default options, and four things are measured:
 
 1. Right text. For each input with a true text, the reference is the
-   OpenCC 1.4.2 Python library's t2s of that text, computed here. zhnorm
+   OpenCC 1.4.2 Python library's t2s of that text, computed here, under
+   the README's rule that only Chinese is converted (class ChineseOnly:
+   Japanese and Korean documents, and lines quoting them, stay as they
+   are; written here from the README, not taken from zhnorm). zhnorm
    does more than decode and convert (entities, punctuation and width,
    NBSP, invisible characters, NFC, radicals, pinyin spam, the charset
    declaration), so bytes are not compared. Two comparisons are made
@@ -263,6 +266,88 @@ def han_source(text, markup, conv=None):
     return [(1, conv(unescape_all(text)))]
 
 
+def is_kana(c):
+    return "\u3041" <= c <= "\u309f" or "\u30a1" <= c <= "\u30fa"
+
+
+def is_hangul(c):
+    return "\uac00" <= c <= "\ud7a3"
+
+
+def is_han_char(c):
+    o = ord(c)
+    return 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x3FFFF
+
+
+def word_letters(line, test):
+    """Letters of `test`'s script in `line` that stand next to another of
+    the script (ー continues a katakana word), as README "Which text is
+    converted" counts them."""
+    n = 0
+    for i, c in enumerate(line):
+        if not test(c):
+            continue
+        prev = line[i - 1] if i else ""
+        nxt = line[i + 1] if i + 1 < len(line) else ""
+        if test(prev) or test(nxt) or (prev == "ー" or nxt == "ー") and test is is_kana:
+            n += 1
+    return n
+
+
+JA_KO_ENCODINGS = {"shift-jis", "cp932", "euc-jp", "iso-2022-jp", "euc-kr", "cp949", "johab", "iso-2022-kr"}
+
+
+class ChineseOnly:
+    """The README's rule that only Chinese is converted, written here from
+    its text (not from zhnorm): a document is Japanese when, over its first
+    1,000 Han, kana and hangul letters, kana words make up at least 10% of
+    kana and Han and at least half of those letters are in lines with a
+    kana word; Korean likewise with hangul at 30%. Japanese and Korean
+    documents are not converted, nor is text read from a Japanese or Korean
+    encoding; in others, lines with a kana or hangul word are left as they
+    are."""
+
+    def __init__(self, convert):
+        self.convert = convert
+
+    def language(self, lines):
+        han = kana = hangul = in_kana = in_hangul = seen = 0
+        for line in lines:
+            h = sum(1 for c in line if is_han_char(c))
+            k, g = word_letters(line, is_kana), word_letters(line, is_hangul)
+            han, kana, hangul = han + h, kana + k, hangul + g
+            letters = h + k + g
+            if k:
+                in_kana += h + k
+            if g:
+                in_hangul += h + g
+            seen += letters
+            if seen >= 1000:
+                break
+        total = han + kana + hangul
+        ja = kana * 10 >= kana + han and kana and in_kana * 2 >= total
+        ko = hangul * 10 >= (hangul + han) * 3 and hangul and in_hangul * 2 >= total
+        if ja and ko:
+            return "ja" if kana >= hangul else "ko"
+        return "ja" if ja else "ko" if ko else "zh"
+
+    def converter(self, truth, markup, encoding=""):
+        lines = [t for _, t, c in page_parts(truth) if c] if markup else truth.splitlines()
+        # Text read from a Japanese or Korean encoding is that language,
+        # whatever its letters (README: a chart of kanji has few kana).
+        implied = encoding.lower().replace("_", "-") in JA_KO_ENCODINGS
+        if implied or self.language(lines) != "zh":
+            return lambda t: t
+
+        def conv(text):
+            out = []
+            for line in text.splitlines(keepends=True):
+                foreign = word_letters(line, is_kana) or word_letters(line, is_hangul)
+                out.append(line if foreign else self.convert(line))
+            return "".join(out)
+        return conv
+
+
 MARKUP_REFS = re.compile(r"&(?:amp|lt|gt|quot);")
 
 
@@ -388,8 +473,10 @@ class Truths:
     """True texts and their references, computed once and shared by the
     scoring of zhnorm and of the peers."""
 
-    def __init__(self, truth_dir, rels):
+    def __init__(self, truth_dir, rels, encodings=None):
+        self.encodings = encodings or {}
         self.t2s = opencc.OpenCC("t2s")
+        self.chinese_only = ChineseOnly(self.t2s.convert)
         self.truth_dir = truth_dir
         self.rels = rels
         self.cache = {}
@@ -402,7 +489,8 @@ class Truths:
             else:
                 truth = p.read_bytes().decode("utf-8")
                 markup = looks_like_markup(truth)
-                parts = han_source(truth, markup, self.t2s.convert)
+                conv = self.chinese_only.converter(truth, markup, self.encodings.get(rel, ""))
+                parts = han_source(truth, markup, conv)
                 han, lines = han_seq(parts)
                 self.cache[rel] = {
                     "truth": truth, "markup": markup, "parts": parts,
@@ -847,7 +935,7 @@ def evaluate(args, binary, work, is_bad, started):
     rows = build(args.corpus, base)
     tree, truth_dir = base / "tree", base / "truth"
     rels = sorted(r[0] for r in rows)
-    truths = Truths(truth_dir, rels)
+    truths = Truths(truth_dir, rels, {r[0]: r[1] for r in rows})
     misses = []
     figures = {"zhnorm": binary, "corpus": str(args.corpus), "inputs": len(rels),
                "with_truth": sum(1 for r in rels if (truth_dir / r).exists())}
