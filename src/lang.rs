@@ -231,9 +231,6 @@ pub struct Evidence {
     bytes: usize,
     /// The class of the last character seen.
     prev: Class,
-    /// The language the document's encoding implies, if any (see
-    /// [`Evidence::hint`]).
-    hint: Option<Language>,
     /// The last character is a kana or hangul letter not counted yet: it
     /// counts if the next one is of its script.
     pending: bool,
@@ -420,9 +417,6 @@ impl Evidence {
     }
 
     fn judge(&self) -> Language {
-        if let Some(language) = self.hint {
-            return language;
-        }
         let (han, kana, hangul) = (self.han, self.kana, self.hangul);
         // The segment under way counts as ended.
         let s = self.segment;
@@ -452,17 +446,6 @@ impl Evidence {
         }
     }
 
-    /// Tells the evidence what the document's encoding implies: text
-    /// decoded from Shift_JIS, EUC-JP or ISO-2022-JP is Japanese and from
-    /// EUC-KR, Johab or ISO-2022-KR Korean, whatever share of it is kanji
-    /// or hanja (a chart of rare kanji has next to no kana). The verdict,
-    /// when taken, is that language. A verdict already taken stands.
-    pub fn hint(&mut self, language: Language) {
-        if self.verdict.is_none() {
-            self.hint = Some(language);
-        }
-    }
-
     /// The verdict, once the window is full (or it was decided).
     pub fn verdict(&self) -> Option<Language> {
         self.verdict
@@ -474,26 +457,6 @@ impl Evidence {
         let language = self.verdict.unwrap_or_else(|| self.judge());
         self.verdict = Some(language);
         language
-    }
-}
-
-/// The language an encoding implies: Japanese for Shift_JIS, EUC-JP and
-/// ISO-2022-JP, Korean for EUC-KR, Johab and ISO-2022-KR (none of them
-/// writes Simplified Chinese); `None` for every other encoding.
-pub fn implied_by(charset: crate::decode::Charset) -> Option<Language> {
-    use crate::decode::legacy::LegacyEncoding;
-    use crate::decode::Charset;
-    match charset {
-        Charset::Std(e)
-            if e == encoding_rs::SHIFT_JIS
-                || e == encoding_rs::EUC_JP
-                || e == encoding_rs::ISO_2022_JP =>
-        {
-            Some(Language::Ja)
-        }
-        Charset::Std(e) if e == encoding_rs::EUC_KR => Some(Language::Ko),
-        Charset::Legacy(LegacyEncoding::Johab | LegacyEncoding::Iso2022Kr) => Some(Language::Ko),
-        _ => None,
     }
 }
 

@@ -592,14 +592,6 @@ impl<'a> Stages<'a> {
         }
     }
 
-    /// The language the input's encoding implies, for the verdict (JSON
-    /// Lines judge each record by itself).
-    fn hint_language(&mut self, language: Language) {
-        if let Stages::Text(p) = self {
-            p.hint_language(language);
-        }
-    }
-
     /// The same stages for a document whose language was judged on its
     /// beginning elsewhere (JSON Lines judge each record by itself).
     fn with_language(self, language: Language) -> Self {
@@ -684,8 +676,6 @@ pub(crate) fn pump(
 ) -> Result<Outcome, PumpError> {
     let mut decoder = AutoDecoder::new(bufs.settings.decode);
     let mut stages = Stages::new(&bufs.settings, conv);
-    // Whether the verdict on the encoding has been passed to the stages.
-    let mut hinted = false;
     let html_failed = |e: PipelineError| PumpError::Input(e.to_string());
     // Invariant: `bufs.out` holds only output not yet written.
     bufs.out.clear();
@@ -712,14 +702,6 @@ pub(crate) fn pump(
         if let Some(m) = refuse_binary(decoder.report(), &bufs.settings.decode) {
             return Err(PumpError::Input(m));
         }
-        if !hinted {
-            if let Some(d) = &decoder.report().detection {
-                hinted = true;
-                if let Some(language) = zhnorm::lang::implied_by(d.charset) {
-                    stages.hint_language(language);
-                }
-            }
-        }
         stages
             .push(&bufs.text, &mut bufs.out)
             .map_err(html_failed)?;
@@ -730,16 +712,6 @@ pub(crate) fn pump(
     decoder.finish(&mut bufs.text);
     if let Some(m) = refuse_binary(decoder.report(), &bufs.settings.decode) {
         return Err(PumpError::Input(m));
-    }
-    if !hinted {
-        if let Some(language) = decoder
-            .report()
-            .detection
-            .as_ref()
-            .and_then(|d| zhnorm::lang::implied_by(d.charset))
-        {
-            stages.hint_language(language);
-        }
     }
     stages
         .push(&bufs.text, &mut bufs.out)

@@ -255,12 +255,6 @@ impl<'c> Pipeline<'c> {
         self
     }
 
-    /// Tells the pipeline the language the document's encoding implies
-    /// ([`crate::lang::implied_by`]), before its verdict is taken.
-    pub fn hint_language(&mut self, language: Language) {
-        self.judge.evidence.hint(language);
-    }
-
     /// The document's language, once its window has been seen (or the
     /// verdict was given or taken early).
     pub fn language(&self) -> Option<Language> {

@@ -70,28 +70,15 @@ pub(crate) fn pump_split(
     // The language, judged as one pipeline would. The first round holds
     // far more than the verdict needs unless the input is shorter; if it
     // does not, one pipeline judges as it goes.
-    let implied = decoder
-        .report()
-        .detection
-        .as_ref()
-        .and_then(|d| zhnorm::lang::implied_by(d.charset));
     let language = if html || settings.jsonl.is_some() {
         // One pipeline in order anyway (JSON Lines judge each record).
         None
-    } else if implied.is_some() {
-        // The encoding says which language it is, as it tells one pipeline.
-        implied
     } else {
         judge_language(&pending, end, options)
     };
     // Set once the text must go through one pipeline in order.
-    let mut sequential = (html || settings.jsonl.is_some() || language.is_none()).then(|| {
-        let mut stages = Stages::new(settings, conv);
-        if let Some(language) = implied {
-            stages.hint_language(language);
-        }
-        stages
-    });
+    let mut sequential = (html || settings.jsonl.is_some() || language.is_none())
+        .then(|| Stages::new(settings, conv));
     let language = language.unwrap_or(Language::Other);
 
     loop {

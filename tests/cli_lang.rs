@@ -444,33 +444,3 @@ fn live_japanese_lines_are_passed_on_unconverted() {
     );
     assert!(status.success());
 }
-
-/// The encoding tells the language where the letters cannot: a list of
-/// kanji or hanja with no kana or hangul at all (a chart of characters, a
-/// table of names), read from Shift_JIS, EUC-JP or EUC-KR, is Japanese or
-/// Korean and keeps every character; the same text in UTF-8 or Big5 is
-/// Chinese and is converted.
-#[test]
-fn a_japanese_or_korean_encoding_keeps_kanji_without_kana() {
-    let text = "東京 國語 學校 醫學 廣場 體育 會館 藝術 經濟 發展\n";
-    for enc in [
-        encoding_rs::SHIFT_JIS,
-        encoding_rs::EUC_JP,
-        encoding_rs::EUC_KR,
-    ] {
-        let (bytes, _, unmappable) = enc.encode(text);
-        assert!(!unmappable, "{}", enc.name());
-        let o = run(&["--from", enc.name()], &bytes);
-        assert_eq!(o.status.code(), Some(0), "{}: {}", enc.name(), stderr(&o));
-        assert_eq!(stdout(&o), text, "{}", enc.name());
-    }
-    // Chinese Traditional in Big5: converted, by hand from OpenCC's
-    // character table (國→国, 學→学, 醫→医, 廣→广, 體→体, 會→会, 館→馆,
-    // 藝→艺, 術→术, 經→经, 濟→济, 發→发, 展 and the rest unchanged).
-    let (bytes, _, _) = encoding_rs::BIG5.encode(text);
-    let o = run(&["--from", "big5"], &bytes);
-    assert_eq!(
-        stdout(&o),
-        "东京 国语 学校 医学 广场 体育 会馆 艺术 经济 发展\n"
-    );
-}
