@@ -294,18 +294,14 @@ def word_letters(line, test):
     return n
 
 
-JA_KO_ENCODINGS = {"shift-jis", "cp932", "euc-jp", "iso-2022-jp", "euc-kr", "cp949", "johab", "iso-2022-kr"}
-
-
 class ChineseOnly:
     """The README's rule that only Chinese is converted, written here from
     its text (not from zhnorm): a document is Japanese when, over its first
     1,000 Han, kana and hangul letters, kana words make up at least 10% of
     kana and Han and at least half of those letters are in lines with a
-    kana word; Korean likewise with hangul at 30%. Japanese and Korean
-    documents are not converted, nor is text read from a Japanese or Korean
-    encoding; in others, lines with a kana or hangul word are left as they
-    are."""
+    kana word, or kana words make up 20% or more; Korean likewise with
+    hangul at 30%. Japanese and Korean documents are not converted; in
+    others, lines with a kana or hangul word are left as they are."""
 
     def __init__(self, convert):
         self.convert = convert
@@ -325,7 +321,7 @@ class ChineseOnly:
             if seen >= 1000:
                 break
         total = han + kana + hangul
-        ja = kana * 10 >= kana + han and kana and in_kana * 2 >= total
+        ja = kana * 10 >= kana + han and kana and (in_kana * 2 >= total or kana * 5 >= kana + han)
         ko = hangul * 10 >= (hangul + han) * 3 and hangul and in_hangul * 2 >= total
         if ja and ko:
             return "ja" if kana >= hangul else "ko"
@@ -333,10 +329,7 @@ class ChineseOnly:
 
     def converter(self, truth, markup, encoding=""):
         lines = [t for _, t, c in page_parts(truth) if c] if markup else truth.splitlines()
-        # Text read from a Japanese or Korean encoding is that language,
-        # whatever its letters (README: a chart of kanji has few kana).
-        implied = encoding.lower().replace("_", "-") in JA_KO_ENCODINGS
-        if implied or self.language(lines) != "zh":
+        if self.language(lines) != "zh":
             return lambda t: t
 
         def conv(text):

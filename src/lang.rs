@@ -19,7 +19,10 @@
 //!   [`SPREAD_PERCENT`]% of the letters are in segments (lines, or text
 //!   between tags) that show kana: Japanese has kana in nearly every
 //!   sentence, while a short Chinese text quoting one Japanese line can
-//!   pass the share but has most of its text in lines without any;
+//!   pass the share but has most of its text in lines without any. From
+//!   [`DENSE_KANA_PERCENT`]% of kana on, no spread is asked for: a page of
+//!   Japanese prose followed by a chart or list of kanji is Japanese, and
+//!   no Chinese text quotes that much Japanese;
 //! * `ko` likewise, when hangul syllables are at least [`HANGUL_PERCENT`]%
 //!   of hangul and Han: Korean with hanja is still mostly hangul, while a
 //!   Chinese fan page quoting Korean names and lyrics needs a higher bar
@@ -67,6 +70,10 @@ pub const MIN_LETTERS: u64 = 5;
 /// Share of kana among kana and Han, in percent, from which a document
 /// is Japanese.
 pub const KANA_PERCENT: u64 = 10;
+
+/// Share of kana among kana and Han, in percent, from which a document
+/// is Japanese however its kana are spread.
+pub const DENSE_KANA_PERCENT: u64 = 20;
 
 /// Share of hangul among hangul and Han, in percent, from which a
 /// document is Korean.
@@ -424,7 +431,8 @@ impl Evidence {
         let in_hangul = self.in_hangul_segments + if s.hangul > 0 { s.han + s.hangul } else { 0 };
         let ja = kana > 0
             && kana * 100 >= KANA_PERCENT * (kana + han)
-            && in_kana * 100 >= SPREAD_PERCENT * (kana + han);
+            && (in_kana * 100 >= SPREAD_PERCENT * (kana + han)
+                || kana * 100 >= DENSE_KANA_PERCENT * (kana + han));
         let ko = hangul > 0
             && hangul * 100 >= HANGUL_PERCENT * (hangul + han)
             && in_hangul * 100 >= SPREAD_PERCENT * (hangul + han);

@@ -444,3 +444,20 @@ fn live_japanese_lines_are_passed_on_unconverted() {
     );
     assert!(status.success());
 }
+
+/// Japanese prose above a chart of kanji: the kana are a fifth of the
+/// letters but sit in one line of five, so the spread rule alone would
+/// call it Chinese. From 20% of kana on, spread does not matter, and the
+/// chart keeps its kanji (國, 學, 體 would otherwise become 国, 学, 体).
+/// The verdict rests on the text alone, so a second run judges the same.
+#[test]
+fn japanese_prose_above_a_kanji_chart_is_japanese() {
+    let text = "このページでは、むずかしい漢字をひとつずつ表にまとめてあります。\n\
+                國 學 體 醫 廣 藝 術 經 濟 發\n\
+                會 館 廳 聽 讀 寫 譯 歸 舊 鐵\n\
+                龍 龜 鹽 豐 產 當 點 黨 麵 顯\n\
+                戰 爭 權 歡 觀 變 關 應 響 營\n";
+    let once = ok(&[], text);
+    assert_eq!(once, text);
+    assert_eq!(ok(&[], &once), text);
+}
