@@ -294,19 +294,24 @@ fn agrees(claimed: Charset, detected: Charset, prefix: &[u8], complete: bool) ->
 
 /// Cost and damaged-byte count of reading all of `bytes` in one encoding.
 fn whole_cost(charset: Charset, bytes: &[u8], complete: bool) -> (u64, usize) {
-    let (text, errors) = match charset {
-        Charset::Std(enc) => decode_counting(enc, bytes, complete),
-        Charset::Legacy(l) => {
-            let mut d = l.new_decoder();
-            let mut text = String::new();
-            let stats = d.decode(bytes, &mut text, complete);
-            (text, stats.errors)
-        }
-    };
+    let (text, errors) = decode_whole(charset, bytes, complete);
     (
         model::text_cost(&text) + errors as u64 * mixed::ERROR as u64,
         errors,
     )
+}
+
+/// All of `bytes` decoded in `charset`, U+FFFD for damage, and the damage
+/// count.
+fn decode_whole(charset: Charset, bytes: &[u8], complete: bool) -> (String, usize) {
+    match charset {
+        Charset::Std(enc) => decode_counting(enc, bytes, complete),
+        Charset::Legacy(l) => {
+            let mut text = String::new();
+            let stats = l.new_decoder().decode(bytes, &mut text, complete);
+            (text, stats.errors)
+        }
+    }
 }
 
 /// Decode `bytes` with `enc`, writing U+FFFD for damage, and count the damage.
@@ -543,14 +548,7 @@ fn judge(prefix: &[u8], complete: bool) -> Judged {
 /// two Han characters between spaces (Chinese is written without spaces
 /// between words; alphabetic words read as GBK come out as such runs).
 fn word_shape_misses(charset: Charset, bytes: &[u8], complete: bool) -> u64 {
-    let text = match charset {
-        Charset::Std(enc) => decode_counting(enc, bytes, complete).0,
-        Charset::Legacy(l) => {
-            let mut text = String::new();
-            l.new_decoder().decode(bytes, &mut text, complete);
-            text
-        }
-    };
+    let (text, _) = decode_whole(charset, bytes, complete);
     let han = |c: char| model::is_han(c as u32);
     let mut count = 0;
     let mut prev = ' ';
@@ -626,10 +624,7 @@ fn clean_legacy_reading(prefix: &[u8], complete: bool) -> Option<(Unit, u64, usi
             if found.is_some() {
                 return None;
             }
-            let kana = text
-                .chars()
-                .filter(|c| ('\u{3040}'..='\u{30FF}').contains(c))
-                .count();
+            let kana = text.chars().filter(|&c| model::is_kana(c as u32)).count();
             found = Some((unit, model::text_cost(&text), kana));
         }
     }

@@ -87,7 +87,7 @@ impl Script {
 /// The tables every verdict uses, built on first use.
 struct Tables {
     candidates: Vec<Candidate>,
-    languages: Vec<Language>,
+    languages: &'static [Language],
     /// For candidate `e`, the languages its script can carry and, for each,
     /// the cost in quarter bits of every high byte in each word position
     /// (index `byte * 4 + position`): `(language, costs)`.
@@ -119,22 +119,20 @@ const UPPER: u32 = BIT;
 fn listed_letters() -> &'static [char] {
     static LISTED: OnceLock<Vec<char>> = OnceLock::new();
     LISTED.get_or_init(|| {
-        let mut listed: Vec<char> = include_str!("../model/letters.tsv")
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .flat_map(|l| l.split('\t').skip(2))
-            .filter_map(|cell| {
-                let mut chars = cell.split('=').next()?.chars();
-                match (chars.next(), chars.next()) {
-                    (Some(c), None) => Some(c),
-                    _ => None,
-                }
-            })
+        let mut listed: Vec<char> = languages()
+            .iter()
+            .flat_map(|l| l.shares.iter().map(|&(c, _)| c))
             .collect();
         listed.sort_unstable();
         listed.dedup();
         listed
     })
+}
+
+/// The language models of `letters.tsv`, parsed once.
+fn languages() -> &'static [Language] {
+    static LANGUAGES: OnceLock<Vec<Language>> = OnceLock::new();
+    LANGUAGES.get_or_init(parse_languages)
 }
 
 fn tables() -> &'static Tables {
@@ -365,7 +363,7 @@ impl CharInfo {
 }
 
 fn build() -> Tables {
-    let languages = parse_languages();
+    let languages = languages();
     let candidates: Vec<Candidate> = candidate_list()
         .into_iter()
         .map(|(charset, prior_bits)| Candidate {
