@@ -320,19 +320,48 @@ fn a_live_lock_stops_a_second_run() {
     let out = dir.path().join("out");
     tree(&input);
     fs::create_dir_all(&out).unwrap();
-    let host = fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "unknown-host".to_owned());
-    // This test's own process is alive.
-    fs::write(
-        out.join(".zhnorm.lock"),
-        format!("pid {} on {host}", std::process::id()),
-    )
-    .unwrap();
+    // This test process holds the lock as a running zhnorm would.
+    let held = zhnorm::batch::lock::Lock::acquire(&out).unwrap();
     let o = run(&["-o", p(&out), p(&input)]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("another zhnorm run"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("pid {}", std::process::id())),
+        "the holder is named: {}",
+        stderr(&o)
+    );
     assert_eq!(files(&out), [".zhnorm.lock"]);
+    drop(held);
+    let o = run(&["-q", "-o", p(&out), p(&input)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!out.join(".zhnorm.lock").exists());
+}
+
+/// Issue 12, item 5: a lock file left by a killed run names a process id
+/// that may belong to a live process later (after a reboot, in another
+/// container). Here it names this test's own, live, process on this host;
+/// nobody holds the OS lock, so the run goes ahead.
+#[test]
+fn a_stale_lock_whose_pid_was_reused_does_not_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    let out = dir.path().join("out");
+    tree(&input);
+    fs::create_dir_all(&out).unwrap();
+    let host = fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "unknown-host".to_owned());
+    let stale = format!("pid {} on {host}", std::process::id());
+    fs::write(out.join(".zhnorm.lock"), &stale).unwrap();
+    let o = run(&["-o", p(&out), p(&input)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&stale),
+        "the old holder is named: {}",
+        stderr(&o)
+    );
+    assert!(!out.join(".zhnorm.lock").exists());
+    assert!(files(&out).iter().any(|f| !f.starts_with('.')));
 }
 
 #[test]
