@@ -184,7 +184,7 @@ impl Blob {
     fn push_bytes(&mut self, b: &[u8]) -> (usize, usize) {
         let off = self.words.len() * 4;
         let mut padded = b.to_vec();
-        while padded.len() % 4 != 0 {
+        while !padded.len().is_multiple_of(4) {
             padded.push(0);
         }
         for c in padded.chunks(4) {

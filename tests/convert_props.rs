@@ -164,7 +164,7 @@ fn t2jp_flavour(text: &str) -> String {
         .map(|c| {
             let cp = c as u32;
             let ideograph = (0x3400..=0x9FFF).contains(&cp) || (0x20000..=0x3134F).contains(&cp);
-            if ideograph && cp % 2 == 0 {
+            if ideograph && cp.is_multiple_of(2) {
                 keys[(cp as usize / 2) % keys.len()]
             } else {
                 c

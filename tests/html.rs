@@ -785,7 +785,7 @@ impl Render {
                 Node::Text(seps) => {
                     for sep in seps {
                         let n = self.words.len();
-                        let w = if n % 2 == 0 {
+                        let w = if n.is_multiple_of(2) {
                             format!("中{n}文")
                         } else {
                             format!("w{n}x")

@@ -625,7 +625,7 @@ const FIELDS: &[&str] = &["text", "title"];
 /// characters that need escaping) but leaves some alone, so both the
 /// re-encoding and the keep-the-original-bytes paths are taken.
 fn test_clean(s: &str) -> String {
-    if s.chars().count() % 3 == 0 {
+    if s.chars().count().is_multiple_of(3) {
         s.to_string()
     } else {
         let reversed: String = s.chars().rev().collect();

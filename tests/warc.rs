@@ -820,7 +820,7 @@ struct Trickle<'a> {
 impl Read for Trickle<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.step += 1;
-        if self.step % 5 == 0 {
+        if self.step.is_multiple_of(5) {
             return Err(io::ErrorKind::Interrupted.into());
         }
         let n = (self.step % 7 + 1).min(buf.len()).min(self.data.len());
