@@ -85,14 +85,13 @@ pub struct Cli {
     pub input: Option<PathBuf>,
 
     /// Where results go. With one input file (or standard input): this
-    /// file, replaced atomically, and never if it is one of the inputs; `-`
-    /// means standard output. A directory (one that exists, or any path
-    /// ending in `/`) starts a batch run: every input, and every file
-    /// below an input directory, gets its own output there under the same
-    /// relative path. With several inputs or an input directory, -o must
-    /// be such a directory: a name that is neither an existing directory
-    /// nor ends in `/` is refused when the inputs are several files, and
-    /// created as a directory when an input is a directory.
+    /// file, replaced atomically, never one of the inputs; `-` is standard
+    /// output. A directory (one that exists, or a path ending in `/`,
+    /// created) makes a batch run: each input file, and each file below an
+    /// input directory, gets its own output there under the same relative
+    /// path. Several input files need such a directory: a plain name that
+    /// does not exist is refused rather than made into one. With an input
+    /// directory, -o is always a directory, created if missing.
     #[arg(short, long, value_name = "FILE|DIR")]
     pub output: Option<PathBuf>,
 
