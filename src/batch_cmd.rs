@@ -389,8 +389,9 @@ fn progress_template(width: u16) -> String {
     )
 }
 
-/// The bar's cells at the narrowest.
-const PROGRESS_BAR_MIN: usize = 20;
+/// The bar's cells at the narrowest: 20 from 80 columns up, fewer only on
+/// a terminal too narrow for the rest of the line anyway.
+const PROGRESS_BAR_MIN: usize = 10;
 
 /// The output path of a job, with the compression extension handled.
 fn output_for(job: &Job, target: &Target, comp: Compression, uncompressed: bool) -> PathBuf {
