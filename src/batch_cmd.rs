@@ -87,16 +87,7 @@ enum Target {
 /// Whether the command line asks for a batch run rather than the
 /// concatenating single-output mode.
 pub(crate) fn wanted(cli: &Cli) -> bool {
-    if cli.in_place {
-        return true;
-    }
-    let Some(out) = cli.output_path() else {
-        return false;
-    };
-    cli.paths.len() > 1
-        || cli.paths.iter().any(|p| p.is_dir())
-        || out.is_dir()
-        || out.as_os_str().to_string_lossy().ends_with('/')
+    cli.is_batch()
 }
 
 /// Runs a batch; `Ok(false)` when some input failed.
@@ -171,8 +162,12 @@ pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
     let total_bytes: u64 = jobs.iter().map(|j| j.size).sum();
     let bar = progress_bar(cli, jobs.len() as u64, total_bytes);
     let failures = AtomicU64::new(0);
+    let threads = cli.threads_for(jobs.len());
+    if let (Some(m), false) = (&threads.warning, cli.quiet) {
+        bar.suspend(|| crate::report("--jobs", m));
+    }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cli.jobs.unwrap_or(0))
+        .num_threads(threads.threads)
         .build()
         .map_err(|e| Fatal::new("--jobs", e.to_string()))?;
     let settings = Settings::from_cli(cli);
@@ -319,7 +314,7 @@ fn is_temp_name(path: &Path) -> bool {
 }
 
 /// zhnorm's control files in an output directory.
-fn is_own_file(path: &Path) -> bool {
+pub(crate) fn is_own_file(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
@@ -350,33 +345,53 @@ fn settings_key(cli: &Cli) -> String {
 /// message.
 fn progress_bar(cli: &Cli, files: u64, bytes: u64) -> ProgressBar {
     use std::io::IsTerminal;
+    // An explicit `always` wins over -q, which hides only what was not
+    // asked for by name.
     let show = match cli.progress {
         ProgressArg::Never => false,
         ProgressArg::Always => true,
-        ProgressArg::Auto => io::stderr().is_terminal(),
+        ProgressArg::Auto => !cli.quiet && io::stderr().is_terminal(),
     };
-    if !show || cli.quiet {
+    if !show {
         return ProgressBar::hidden();
     }
     // indicatif hides itself when standard error is not a terminal; asked
     // for always, the bar is drawn there anyway.
+    let term = console::Term::stderr();
+    let width = term.size().1;
     let target = match cli.progress {
-        ProgressArg::Always => {
-            ProgressDrawTarget::term_like_with_hz(Box::new(console::Term::stderr()), 20)
-        }
+        ProgressArg::Always => ProgressDrawTarget::term_like_with_hz(Box::new(term), 20),
         _ => ProgressDrawTarget::stderr(),
     };
     let bar = ProgressBar::with_draw_target(Some(bytes), target);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes}, {binary_bytes_per_sec}, ETA {eta} ({msg})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(&progress_template(width))
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_message(format!("0/{files} files, 0 failed"));
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }
+
+/// The bar's layout for a terminal `width` columns wide. The bar has a
+/// width of its own and the message takes what is left, cut if need be:
+/// a message sharing the line with a stretching bar left it no room at
+/// 80 columns.
+fn progress_template(width: u16) -> String {
+    // What the rest of the line takes with ordinary figures.
+    const REST: usize = 60;
+    let bar = (width as usize)
+        .saturating_sub(REST)
+        .clamp(PROGRESS_BAR_MIN, 50);
+    format!(
+        "{{spinner}} {{elapsed_precise}} {{bar:{bar}}} {{percent:>3}}% \
+         {{binary_bytes_per_sec}} ETA {{eta}} {{wide_msg}}"
+    )
+}
+
+/// The bar's cells at the narrowest: 20 from 80 columns up, fewer only on
+/// a terminal too narrow for the rest of the line anyway.
+const PROGRESS_BAR_MIN: usize = 10;
 
 /// The output path of a job, with the compression extension handled.
 fn output_for(job: &Job, target: &Target, comp: Compression, uncompressed: bool) -> PathBuf {

@@ -2,11 +2,13 @@
 //!
 //! Only what the user can type lives here; `main.rs` turns it into a run.
 
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
-use clap::builder::{PossibleValue, PossibleValuesParser};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::error::ErrorKind;
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use zhnorm::clean::tidy::{Eol, TidyOptions};
 use zhnorm::clean::CleanOptions;
 use zhnorm::convert::{CONFIG_DESCRIPTIONS, CONFIG_NAMES};
@@ -21,6 +23,16 @@ EXAMPLES:
   Write the result to a file (replaced atomically):
     zhnorm page.txt -o page.zh-Hans.txt
 
+  The same, as OpenCC's command line spells it:
+    zhnorm -i page.txt -o page.zh-Hans.txt -c t2s.json
+
+  Mirror a tree (or several files) into a directory, one output per input:
+    zhnorm -o clean/ scraped/
+    zhnorm -o clean/ a.txt b.html
+
+  Nightly: only new or changed files, with a report for the logs:
+    zhnorm -q --incremental -o /data/clean /data/raw --report run.jsonl
+
   Normalize a live log as it grows:
     tail -f scrape.log | zhnorm
 
@@ -32,6 +44,7 @@ EXAMPLES:
 
   Say what encoding each file is in (and what is wrong with it):
     zhnorm detect --json pages/*.html
+    zhnorm detect --include '*.html' site/
 
   A file known to be Big5, whatever it declares:
     zhnorm --from big5 old.txt
@@ -61,23 +74,38 @@ EXIT STATUS:
 )]
 pub struct Cli {
     /// Input files, processed in order and concatenated like cat. None, or
-    /// `-`, reads standard input.
+    /// `-`, reads standard input. With -o DIR or --in-place, files and
+    /// directory trees to process one by one (a batch run).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Write to this file instead of standard output (only with a single
-    /// input). The file is replaced atomically, and never if it is one of
-    /// the inputs. `-` means standard output.
-    #[arg(short, long, value_name = "PATH")]
+    /// The input, as OpenCC's `-i` names it: the same as giving FILE as
+    /// PATH (so not together with PATH arguments).
+    #[arg(short, long, value_name = "FILE", conflicts_with = "paths")]
+    pub input: Option<PathBuf>,
+
+    /// Where results go. With one input file (or standard input): this
+    /// file, replaced atomically, never one of the inputs; `-` is standard
+    /// output. A directory (one that exists, or a path ending in `/`,
+    /// created) makes a batch run: each input file, and each file below an
+    /// input directory, gets its own output there under the same relative
+    /// path. Several input files need such a directory: a plain name that
+    /// does not exist is refused rather than made into one. With an input
+    /// directory, -o is always a directory, created if missing.
+    #[arg(short, long, value_name = "FILE|DIR")]
     pub output: Option<PathBuf>,
 
-    /// OpenCC conversion configuration.
+    /// OpenCC conversion configuration: its name, or OpenCC's file name
+    /// for it (`t2s.json`, also as a path such as
+    /// `/usr/share/opencc/t2s.json`). The file is not read: zhnorm has all
+    /// of OpenCC 1.4.2's configurations built in and takes the one of that
+    /// name.
     #[arg(
         short,
         long,
         value_name = "NAME",
         default_value = "t2s",
-        value_parser = config_parser(),
+        value_parser = ConfigParser,
     )]
     pub config: String,
 
@@ -98,13 +126,14 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = FormatArg::Auto)]
     pub format: FormatArg,
 
-    /// With --format jsonl: the top-level string field to clean
-    /// (repeatable; default `text`).
+    /// JSON Lines input: the top-level string field to clean (repeatable;
+    /// default `text`). Refused with --format text, html or warc.
     #[arg(long = "field", value_name = "NAME")]
     pub fields: Vec<String>,
 
-    /// Output format: the input's own (`same`), or, with --format warc,
-    /// JSON Lines of `{url, date, text}` with the readable text.
+    /// Output format: the input's own (`same`), or, for WARC input, JSON
+    /// Lines of `{url, date, text}` with the readable text. Refused with
+    /// --format text, html or jsonl.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ToArg::Same)]
     pub to: ToArg,
 
@@ -150,7 +179,8 @@ pub struct Cli {
     #[arg(long)]
     pub strict: bool,
 
-    /// Print no warnings (errors are still printed).
+    /// Print no warnings, no batch summary line and, unless --progress
+    /// always asks for it, no progress bar. Errors are still printed.
     #[arg(short, long)]
     pub quiet: bool,
 
@@ -174,12 +204,15 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = BinaryArg::Copy)]
     pub binary: BinaryArg,
 
-    /// Batch runs: how many files at once (default: one per CPU).
+    /// Batch runs: how many threads, at least 1 (default: one per CPU).
+    /// More than 4 per CPU is capped there, with a warning; more than the
+    /// inputs (or the CPUs, if more) is capped silently, as the extra
+    /// threads would have nothing to do.
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
 
     /// Batch runs: progress bar on standard error (`auto`: only on a
-    /// terminal).
+    /// terminal, and not with -q; `always` wins over -q).
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ProgressArg::Auto)]
     pub progress: ProgressArg,
 
@@ -204,6 +237,11 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    /// Ids of the options typed on the command line, for the ones whose
+    /// default cannot be told apart from a value given (`--binary copy`).
+    #[arg(skip)]
+    given: Vec<&'static str>,
 }
 
 /// `--format`.
@@ -312,9 +350,18 @@ pub enum Command {
     /// runs of a mixed input, and the damage found (bytes no encoding can
     /// read, mojibake repaired, irreparable spots).
     Detect {
-        /// Inputs; none, or `-`, reads standard input.
+        /// Inputs; none, or `-`, reads standard input. A directory is
+        /// walked as a batch run walks it, and every file in it reported.
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// In directories: only files matching this glob (as for batch
+        /// runs). Repeatable.
+        #[arg(long, value_name = "GLOB")]
+        include: Vec<String>,
+        /// In directories: leave out files or directories matching this
+        /// glob; wins over --include. Repeatable.
+        #[arg(long, value_name = "GLOB")]
+        exclude: Vec<String>,
         /// One JSON object per input, one per line.
         #[arg(long)]
         json: bool,
@@ -333,9 +380,9 @@ fn charset_parser(label: &str) -> Result<Charset, String> {
     })
 }
 
-/// Accepts exactly the library's configuration names; `--help` describes
-/// each so users need not know OpenCC's naming scheme.
-fn config_parser() -> PossibleValuesParser {
+/// Accepts the library's configuration names; `--help` describes each so
+/// users need not know OpenCC's naming scheme.
+fn config_names() -> PossibleValuesParser {
     PossibleValuesParser::new(CONFIG_NAMES.iter().map(|&name| {
         let value = PossibleValue::new(name);
         match CONFIG_DESCRIPTIONS.iter().find(|(n, _)| *n == name) {
@@ -343,6 +390,63 @@ fn config_parser() -> PossibleValuesParser {
             None => value,
         }
     }))
+}
+
+/// `-c`: a configuration name, or the file name OpenCC gives it, so that
+/// command lines written for `opencc` (`-c t2s.json`,
+/// `-c /usr/share/opencc/tw2sp.json`) work unchanged.
+#[derive(Clone)]
+struct ConfigParser;
+
+impl TypedValueParser for ConfigParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        let text = value.to_string_lossy();
+        if !text.ends_with(".json") {
+            return config_names().parse_ref(cmd, arg, value);
+        }
+        match opencc_config_name(Path::new(value)) {
+            Some(name) => Ok(name.to_owned()),
+            None => Err(cmd.clone().error(
+                ErrorKind::InvalidValue,
+                format!(
+                    "-c {text}: not one of OpenCC's configurations; zhnorm takes a \
+                     config file by its name only, and has these built in: {}",
+                    opencc_configs()
+                        .map(|n| format!("{n}.json"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            config_names()
+                .possible_values()?
+                .collect::<Vec<_>>()
+                .into_iter(),
+        ))
+    }
+}
+
+/// The configurations OpenCC ships as files: `none` is zhnorm's own.
+fn opencc_configs() -> impl Iterator<Item = &'static str> {
+    CONFIG_NAMES.iter().copied().filter(|&n| n != "none")
+}
+
+/// The built-in configuration an OpenCC config file stands for, by its file
+/// name: `t2s.json` and `/usr/share/opencc/t2s.json` are `t2s`.
+pub fn opencc_config_name(path: &Path) -> Option<&'static str> {
+    let stem = path.file_name()?.to_str()?.strip_suffix(".json")?;
+    opencc_configs().find(|&n| n == stem)
 }
 
 /// Where one input comes from.
@@ -443,38 +547,164 @@ impl Cli {
         }
     }
 
+    /// Parses the process's arguments, exiting with clap's usage message
+    /// (status 2) when they do not parse.
+    pub fn parse_args() -> Cli {
+        Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// Parses `args` (the program name first), with `-i FILE` folded into
+    /// the inputs.
+    pub fn try_parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let matches = Cli::command().try_get_matches_from(args)?;
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        cli.given = ["binary", "progress", "jobs"]
+            .into_iter()
+            .filter(|id| matches.value_source(id) == Some(ValueSource::CommandLine))
+            .collect();
+        // clap has refused -i together with PATH arguments, so this is the
+        // only input.
+        if let Some(input) = cli.input.take() {
+            cli.paths.push(input);
+        }
+        Ok(cli)
+    }
+
+    /// Whether the command line asks for a batch run (each input to its own
+    /// output) rather than the concatenating single-output mode.
+    pub fn is_batch(&self) -> bool {
+        if self.in_place {
+            return true;
+        }
+        let Some(out) = self.output_path() else {
+            return false;
+        };
+        self.paths.len() > 1
+            || self.paths.iter().any(|p| p.is_dir())
+            || out.is_dir()
+            || names_a_directory(out)
+    }
+
     /// Checks rules that clap's derive cannot express. The error exits
     /// with status 2 and clap's usual usage formatting.
     pub fn validate(&self) -> Result<(), clap::Error> {
-        let batch = self.in_place || self.output_path().is_some();
-        if !batch {
+        let usage = |kind: ErrorKind, message: String| Err(Cli::command().error(kind, message));
+        if self.jobs == Some(0) {
+            return usage(ErrorKind::InvalidValue, "--jobs must be at least 1".into());
+        }
+        if let Some(out) = self.output_path().filter(|_| !self.in_place) {
+            // Several files are never joined into one -o file (that is
+            // what standard output is for), and a mistyped file name must
+            // not silently become a directory. A tree can only go to a
+            // directory, so there the name is created as one.
+            let tree = self.paths.iter().any(|p| p.is_dir());
+            if self.paths.len() > 1 && !tree && !out.is_dir() && !names_a_directory(out) {
+                let what = if out.exists() {
+                    "exists and is not a directory"
+                } else {
+                    "does not exist"
+                };
+                return usage(
+                    ErrorKind::ArgumentConflict,
+                    format!(
+                        "-o {0}: several inputs need an output directory (one result per \
+                         input), and {0} {what}; create it or write it with a trailing / \
+                         to have it created. To join the results into one file, leave \
+                         out -o and redirect standard output.",
+                        out.display()
+                    ),
+                );
+            }
+        }
+        if !self.is_batch() {
             if let Some(dir) = self.paths.iter().find(|p| p.is_dir()) {
-                return Err(Cli::command().error(
+                return usage(
                     ErrorKind::ArgumentConflict,
                     format!(
                         "{} is a directory: give -o DIR to mirror it into another \
                          directory, or --in-place to replace its files",
                         dir.display()
                     ),
-                ));
+                );
             }
-            for (flag, set) in [
-                ("--incremental", self.incremental),
-                ("--dry-run", self.dry_run),
-                ("--report", self.report.is_some()),
-            ] {
-                if set {
-                    return Err(Cli::command().error(
-                        ErrorKind::ArgumentConflict,
-                        format!("{flag} is for batch runs (-o DIR or --in-place)"),
-                    ));
-                }
+            if let Some(flag) = self.batch_only_flag() {
+                let single = match self.output_path() {
+                    Some(out) => format!(
+                        "; -o {} with one input names a file (a directory would end in /)",
+                        out.display()
+                    ),
+                    None => String::new(),
+                };
+                return usage(
+                    ErrorKind::ArgumentConflict,
+                    format!("{flag} is for batch runs (-o DIR or --in-place){single}"),
+                );
             }
         }
-        if self.jobs == Some(0) {
-            return Err(Cli::command().error(ErrorKind::InvalidValue, "--jobs must be at least 1"));
+        // With --format auto these apply to the inputs found to be of the
+        // right format; a format named outright cannot have any.
+        let format = self
+            .format
+            .to_possible_value()
+            .map(|v| v.get_name().to_owned());
+        let format = format.unwrap_or_default();
+        if self.to == ToArg::Jsonl
+            && matches!(
+                self.format,
+                FormatArg::Text | FormatArg::Html | FormatArg::Jsonl
+            )
+        {
+            return usage(
+                ErrorKind::ArgumentConflict,
+                format!(
+                    "--to jsonl turns WARC records into JSON Lines, and --format {format} \
+                     reads no WARC records"
+                ),
+            );
+        }
+        if !self.fields.is_empty()
+            && matches!(
+                self.format,
+                FormatArg::Text | FormatArg::Html | FormatArg::Warc
+            )
+        {
+            return usage(
+                ErrorKind::ArgumentConflict,
+                format!(
+                    "--field names fields of JSON Lines records, and --format {format} \
+                     reads none"
+                ),
+            );
         }
         Ok(())
+    }
+
+    /// The first flag given that only a batch run can act on.
+    fn batch_only_flag(&self) -> Option<&'static str> {
+        [
+            ("--incremental", self.incremental),
+            ("--dry-run", self.dry_run),
+            ("--report", self.report.is_some()),
+            ("--include", !self.include.is_empty()),
+            ("--exclude", !self.exclude.is_empty()),
+            ("--binary", self.given.contains(&"binary")),
+            ("--uncompressed", self.uncompressed),
+            ("--jobs", self.jobs.is_some()),
+            // `never` and `auto` hold for a run without a bar as well.
+            ("--progress always", self.progress == ProgressArg::Always),
+        ]
+        .into_iter()
+        .find_map(|(flag, set)| set.then_some(flag))
+    }
+
+    /// Threads for a batch run of `inputs` files (see [`job_threads`]).
+    pub fn threads_for(&self, inputs: usize) -> JobThreads {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        job_threads(self.jobs, inputs, cpus)
     }
 
     /// The inputs in order; standard input when none were named.
@@ -488,12 +718,52 @@ impl Cli {
     }
 }
 
+/// Whether `-o` is spelled as a directory (a trailing separator), which
+/// asks for a batch run into it even before it exists.
+fn names_a_directory(out: &Path) -> bool {
+    let text = out.as_os_str().to_string_lossy();
+    text.ends_with('/') || (cfg!(windows) && text.ends_with('\\'))
+}
+
+/// Threads per CPU beyond which `-j` is capped: files are read and written
+/// as well as computed, so a few more threads than CPUs can still help,
+/// but thousands only cost (thread start-up and scheduling dominated a run
+/// of `-j 10000` on two small files).
+pub const MAX_JOBS_PER_CPU: usize = 4;
+
+/// How many threads a batch run uses, and why fewer than asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobThreads {
+    /// Threads for the pool.
+    pub threads: usize,
+    /// A warning when `-j` asked for more than [`MAX_JOBS_PER_CPU`] per CPU.
+    pub warning: Option<String>,
+}
+
+/// The threads for `requested` (`-j`; one per CPU when absent) on `inputs`
+/// files with `cpus` CPUs. Capped at [`MAX_JOBS_PER_CPU`] per CPU, and at
+/// the larger of the inputs and the CPUs: a thread beyond both has no file
+/// to take and no share of a large file to split.
+pub fn job_threads(requested: Option<usize>, inputs: usize, cpus: usize) -> JobThreads {
+    let cpus = cpus.max(1);
+    let wanted = requested.unwrap_or(cpus).max(1);
+    let limit = cpus.saturating_mul(MAX_JOBS_PER_CPU);
+    let threads = wanted.min(limit).min(inputs.max(cpus));
+    let warning = (wanted > limit).then(|| {
+        format!(
+            "{wanted} threads is more than this machine can use ({MAX_JOBS_PER_CPU} per CPU, \
+             {cpus} CPUs); using {threads}"
+        )
+    });
+    JobThreads { threads, warning }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-        Cli::try_parse_from(std::iter::once("zhnorm").chain(args.iter().copied()))
+        Cli::try_parse_args(std::iter::once("zhnorm").chain(args.iter().copied()))
     }
 
     #[test]
@@ -566,13 +836,25 @@ mod tests {
 
     #[test]
     fn batch_flags_need_a_batch_run() {
-        // Several inputs with -o are a batch run (an output directory).
-        parse(&["-o", "out", "a", "b"]).unwrap().validate().unwrap();
-        for flag in ["--incremental", "--dry-run"] {
-            let err = parse(&[flag, "a"]).unwrap().validate().unwrap_err();
-            assert_eq!(err.exit_code(), 2);
-            assert!(err.to_string().contains(flag), "{err}");
+        // Several inputs with -o DIR/ are a batch run.
+        let cli = parse(&["-o", "out/", "a", "b"]).unwrap();
+        cli.validate().unwrap();
+        assert!(cli.is_batch());
+        for flag in ["--incremental", "--dry-run", "--uncompressed"] {
+            for args in [&[flag, "a"][..], &[flag, "-o", "out.txt", "a"]] {
+                let err = parse(args).unwrap().validate().unwrap_err();
+                assert_eq!(err.exit_code(), 2);
+                assert!(err.to_string().contains(flag), "{err}");
+            }
         }
+        // Explicitly given, even as the default value.
+        for args in [&["--binary", "copy", "a"][..], &["-j", "1", "a"]] {
+            assert!(parse(args).unwrap().validate().is_err(), "{args:?}");
+        }
+        parse(&["--progress", "never", "a"])
+            .unwrap()
+            .validate()
+            .unwrap();
         let err = parse(&["-j", "0", "a"]).unwrap().validate().unwrap_err();
         assert_eq!(err.exit_code(), 2);
     }
@@ -601,6 +883,85 @@ mod tests {
         // Config names are described, not just listed.
         assert!(help.contains("tw2sp"), "{help}");
         assert!(help.contains("Taiwan"), "{help}");
+    }
+
+    #[test]
+    fn job_counts_are_capped_by_cpus_and_inputs() {
+        let t = |requested, inputs, cpus| job_threads(requested, inputs, cpus);
+        // Beyond MAX_JOBS_PER_CPU per CPU: capped, with a warning naming
+        // what was asked for.
+        let absurd = t(Some(10_000), 1_000, 2);
+        assert_eq!(absurd.threads, 2 * MAX_JOBS_PER_CPU);
+        assert!(absurd.warning.as_deref().unwrap().contains("10000"));
+        assert_eq!(t(Some(usize::MAX), 3, 2).threads, 3);
+        // Within the limit: as asked, no warning.
+        assert_eq!(
+            t(Some(8), 1_000, 2),
+            JobThreads {
+                threads: 8,
+                warning: None
+            }
+        );
+        // More threads than inputs and CPUs would idle: capped quietly,
+        // but never below the CPUs, which can split one large input.
+        assert_eq!(
+            t(Some(8), 3, 2),
+            JobThreads {
+                threads: 3,
+                warning: None
+            }
+        );
+        assert_eq!(t(Some(4), 1, 4).threads, 4);
+        // The default is one per CPU; nothing is ever zero.
+        assert_eq!(t(None, 100, 6).threads, 6);
+        assert_eq!(t(None, 0, 0).threads, 1);
+    }
+
+    #[test]
+    fn opencc_config_files_are_taken_by_name() {
+        for (path, name) in [
+            ("t2s.json", Some("t2s")),
+            ("/usr/share/opencc/tw2sp.json", Some("tw2sp")),
+            ("./s2hk.json", Some("s2hk")),
+            ("none.json", None),
+            ("t2s.json.bak", None),
+            ("my.json", None),
+            ("/usr/share/opencc/t2s", None),
+        ] {
+            assert_eq!(opencc_config_name(Path::new(path)), name, "{path}");
+        }
+        assert_eq!(parse(&["-c", "/opt/x/hk2s.json"]).unwrap().config, "hk2s");
+        let err = parse(&["-c", "mine.json"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("t2s.json"), "{err}");
+    }
+
+    #[test]
+    fn input_flag_is_the_one_path() {
+        let cli = parse(&["-i", "in.txt", "-o", "out.txt", "-c", "t2s.json"]).unwrap();
+        assert_eq!(cli.inputs(), vec![Input::File("in.txt".into())]);
+        assert_eq!(cli.config, "t2s");
+        cli.validate().unwrap();
+        assert!(!cli.is_batch());
+        let err = parse(&["-i", "a", "b"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ArgumentConflict);
+    }
+
+    #[test]
+    fn several_files_to_an_output_file_name_are_refused() {
+        // Nothing by this name exists in the test's working directory.
+        let err = parse(&["-o", "zhnorm-no-such-output.txt", "a", "b"])
+            .unwrap()
+            .validate()
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("trailing /"), "{err}");
+        parse(&["-o", "zhnorm-no-such-output/", "a", "b"])
+            .unwrap()
+            .validate()
+            .unwrap();
+        // To standard output they concatenate, as always.
+        parse(&["-o", "-", "a", "b"]).unwrap().validate().unwrap();
     }
 
     #[test]

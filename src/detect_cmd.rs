@@ -2,24 +2,101 @@
 //!
 //! Each input runs through the same decoder and cleanup steps as the main
 //! command (so the figures match what a real run would do), with the text
-//! thrown away.
+//! thrown away. A directory is walked as a batch run walks it, with the
+//! same globs, and each file in it is read as a batch run reads it:
+//! compressed files through their decompressor, binary files named as such
+//! rather than decoded.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
 
 use crate::cli::Input;
 use crate::{
     damage_message, io_message, open, pump, Buffers, Fatal, Feed, Outcome, PumpError, Settings,
 };
+use zhnorm::batch::compress::{self, Compression};
+use zhnorm::batch::walk::{self, WalkOptions};
 use zhnorm::convert::Converter;
 use zhnorm::decode::{Charset, DecodeOptions};
 use zhnorm::pipeline;
+
+/// How much of a file found in a tree is looked at to call it binary: as
+/// in batch runs, a NUL byte in the first 64 KiB of bytes that are not
+/// UTF-16.
+const BINARY_HEAD: usize = 64 * 1024;
+
+/// One thing to report on, in the order given.
+enum Item {
+    /// A path named on the command line (or standard input), read as it is.
+    Named(Input),
+    /// A file found below a directory, read as a batch run reads it.
+    Found(PathBuf),
+    /// Something below a directory that could not be walked.
+    Unwalkable { path: PathBuf, message: String },
+}
+
+/// The paths to report on: named files as they are, directories replaced
+/// by the files the batch walker finds in them (sorted), each followed by
+/// what could not be walked there.
+fn items(paths: &[PathBuf], walk_opts: &WalkOptions) -> Result<Vec<Item>, Fatal> {
+    let mut items = Vec::new();
+    for input in crate::cli::inputs_of(paths) {
+        let dir = match &input {
+            Input::File(p) if p.is_dir() => p.clone(),
+            _ => {
+                items.push(Item::Named(input));
+                continue;
+            }
+        };
+        let (jobs, errors) = walk::walk(std::slice::from_ref(&dir), walk_opts)
+            .map_err(|e| Fatal::new("--include/--exclude", e.to_string()))?;
+        items.extend(
+            jobs.into_iter()
+                .filter(|j| !crate::batch_cmd::is_own_file(&j.input))
+                .map(|j| Item::Found(j.input)),
+        );
+        items.extend(errors.into_iter().map(|e| Item::Unwalkable {
+            path: e.path,
+            message: e.message,
+        }));
+    }
+    Ok(items)
+}
+
+/// What a file found in a tree holds, read as a batch run reads it.
+enum Found {
+    /// Its (decompressed) bytes, to decode.
+    Text(Box<dyn Read>),
+    /// Binary: a batch run copies or skips it and never decodes it.
+    Binary,
+}
+
+fn open_found(path: &Path) -> io::Result<Found> {
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut head = vec![0u8; BINARY_HEAD.min(len as usize)];
+    file.read_exact(&mut head)?;
+    let comp = Compression::detect(path, &head);
+    let binary = comp == Compression::None
+        && head.contains(&0)
+        && !zhnorm::decode::detect(&head, head.len() as u64 == len)
+            .charset
+            .is_utf16();
+    if binary {
+        return Ok(Found::Binary);
+    }
+    let bytes: Box<dyn Read> = Box::new(io::Cursor::new(head).chain(file));
+    Ok(Found::Text(compress::reader(comp, bytes)?))
+}
 
 /// Report on every input; `Ok(false)` when some input could not be read.
 /// `conv` is the configuration `converted` is reported for; nothing is
 /// converted.
 pub(crate) fn run(
-    inputs: &[Input],
+    paths: &[PathBuf],
+    walk_opts: &WalkOptions,
     json: bool,
     from: Option<Charset>,
     pipeline: pipeline::Options,
@@ -38,26 +115,54 @@ pub(crate) fn run(
         strict: false,
         quiet: true,
     });
-    for input in inputs {
-        let label = input.label().into_owned();
+    for item in items(paths, walk_opts)? {
+        let label = match &item {
+            Item::Named(input) => input.label().into_owned(),
+            Item::Found(path) | Item::Unwalkable { path, .. } => {
+                path.to_string_lossy().into_owned()
+            }
+        };
         // The main command's own pump, converting nothing and writing
         // nowhere, so the figures are what a real run would find.
-        let mut result = match open(input) {
-            Ok(source) if source.is_live() => pump(
-                Feed::threaded(source),
-                None,
-                &mut io::sink(),
-                false,
-                &mut bufs,
-            ),
-            Ok(mut source) => pump(
-                Feed::Direct(&mut source),
-                None,
-                &mut io::sink(),
-                false,
-                &mut bufs,
-            ),
-            Err(e) => Err(PumpError::Input(io_message(&e))),
+        let mut result = match item {
+            Item::Named(input) => match open(&input) {
+                Ok(source) if source.is_live() => pump(
+                    Feed::threaded(source),
+                    None,
+                    &mut io::sink(),
+                    false,
+                    &mut bufs,
+                ),
+                Ok(mut source) => pump(
+                    Feed::Direct(&mut source),
+                    None,
+                    &mut io::sink(),
+                    false,
+                    &mut bufs,
+                ),
+                Err(e) => Err(PumpError::Input(io_message(&e))),
+            },
+            Item::Found(path) => match open_found(&path) {
+                Ok(Found::Text(mut bytes)) => pump(
+                    Feed::Direct(&mut bytes),
+                    None,
+                    &mut io::sink(),
+                    false,
+                    &mut bufs,
+                ),
+                Ok(Found::Binary) => {
+                    // Not a failure: a batch run copies such files.
+                    let line = if json {
+                        format!("{{\"path\":{},\"binary\":true}}\n", quote(&label))
+                    } else {
+                        format!("{label}: binary, not text (a batch run copies it unchanged)\n")
+                    };
+                    out.write_all(line.as_bytes()).map_err(Fatal::stdout)?;
+                    continue;
+                }
+                Err(e) => Err(PumpError::Input(io_message(&e))),
+            },
+            Item::Unwalkable { message, .. } => Err(PumpError::Input(message)),
         };
         let line = match &mut result {
             Ok(outcome) => {

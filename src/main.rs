@@ -20,7 +20,6 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use clap::Parser;
 use cli::{Cli, Command, Input};
 use zhnorm::batch::jsonl::{JsonlRewriter, JsonlStats};
 use zhnorm::convert::{ConvertError, Converter, UserDict};
@@ -36,11 +35,18 @@ const EXIT_INPUT_FAILED: u8 = 1;
 const EXIT_FATAL: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     if let Err(e) = cli.validate() {
         e.exit();
     }
-    if let Some(Command::Detect { paths, json, from }) = &cli.command {
+    if let Some(Command::Detect {
+        paths,
+        include,
+        exclude,
+        json,
+        from,
+    }) = &cli.command
+    {
         // Top-level flags cannot come with the subcommand, so this is the
         // default configuration: what `converted` is reported for.
         let conv = match build_converter(&cli) {
@@ -51,8 +57,14 @@ fn main() -> ExitCode {
             }
             Err(Fatal::BrokenPipe) => return ExitCode::SUCCESS,
         };
+        let walk_opts = zhnorm::batch::walk::WalkOptions {
+            include: include.clone(),
+            exclude: exclude.clone(),
+            ..Default::default()
+        };
         return match detect_cmd::run(
-            &cli::inputs_of(paths),
+            paths,
+            &walk_opts,
             *json,
             *from,
             zhnorm::pipeline::Options::default(),

@@ -209,15 +209,16 @@ fn output_same_as_redirected_stdin_is_refused() {
 
 #[test]
 fn output_with_several_inputs_is_a_directory_of_results() {
-    // Several inputs and -o: a batch run, each input's result under its
-    // own name in the output directory (no longer a usage error).
+    // Several inputs and -o DIR/: a batch run, each input's result under
+    // its own name in the output directory, which is created.
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.txt");
     let b = dir.path().join("b.txt");
     let out = dir.path().join("out");
     fs::write(&a, "漢\n").unwrap();
     fs::write(&b, "體\n").unwrap();
-    let o = run(&["-q", "-o", p(&out), p(&a), p(&b)], b"");
+    let out_dir = format!("{}/", p(&out));
+    let o = run(&["-q", "-o", &out_dir, p(&a), p(&b)], b"");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(fs::read_to_string(out.join("a.txt")).unwrap(), "汉\n");
     assert_eq!(fs::read_to_string(out.join("b.txt")).unwrap(), "体\n");
