@@ -26,6 +26,7 @@ use crate::{
 };
 use zhnorm::batch::compress::{self, CompressWriter, Compression};
 use zhnorm::batch::lock::Lock;
+use zhnorm::batch::sniff::{sniff, DataFormat};
 use zhnorm::batch::state::{self, Entry, Freshness, State};
 use zhnorm::batch::walk::{self, Job, WalkOptions};
 use zhnorm::convert::Converter;
@@ -378,18 +379,82 @@ fn progress_bar(cli: &Cli, files: u64, bytes: u64) -> ProgressBar {
     bar
 }
 
-/// The output path of a job, with the compression extension handled.
-fn output_for(job: &Job, target: &Target, comp: Compression, uncompressed: bool) -> PathBuf {
+/// What an output holds, when that decides its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Content {
+    /// What the input held, cleaned (or copied): the input's name.
+    Same,
+    /// JSON Lines made from a WARC (`--to jsonl`).
+    Jsonl,
+    /// The readable text of an HTML page (`--html text`).
+    Text,
+}
+
+/// The output path of a job: the input's path under the output directory,
+/// named after what it holds. The compression extension goes with
+/// `uncompressed` (and `comp`, the input's compression: `Compression::None`
+/// for a binary file, copied as it is); `--to jsonl` output of `x.warc.gz`
+/// is `x.jsonl.gz`, never JSON Lines under a `.warc` name; `--html text`
+/// output of `page.html` is `page.txt`. In place, the input's own path.
+fn output_for(
+    job: &Job,
+    target: &Target,
+    comp: Compression,
+    uncompressed: bool,
+    content: Content,
+) -> PathBuf {
     match target {
         Target::InPlace => job.input.clone(),
         Target::Dir(dir) => {
             let out = walk::output_path(dir, job);
             match out.file_name() {
-                Some(name) => out.with_file_name(compress::output_name(name, comp, uncompressed)),
+                Some(name) => {
+                    let name = compress::output_name(name, comp, uncompressed);
+                    out.with_file_name(content_name(&name, content))
+                }
                 None => out,
             }
         }
     }
+}
+
+/// `name` with the extension of the content it holds, before any
+/// compression extension: `x.warc.gz` → `x.jsonl.gz` for [`Content::Jsonl`]
+/// (a name without `.warc` or `.wet` gets `.jsonl` added), `page.html` →
+/// `page.txt` for [`Content::Text`] (a name that is not HTML's keeps its
+/// extension).
+fn content_name(name: &std::ffi::OsStr, content: Content) -> std::ffi::OsString {
+    let (new, replaces, add): (&str, &[&str], bool) = match content {
+        Content::Same => return name.to_owned(),
+        Content::Jsonl => ("jsonl", &["warc", "wet"], true),
+        Content::Text => ("txt", &["html", "htm", "xhtml", "shtml"], false),
+    };
+    let path = Path::new(name);
+    let comp = Compression::from_path(path);
+    let (base, comp_ext) = match (comp, path.file_stem()) {
+        (Compression::None, _) | (_, None) => (name.to_owned(), None),
+        (c, Some(stem)) => (stem.to_owned(), Some(c.extension())),
+    };
+    let base_path = Path::new(&base);
+    let replaced = base_path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| replaces.iter().any(|r| e.eq_ignore_ascii_case(r)));
+    let mut out = if replaced {
+        base_path.with_extension(new).into_os_string()
+    } else if add {
+        let mut b = base.clone();
+        b.push(".");
+        b.push(new);
+        b
+    } else {
+        return name.to_owned();
+    };
+    if let Some(ext) = comp_ext {
+        out.push(".");
+        out.push(ext);
+    }
+    out
 }
 
 fn run_job(index: usize, job: &Job, ctx: Ctx<'_>, commit: &Committer) -> Record {
@@ -458,9 +523,40 @@ fn run_job_inner(
     rec.bytes_in = meta.len();
     let mut head = vec![0u8; BINARY_HEAD.min(meta.len() as usize)];
     file.read_exact(&mut head).map_err(|e| io_message(&e))?;
-    let comp = Compression::detect(&job.input, &head);
-    let out_path = output_for(job, target, comp, cli.uncompressed);
+    // Binary files (images and PDFs in scraped trees, compressed or not)
+    // are never decoded: copied as they are, or skipped. A NUL byte in the
+    // (decompressed) head marks them, unless the bytes are UTF-16, whose
+    // text is full of NULs.
+    let sniffed = sniff(&head, Some(&job.input), head.len() as u64 == meta.len());
+    let binary = sniffed.binary;
+    let comp = sniffed.compression;
+    let format = if binary {
+        DataFormat::Other
+    } else {
+        crate::chosen_format(cli, sniffed.format, &job.input.to_string_lossy())
+    };
+    let to_jsonl = format == DataFormat::Warc && cli.to == crate::cli::ToArg::Jsonl;
+    let content = if binary {
+        Content::Same
+    } else if to_jsonl {
+        Content::Jsonl
+    } else if format == DataFormat::Other && cli.html_mode == crate::cli::HtmlArg::Text {
+        Content::Text
+    } else {
+        Content::Same
+    };
+    // A binary file is copied byte for byte, compressed or not, so it
+    // keeps its name whole.
+    let name_comp = if binary { Compression::None } else { comp };
+    let out_path = output_for(job, target, name_comp, cli.uncompressed, content);
     rec.output = Some(out_path.clone());
+    if to_jsonl && matches!(target, Target::InPlace) {
+        return Err(
+            "--to jsonl would put JSON Lines under the WARC's own name; not replaced in place \
+             (give -o DIR instead)"
+                .to_owned(),
+        );
+    }
 
     if let Target::InPlace = target {
         refuse_in_place(&job.input, &meta)?;
@@ -473,14 +569,6 @@ fn run_job_inner(
             }
         }
     }
-    // Binary files (images and PDFs in scraped trees) are never decoded:
-    // copied as they are, or skipped. A NUL byte marks them, unless the
-    // bytes are UTF-16, whose text is full of NULs.
-    let binary = comp == Compression::None
-        && head.contains(&0)
-        && !zhnorm::decode::detect(&head, head.len() as u64 == meta.len())
-            .charset
-            .is_utf16();
     if binary && cli.binary == BinaryArg::Skip {
         rec.status = Status::Skipped;
         rec.output = None;
@@ -537,9 +625,10 @@ fn run_job_inner(
             },
         )
         .map_err(|e| io_message(&e))?;
-        if cli.format == crate::cli::FormatArg::Warc {
+        if format == DataFormat::Warc {
             // Records, not text: the WARC layer calls the pipeline per record.
-            crate::warc_cmd::run(&mut reader, &mut writer, cli, conv)?;
+            let stats = crate::warc_cmd::run(&mut reader, &mut writer, cli, conv)?;
+            crate::warc_cmd::warn(&job.input.to_string_lossy(), &stats, cli);
             let counting = writer
                 .finish()
                 .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
@@ -558,6 +647,7 @@ fn run_job_inner(
         let mut bufs = BUFS
             .with(|b| b.borrow_mut().take())
             .unwrap_or_else(|| Buffers::new(settings.clone()));
+        bufs.settings.jsonl = (format == DataFormat::Jsonl).then(|| crate::jsonl_fields(cli));
         // A large input is split across the pool's threads as well, which
         // matters when it is the last one left, or the only one.
         let result = if meta.len() >= crate::split::SPLIT_MIN && rayon::current_num_threads() > 1 {

@@ -136,6 +136,21 @@ pub fn rewrite_line(
     )
 }
 
+/// Whether `line` (without its line end) is one JSON object and nothing
+/// else but whitespace, by the same rules as the rewriter: what format
+/// sniffing takes for a JSON Lines record.
+pub fn is_object_line(line: &str) -> bool {
+    let mut scratch = Scratch::default();
+    let mut scan = Scanner {
+        line,
+        b: line.as_bytes(),
+        pos: 0,
+        scratch: &mut scratch,
+    };
+    scan.ws();
+    scan.peek() == Some(b'{') && scan.record::<&str>(&[]).is_ok()
+}
+
 /// Cleans the named values of one record together: given them in the
 /// order they occur, pushes their new values in the same order onto the
 /// (empty) vector it is given; a value left off the end stays as it was.
