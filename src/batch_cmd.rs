@@ -21,7 +21,7 @@ use sha1::{Digest, Sha1};
 use crate::cli::{BinaryArg, Cli, ProgressArg};
 use crate::commit::{self, Committer, Handoff};
 use crate::{
-    damage_message, io_message, pump, Buffers, Fatal, Feed, Outcome, OutputFile, PumpError,
+    io_message, pump, Buffers, Fatal, Feed, Outcome, OutputFile, PumpError,
     Settings,
 };
 use zhnorm::batch::compress::{self, CompressWriter, Compression};
@@ -679,7 +679,7 @@ fn run_job_inner(
     // hash covers the whole file.
     io::copy(&mut hashing, &mut io::sink()).map_err(|e| io_message(&e))?;
     if settings.strict {
-        if let Some(m) = damage_message(&outcome.decode) {
+        if let Some(m) = crate::strict_failure(&outcome) {
             return Err(m);
         }
     }

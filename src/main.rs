@@ -727,7 +727,14 @@ impl<'a> Stages<'a> {
                 records,
             } => {
                 let j = rewriter.finish(out);
-                let errors = rewriter.errors().to_vec();
+                let mut errors = rewriter.errors().to_vec();
+                // Line 0: about the input as a whole (see `warn`).
+                for f in rewriter.missing_fields() {
+                    errors.push((
+                        0,
+                        format!("field {f:?} is in none of the {} records", j.objects),
+                    ));
+                }
                 drop(rewriter);
                 let mut records = records.borrow_mut();
                 let mut s = records.stats;
@@ -822,7 +829,7 @@ pub(crate) fn pump(
         return Err(PumpError::Input(m));
     }
     if bufs.settings.strict {
-        if let Some(m) = damage_message(&outcome.decode) {
+        if let Some(m) = strict_failure(&outcome) {
             return Err(PumpError::Input(m));
         }
     }
@@ -932,6 +939,18 @@ impl Feed<'_> {
     }
 }
 
+/// Why `--strict` fails an input that went through: damage decoding
+/// found, or a `--field` that no JSON Lines record has.
+pub(crate) fn strict_failure(outcome: &Outcome) -> Option<String> {
+    damage_message(&outcome.decode).or_else(|| {
+        outcome
+            .jsonl_errors
+            .iter()
+            .find(|(line, _)| *line == 0)
+            .map(|(_, why)| why.clone())
+    })
+}
+
 /// One line saying where decoding found damage, if it did.
 pub(crate) fn damage_message(report: &DecodeReport) -> Option<String> {
     let first = *report.damage_offsets.first()?;
@@ -951,16 +970,24 @@ fn warn(label: &str, outcome: &Outcome, settings: &Settings) {
         report(label, &format!("warning: {m}"));
     }
     if let Some(j) = &outcome.jsonl {
-        if j.invalid > 0 {
-            let first = outcome
-                .jsonl_errors
-                .first()
-                .map(|(line, why)| format!(" (first: line {line}, {why})"))
-                .unwrap_or_default();
+        // Line 0 entries are about the whole input; the others name the
+        // first invalid lines, of which a few are shown.
+        for (_, why) in outcome.jsonl_errors.iter().filter(|(l, _)| *l == 0) {
+            report(label, &format!("warning: {why}; nothing was cleaned for it"));
+        }
+        const SHOWN: usize = 3;
+        let lines = outcome.jsonl_errors.iter().filter(|(l, _)| *l > 0);
+        for (line, why) in lines.take(SHOWN) {
+            report(
+                label,
+                &format!("warning: line {line}: {why}; passed through unchanged"),
+            );
+        }
+        if j.invalid > SHOWN as u64 {
             report(
                 label,
                 &format!(
-                    "warning: {} of {} lines are not valid JSON objects and were passed through unchanged{first}",
+                    "warning: {} of {} lines passed through unchanged in all",
                     j.invalid, j.lines
                 ),
             );
