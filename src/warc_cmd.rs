@@ -70,6 +70,16 @@ pub(crate) fn warn(label: &str, stats: &WarcStats, cli: &Cli) {
     if cli.quiet {
         return;
     }
+    if stats.too_large > 0 {
+        crate::report(
+            label,
+            &format!(
+                "warning: {} record(s) larger than {} MiB copied unchanged, not cleaned",
+                stats.too_large,
+                warc::MAX_RECORD_BYTES >> 20
+            ),
+        );
+    }
     if let Some(first) = &stats.first_malformed {
         let kept = if cli.to == ToArg::Jsonl {
             "left out of the JSON Lines"

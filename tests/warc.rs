@@ -264,6 +264,7 @@ fn sample_matches_independent_expected_output() {
             bytes_in: input.len() as u64,
             malformed: 0,
             first_malformed: None,
+            too_large: 0,
             bytes_out: out.len() as u64,
         }
     );

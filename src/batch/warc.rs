@@ -163,6 +163,9 @@ pub struct WarcStats {
     pub malformed: u64,
     /// The first of them, for the message.
     pub first_malformed: Option<Malformed>,
+    /// Records above the size limit, streamed through unchanged (also
+    /// counted in `copied`).
+    pub too_large: u64,
     /// Bytes read from the input.
     pub bytes_in: u64,
     /// Bytes written to the output.
@@ -265,8 +268,11 @@ impl From<io::Error> for WarcError {
 }
 
 /// Blocks larger than this are streamed through unchanged instead of being
-/// held in memory and transformed (256 MiB).
-pub const MAX_RECORD_BYTES: u64 = 256 << 20;
+/// held in memory and transformed (32 MiB). A record is cleaned whole, in
+/// a few copies (block, payload, decoded text, cleaned text, new record),
+/// so this bounds memory at a few hundred MiB; crawlers truncate payloads
+/// far below it (Common Crawl at 1 MiB).
+pub const MAX_RECORD_BYTES: u64 = 32 << 20;
 
 /// A record header (version line to blank line) longer than this is
 /// malformed: real headers are a few hundred bytes, and without a cap a
@@ -426,6 +432,11 @@ fn run(
                 stats.bytes_out += trailer.len() as u64;
             }
             stats.copied += 1;
+            // Only a text record would have been cleaned: others are
+            // copied whatever their size.
+            if may_be_text(&head) {
+                stats.too_large += 1;
+            }
             continue;
         }
 
@@ -888,6 +899,16 @@ enum Kind {
     Plain {
         content_type: Option<(usize, Vec<u8>)>,
     },
+}
+
+/// Whether a record's type is one whose payload may be text that would be
+/// cleaned (its block, not read, would tell for sure).
+fn may_be_text(head: &RecordHead) -> bool {
+    head.value("WARC-Type").is_some_and(|k| {
+        ["response", "resource", "conversion"]
+            .iter()
+            .any(|t| k.eq_ignore_ascii_case(t))
+    })
 }
 
 /// Decides whether a record is a text record to transform, and prepares it.
