@@ -741,6 +741,49 @@ impl<W: Write> Write for CountingWriter<W> {
     }
 }
 
+/// One input of a run without `-o DIR` (standard output or `-o FILE`),
+/// for its `--report`.
+pub(crate) struct SingleRecord {
+    /// The input's name (`<stdin>` for standard input).
+    pub input: String,
+    /// The output file, if any (`None` for standard output, or when
+    /// nothing was left under its name).
+    pub output: Option<String>,
+    /// Why the input failed, if it did.
+    pub error: Option<String>,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub outcome: Option<Outcome>,
+}
+
+/// `--report` for a run without `-o DIR`: the same records and summary as
+/// a batch run's, so a streaming job (Spark `pipe`, Hadoop streaming) can
+/// keep one per task.
+pub(crate) fn write_single_report(
+    path: &Path,
+    records: Vec<SingleRecord>,
+    elapsed: Duration,
+) -> io::Result<()> {
+    let records: Vec<Record> = records
+        .into_iter()
+        .map(|r| Record {
+            input: PathBuf::from(r.input),
+            output: r.output.map(PathBuf::from),
+            status: if r.error.is_some() {
+                Status::Failed
+            } else {
+                Status::Ok
+            },
+            bytes_in: r.bytes_in,
+            bytes_out: r.bytes_out,
+            outcome: r.outcome,
+            error: r.error,
+            journal: None,
+        })
+        .collect();
+    write_report(path, &records, &[], elapsed)
+}
+
 fn json_str(s: &str) -> String {
     crate::detect_cmd::quote(s)
 }

@@ -188,7 +188,7 @@ pub struct Cli {
     #[arg(long)]
     pub incremental: bool,
 
-    /// Batch runs: write a JSON Lines report, one record per input and a
+    /// Write a JSON Lines report, one record per input and a
     /// summary record, to FILE (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
@@ -461,7 +461,6 @@ impl Cli {
             for (flag, set) in [
                 ("--incremental", self.incremental),
                 ("--dry-run", self.dry_run),
-                ("--report", self.report.is_some()),
             ] {
                 if set {
                     return Err(Cli::command().error(

@@ -122,10 +122,78 @@ fn run(cli: &Cli) -> Result<bool, Fatal> {
         return batch_cmd::run(cli, &converter);
     }
     let inputs = cli.inputs();
+    let started = std::time::Instant::now();
+    if let Some(path) = &cli.report {
+        if path.as_os_str() == "-" && cli.output_path().is_none() {
+            return Err(Fatal::new(
+                "--report",
+                "standard output carries the cleaned text; give the report a file",
+            ));
+        }
+    }
     let mut bufs = Buffers::new(Settings::from_cli(cli));
-    match cli.output_path() {
-        Some(out) => run_to_file(cli, &inputs, out, &converter, &mut bufs),
-        None => run_to_stdout(cli, &inputs, &converter, &mut bufs),
+    let mut records = Vec::new();
+    let result = match cli.output_path() {
+        Some(out) => run_to_file(cli, &inputs, out, &converter, &mut bufs, &mut records),
+        None => run_to_stdout(cli, &inputs, &converter, &mut bufs, &mut records),
+    };
+    // A run that stopped (output failed) reports nothing: its outputs are
+    // not there to describe.
+    if let (Ok(_), Some(path)) = (&result, &cli.report) {
+        batch_cmd::write_single_report(path, records, started.elapsed())
+            .map_err(|e| Fatal::new(path.to_string_lossy(), io_message(&e)))?;
+    }
+    result
+}
+
+/// Counts the bytes that pass, shared with whoever holds the other end
+/// (the reader may move to a thread of its own).
+struct Counted<R> {
+    inner: R,
+    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A [`RecordWrite`] that counts what is written through it.
+struct CountedRecords<'a> {
+    inner: &'a mut dyn RecordWrite,
+    bytes: u64,
+}
+
+impl Write for CountedRecords<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl RecordWrite for CountedRecords<'_> {
+    fn end_record(&mut self) -> io::Result<()> {
+        self.inner.end_record()
     }
 }
 
@@ -184,6 +252,7 @@ fn process_one(
     conv: &Converter,
     out: &mut dyn RecordWrite,
     bufs: &mut Buffers,
+    bytes_in: &std::sync::Arc<std::sync::atomic::AtomicU64>,
 ) -> Result<Done, PumpError> {
     let label = input.label().into_owned();
     let mut source = open(input).map_err(|e| PumpError::Input(io_message(&e)))?;
@@ -196,7 +265,12 @@ fn process_one(
     };
     let sniffed = sniff(&head, name, complete);
     let format = chosen_format(cli, sniffed.format, &label);
-    let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(source.into_send()));
+    bytes_in.store(head.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    let counted = Counted {
+        inner: source.into_send(),
+        count: std::sync::Arc::clone(bytes_in),
+    };
+    let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(counted));
     let mut reader = compress::reader_send(sniffed.compression, raw)
         .map_err(|e| PumpError::Input(io_message(&e)))?;
     if format == DataFormat::Warc {
@@ -314,17 +388,33 @@ fn run_to_stdout(
     inputs: &[Input],
     conv: &Converter,
     bufs: &mut Buffers,
+    records: &mut Vec<batch_cmd::SingleRecord>,
 ) -> Result<bool, Fatal> {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(CHUNK, stdout.lock());
     let mut all_ok = true;
     for input in inputs {
-        let result = process_one(cli, input, conv, &mut PlainRecords(&mut out), bufs);
+        let bytes_in = std::sync::Arc::default();
+        let mut plain = PlainRecords(&mut out);
+        let mut counted = CountedRecords {
+            inner: &mut plain,
+            bytes: 0,
+        };
+        let result = process_one(cli, input, conv, &mut counted, bufs, &bytes_in);
+        let mut rec = batch_cmd::SingleRecord {
+            input: input.label().into_owned(),
+            output: None,
+            error: None,
+            bytes_in: bytes_in.load(std::sync::atomic::Ordering::Relaxed),
+            bytes_out: counted.bytes,
+            outcome: None,
+        };
         match result {
             Ok(done) => {
                 out.flush().map_err(Fatal::stdout)?;
-                if let Done::Text(outcome) = &done {
-                    warn(&input.label(), outcome, &bufs.settings);
+                if let Done::Text(outcome) = done {
+                    warn(&input.label(), &outcome, &bufs.settings);
+                    rec.outcome = Some(outcome);
                 }
             }
             Err(PumpError::Output(e)) => return Err(Fatal::stdout(e)),
@@ -334,8 +424,10 @@ fn run_to_stdout(
                 // that came before it.
                 out.flush().map_err(Fatal::stdout)?;
                 report(&input.label(), &message);
+                rec.error = Some(message);
             }
         }
+        records.push(rec);
     }
     out.flush().map_err(Fatal::stdout)?;
     Ok(all_ok)
@@ -347,6 +439,7 @@ fn run_to_file(
     dest: &Path,
     conv: &Converter,
     bufs: &mut Buffers,
+    records: &mut Vec<batch_cmd::SingleRecord>,
 ) -> Result<bool, Fatal> {
     let dest_label = dest.to_string_lossy().into_owned();
     let comp = output_compression(dest);
@@ -354,27 +447,57 @@ fn run_to_file(
     let mut file =
         OutputFile::create(&dest).map_err(|e| Fatal::new(&*dest_label, io_message(&e)))?;
     let mut all_ok = true;
-    let mut writer = CompressWriter::new(comp, file.writer())
-        .map_err(|e| Fatal::new(&*dest_label, io_message(&e)))?;
+    let written = std::sync::Arc::default();
+    let counted = Counted {
+        inner: file.writer(),
+        count: std::sync::Arc::clone(&written),
+    };
+    let mut writer =
+        CompressWriter::new(comp, counted).map_err(|e| Fatal::new(&*dest_label, io_message(&e)))?;
     // `Cli::validate` allows a single input here; the loop just avoids
     // depending on that.
+    let first = records.len();
     for input in inputs {
-        match process_one(cli, input, conv, &mut writer, bufs) {
-            Ok(Done::Text(outcome)) => warn(&input.label(), &outcome, &bufs.settings),
+        let bytes_in = std::sync::Arc::default();
+        let mut rec = batch_cmd::SingleRecord {
+            input: input.label().into_owned(),
+            output: Some(dest_label.clone()),
+            error: None,
+            bytes_in: 0,
+            bytes_out: 0,
+            outcome: None,
+        };
+        match process_one(cli, input, conv, &mut writer, bufs, &bytes_in) {
+            Ok(Done::Text(outcome)) => {
+                warn(&input.label(), &outcome, &bufs.settings);
+                rec.outcome = Some(outcome);
+            }
             Ok(Done::Warc) => {}
             Err(PumpError::Output(e)) => return Err(Fatal::new(dest_label, io_message(&e))),
             Err(PumpError::Input(message)) => {
                 all_ok = false;
                 report(&input.label(), &message);
+                rec.error = Some(message);
             }
         }
+        rec.bytes_in = bytes_in.load(std::sync::atomic::Ordering::Relaxed);
+        records.push(rec);
     }
     writer
         .finish()
         .map_err(|e| Fatal::new(&*dest_label, io_message(&e)))?;
     if all_ok {
         file.commit()
-            .map_err(|e| Fatal::new(dest_label, io_message(&e)))?;
+            .map_err(|e| Fatal::new(&*dest_label, io_message(&e)))?;
+        // The file's bytes, once all are written (one input here).
+        if let Some(last) = records[first..].last_mut() {
+            last.bytes_out = written.load(std::sync::atomic::Ordering::Relaxed);
+        }
+    } else {
+        // Nothing is left under the name: report no output.
+        for r in &mut records[first..] {
+            r.output = None;
+        }
     }
     // Otherwise dropping `file` removes the temporary file: a partial
     // result must not look like a finished one.

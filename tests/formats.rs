@@ -651,3 +651,107 @@ fn gzip_with_trailing_zero_padding_is_read() {
     let o = run(&[p(&tree.join("a.txt.gz"))]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
+
+// ---------------------------------------------------------------------------
+// JSON Lines messages and reports
+
+#[test]
+fn jsonl_warnings_name_the_line_and_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.jsonl");
+    fs::write(
+        &file,
+        "{\"text\":\"軟體\"}\nnot JSON\nnull\n{\"text\": 5}\n",
+    )
+    .unwrap();
+    let o = run(&[p(&file)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let line_of = |n: u32| {
+        err.lines()
+            .find(|l| l.contains(&format!("line {n}:")))
+            .unwrap_or_else(|| panic!("no warning for line {n}: {err}"))
+            .to_owned()
+    };
+    assert!(line_of(2).contains("not valid JSON"), "{err}");
+    assert!(line_of(3).contains("not an object but null"), "{err}");
+    assert!(!line_of(3).contains("not valid JSON"), "{err}");
+    let l4 = line_of(4);
+    assert!(
+        l4.contains("field \"text\" is a number, not a string") && !l4.contains("not valid JSON"),
+        "{err}"
+    );
+    // Every line is still there, unchanged where it could not be cleaned.
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(
+        out,
+        "{\"text\":\"软体\"}\nnot JSON\nnull\n{\"text\": 5}\n"
+    );
+}
+
+#[test]
+fn a_field_no_record_has_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.jsonl");
+    fs::write(&file, "{\"text\":\"軟體\"}\n{\"text\":\"網路\"}\n").unwrap();
+    let o = run(&["--field", "txet", p(&file)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("r.jsonl") && err.contains("\"txet\"") && err.contains("none of the 2 records"),
+        "{err}"
+    );
+    let o = run(&["--strict", "--field", "txet", p(&file)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // A field some record has is not reported.
+    let o = run(&["--field", "text", p(&file)]);
+    assert!(!stderr(&o).contains("none of"), "{}", stderr(&o));
+}
+
+#[test]
+fn lone_surrogate_is_kept_and_the_rest_converted() {
+    let o = run_stdin(&[], b"{\"text\":\"\\ud800\xe8\xbb\x9f\xe9\xab\x94\"}\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        "{\"text\":\"\\ud800软体\"}\n"
+    );
+}
+
+#[test]
+fn report_works_on_single_and_stdin_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.jsonl");
+    let o = run_stdin(&["--report", p(&report)], JSONL.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = fs::read_to_string(&report)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "one record and the summary");
+    assert_eq!(lines[0]["status"], "ok");
+    assert_eq!(lines[0]["bytes_in"], JSONL.len() as u64);
+    assert_eq!(lines[0]["bytes_out"], o.stdout.len() as u64);
+    assert_eq!(lines[1]["summary"], true);
+    assert_eq!(lines[1]["inputs"], 1);
+    assert_eq!(lines[1]["ok"], 1);
+
+    // A single file to -o FILE, and a failed input.
+    let input = dir.path().join("a.txt");
+    fs::write(&input, "軟體\n").unwrap();
+    let dest = dir.path().join("out.txt");
+    let o = run(&["-o", p(&dest), "--report", p(&report), p(&input)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rec: serde_json::Value =
+        serde_json::from_str(fs::read_to_string(&report).unwrap().lines().next().unwrap())
+            .unwrap();
+    assert_eq!(rec["output"], p(&dest));
+    assert_eq!(rec["bytes_out"], fs::metadata(&dest).unwrap().len());
+    let missing = dir.path().join("missing.txt");
+    let o = run(&["--report", p(&report), p(&missing)]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = fs::read_to_string(&report).unwrap();
+    assert!(text.contains("\"status\":\"failed\""), "{text}");
+    assert!(text.contains("\"failed\":1"), "{text}");
+}
