@@ -20,10 +20,7 @@ use sha1::{Digest, Sha1};
 
 use crate::cli::{BinaryArg, Cli, ProgressArg};
 use crate::commit::{self, Committer, Handoff};
-use crate::{
-    io_message, pump, Buffers, Fatal, Feed, Outcome, OutputFile, PumpError,
-    Settings,
-};
+use crate::{io_message, pump, Buffers, Fatal, Feed, Outcome, OutputFile, PumpError, Settings};
 use zhnorm::batch::compress::{self, CompressWriter, Compression};
 use zhnorm::batch::lock::Lock;
 use zhnorm::batch::sniff::{sniff, DataFormat};

@@ -233,11 +233,16 @@ fn head_decides(head: &[u8]) -> bool {
     if !matches!(first, b'{' | b'W' | 0xEF | 0x1f | 0x28 | b'B' | 0x50..=0x5f) {
         return true;
     }
-    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
     head[start..].contains(&b'\n')
 }
 
-/// What one input went through, when it went through.
+/// What one input went through, when it went through. Made once per
+/// input, so the size of the text variant does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Done {
     Text(Outcome),
     Warc,
@@ -1096,7 +1101,10 @@ fn warn(label: &str, outcome: &Outcome, settings: &Settings) {
         // Line 0 entries are about the whole input; the others name the
         // first invalid lines, of which a few are shown.
         for (_, why) in outcome.jsonl_errors.iter().filter(|(l, _)| *l == 0) {
-            report(label, &format!("warning: {why}; nothing was cleaned for it"));
+            report(
+                label,
+                &format!("warning: {why}; nothing was cleaned for it"),
+            );
         }
         const SHOWN: usize = 3;
         let lines = outcome.jsonl_errors.iter().filter(|(l, _)| *l > 0);

@@ -85,8 +85,8 @@ fn jsonl_texts(out: &[u8]) -> Vec<Option<String>> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l)
-                .unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+            let v: serde_json::Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
             assert!(v.is_object(), "not an object: {l}");
             v.get("text").and_then(|t| t.as_str()).map(str::to_owned)
         })
@@ -319,11 +319,7 @@ fn parse_warc(mut data: &[u8]) -> Vec<Rec> {
 
 /// The payload text of an HTTP response record.
 fn http_payload(rec: &Rec) -> String {
-    let i = rec
-        .block
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap();
+    let i = rec.block.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     String::from_utf8(rec.block[i + 4..].to_vec()).expect("UTF-8 payload")
 }
 
@@ -340,8 +336,7 @@ fn check_warc_output(out: &[u8], what: &str) {
     assert!(http_payload(&recs[3]).contains("网路"), "{what}");
     // The request is copied byte for byte.
     assert_eq!(
-        recs[2].block,
-        b"GET /1 HTTP/1.1\r\nHost: example.com\r\n\r\n",
+        recs[2].block, b"GET /1 HTTP/1.1\r\nHost: example.com\r\n\r\n",
         "{what}"
     );
 }
@@ -447,7 +442,10 @@ fn outputs_are_named_after_their_content() {
     let texts = jsonl_texts(&gunzip(&fs::read(out.join("x.jsonl.gz")).unwrap()));
     assert_eq!(texts.len(), 2);
     assert!(texts[0].as_deref().unwrap().contains("软体"));
-    assert_eq!(jsonl_texts(&fs::read(out.join("y.jsonl")).unwrap()).len(), 2);
+    assert_eq!(
+        jsonl_texts(&fs::read(out.join("y.jsonl")).unwrap()).len(),
+        2
+    );
 
     let out2 = dir.path().join("out2");
     fs::remove_file(tree.join("y.warc")).unwrap();
@@ -461,13 +459,20 @@ fn outputs_are_named_after_their_content() {
         p(&tree),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(jsonl_texts(&fs::read(out2.join("x.jsonl")).unwrap()).len(), 2);
+    assert_eq!(
+        jsonl_texts(&fs::read(out2.join("x.jsonl")).unwrap()).len(),
+        2
+    );
 
     // --html text: the page's text under a .txt name; a .txt input keeps
     // its name.
     let pages = dir.path().join("pages");
     fs::create_dir(&pages).unwrap();
-    fs::write(pages.join("page.html"), "<html><body><p>軟體</p></body></html>").unwrap();
+    fs::write(
+        pages.join("page.html"),
+        "<html><body><p>軟體</p></body></html>",
+    )
+    .unwrap();
     fs::write(pages.join("note.txt"), "軟體\n").unwrap();
     let out3 = dir.path().join("out3");
     let o = run(&["-q", "--html", "text", "-o", p(&out3), p(&pages)]);
@@ -501,7 +506,10 @@ fn malformed_warc_record_is_kept_and_the_rest_processed() {
         "big5",
         &big5("<html><body>軟體</body></html>"),
     );
-    let at = bad.windows(16).position(|w| w == b"Content-Length: ").unwrap();
+    let at = bad
+        .windows(16)
+        .position(|w| w == b"Content-Length: ")
+        .unwrap();
     bad.splice(at + 16..at + 16, *b"9");
     let mut warc = good.clone();
     let bad_offset = warc.len();
@@ -517,7 +525,9 @@ fn malformed_warc_record_is_kept_and_the_rest_processed() {
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
-        err.contains("x.warc") && err.contains("malformed") && err.contains(&format!("byte {bad_offset}")),
+        err.contains("x.warc")
+            && err.contains("malformed")
+            && err.contains(&format!("byte {bad_offset}")),
         "{err}"
     );
     let out = o.stdout;
@@ -683,10 +693,7 @@ fn jsonl_warnings_name_the_line_and_what_is_wrong() {
     );
     // Every line is still there, unchanged where it could not be cleaned.
     let out = String::from_utf8(o.stdout).unwrap();
-    assert_eq!(
-        out,
-        "{\"text\":\"软体\"}\nnot JSON\nnull\n{\"text\": 5}\n"
-    );
+    assert_eq!(out, "{\"text\":\"软体\"}\nnot JSON\nnull\n{\"text\": 5}\n");
 }
 
 #[test]
@@ -698,7 +705,9 @@ fn a_field_no_record_has_is_named() {
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
-        err.contains("r.jsonl") && err.contains("\"txet\"") && err.contains("none of the 2 records"),
+        err.contains("r.jsonl")
+            && err.contains("\"txet\"")
+            && err.contains("none of the 2 records"),
         "{err}"
     );
     let o = run(&["--strict", "--field", "txet", p(&file)]);
@@ -710,12 +719,16 @@ fn a_field_no_record_has_is_named() {
 
 #[test]
 fn lone_surrogate_is_kept_and_the_rest_converted() {
-    let o = run_stdin(&[], b"{\"text\":\"\\ud800\xe8\xbb\x9f\xe9\xab\x94\"}\n");
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(
-        String::from_utf8(o.stdout).unwrap(),
-        "{\"text\":\"\\ud800软体\"}\n"
-    );
+    let line = b"{\"text\":\"\\ud800\xe8\xbb\x9f\xe9\xab\x94\"}\n";
+    for args in [&[][..], &["--format", "jsonl"]] {
+        let o = run_stdin(args, line);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            String::from_utf8(o.stdout).unwrap(),
+            "{\"text\":\"\\ud800软体\"}\n",
+            "{args:?}"
+        );
+    }
 }
 
 #[test]
@@ -744,8 +757,7 @@ fn report_works_on_single_and_stdin_runs() {
     let o = run(&["-o", p(&dest), "--report", p(&report), p(&input)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let rec: serde_json::Value =
-        serde_json::from_str(fs::read_to_string(&report).unwrap().lines().next().unwrap())
-            .unwrap();
+        serde_json::from_str(fs::read_to_string(&report).unwrap().lines().next().unwrap()).unwrap();
     assert_eq!(rec["output"], p(&dest));
     assert_eq!(rec["bytes_out"], fs::metadata(&dest).unwrap().len());
     let missing = dir.path().join("missing.txt");

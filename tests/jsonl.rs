@@ -203,7 +203,10 @@ fn invalid_lines_pass_through_with_a_reason() {
         (r#"{"text":"\x"}"#, "invalid escape sequence"),
         (r#"{"text":"\u12"}"#, "bad \\u escape"),
         (r#"{"text":"\u12G4"}"#, "bad \\u escape"),
-        (r#"{"text":"未完"#, "column 9: not valid JSON: unterminated string"),
+        (
+            r#"{"text":"未完"#,
+            "column 9: not valid JSON: unterminated string",
+        ),
         (
             r#"{"n":01}"#,
             "expected ',' or '}' in the object, found '1'",
@@ -954,7 +957,10 @@ fn lone_surrogates_are_kept_and_the_rest_cleaned() {
         ),
     ] {
         let (out, outcome, _) = rw(line, &["text"], mark);
-        assert!(matches!(outcome, LineOutcome::Rewritten { .. }), "{line}: {outcome:?}");
+        assert!(
+            matches!(outcome, LineOutcome::Rewritten { .. }),
+            "{line}: {outcome:?}"
+        );
         assert_eq!(out, expected, "{line}");
     }
     // Outside the named fields a lone surrogate is simply valid JSON.

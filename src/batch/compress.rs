@@ -201,7 +201,7 @@ fn decoder<R: Read>(c: Compression, inner: R) -> io::Result<Labelled<Codec<R>>> 
         Compression::None => Codec::Plain(source),
         Compression::Gzip => Codec::Gzip(GzMembers::new(source)),
         Compression::Bzip2 => Codec::Bzip2(MultiBzDecoder::new(source)),
-        Compression::Zstd => Codec::Zstd(ZstdReader::new(source)),
+        Compression::Zstd => Codec::Zstd(Box::new(ZstdReader::new(source))),
     };
     Ok(Labelled::new(c, codec))
 }
@@ -211,7 +211,8 @@ enum Codec<R: Read> {
     Plain(BufReader<R>),
     Gzip(GzMembers<BufReader<R>>),
     Bzip2(MultiBzDecoder<BufReader<R>>),
-    Zstd(ZstdReader<BufReader<R>>),
+    // Boxed: its frame decoder is several times the size of the others.
+    Zstd(Box<ZstdReader<BufReader<R>>>),
 }
 
 impl<R: Read> Read for Codec<R> {

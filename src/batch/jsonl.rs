@@ -299,10 +299,7 @@ impl<'f> JsonlRewriter<'f> {
         if self.errors.len() < MAX_ERRORS {
             self.errors.push((
                 self.stats.lines,
-                format!(
-                    "longer than {} MiB, not parsed",
-                    self.max_line >> 20
-                ),
+                format!("longer than {} MiB, not parsed", self.max_line >> 20),
             ));
         }
     }

@@ -136,7 +136,9 @@ fn jsonl_name(p: &Path) -> bool {
 
 /// Every complete line a JSON object, blank lines aside, and at least one.
 fn looks_like_jsonl(content: &[u8], complete: bool) -> bool {
-    let mut rest = content.strip_prefix("\u{FEFF}".as_bytes()).unwrap_or(content);
+    let mut rest = content
+        .strip_prefix("\u{FEFF}".as_bytes())
+        .unwrap_or(content);
     let mut objects = 0;
     loop {
         let line = match memchr::memchr(b'\n', rest) {
@@ -170,7 +172,10 @@ mod tests {
     fn formats() {
         let s = |h: &[u8], n: Option<&str>, c| sniff(h, n.map(Path::new), c).format;
         assert_eq!(s(b"WARC/1.0\r\n", None, false), DataFormat::Warc);
-        assert_eq!(s(b"{\"a\":1}\n\n{\"b\":2}\n{\"c\"", None, false), DataFormat::Jsonl);
+        assert_eq!(
+            s(b"{\"a\":1}\n\n{\"b\":2}\n{\"c\"", None, false),
+            DataFormat::Jsonl
+        );
         assert_eq!(s(b"{\"a\":1}\n{\"c\"", None, true), DataFormat::Other);
         assert_eq!(s(b"{\"a\":1}", None, true), DataFormat::Jsonl);
         assert_eq!(s(b"{\"a\":1}", None, false), DataFormat::Other);

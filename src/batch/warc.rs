@@ -796,7 +796,7 @@ fn read_head(r: &mut Input<'_>, raw: &mut Vec<u8>) -> Result<RecordHead, HeadErr
     // The version line is checked before anything else is read, so a file
     // that is not WARC at all fails fast.
     read_line(r, raw)?;
-    let version = raw.strip_suffix(b"\n").unwrap_or(&raw);
+    let version = raw.strip_suffix(b"\n").unwrap_or(raw);
     let version = version.strip_suffix(b"\r").unwrap_or(version);
     if version != b"WARC/1.0" && version != b"WARC/1.1" {
         let shown: String = String::from_utf8_lossy(&version[..version.len().min(40)]).into();
@@ -814,8 +814,8 @@ fn read_head(r: &mut Input<'_>, raw: &mut Vec<u8>) -> Result<RecordHead, HeadErr
             break line_start;
         }
     };
-    let fields = parse_fields(raw, fields_start, blank_start)
-        .map_err(|m| HeadError::Malformed(m.into()))?;
+    let fields =
+        parse_fields(raw, fields_start, blank_start).map_err(|m| HeadError::Malformed(m.into()))?;
     let mut content_length = None;
     for f in fields.iter().filter(|f| f.is(raw, "Content-Length")) {
         let n = parse_decimal(&f.value).ok_or_else(|| {
