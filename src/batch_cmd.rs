@@ -23,7 +23,7 @@ use crate::commit::{self, Committer, Handoff};
 use crate::{io_message, pump, Buffers, Fatal, Feed, Outcome, OutputFile, PumpError, Settings};
 use zhnorm::batch::compress::{self, CompressWriter, Compression};
 use zhnorm::batch::lock::Lock;
-use zhnorm::batch::sniff::{sniff, DataFormat};
+use zhnorm::batch::sniff::{sniff, DataFormat, Sniffed};
 use zhnorm::batch::state::{self, Entry, Freshness, State};
 use zhnorm::batch::walk::{self, Job, WalkOptions};
 use zhnorm::convert::Converter;
@@ -376,6 +376,27 @@ fn progress_bar(cli: &Cli, files: u64, bytes: u64) -> ProgressBar {
     bar
 }
 
+/// What names an input's output, besides its path: the compression its
+/// name carries and what it holds, from what [`sniff`] found in its head
+/// and the command line. With [`output_for`], the output path of an input
+/// before it is processed.
+pub(crate) fn naming(cli: &Cli, sniffed: &Sniffed) -> (Compression, Content) {
+    // A binary file is copied byte for byte, compressed or not, so it
+    // keeps its name whole.
+    if sniffed.binary {
+        return (Compression::None, Content::Same);
+    }
+    let format = crate::format_for(cli, sniffed.format);
+    let content = if format == DataFormat::Warc && cli.to == crate::cli::ToArg::Jsonl {
+        Content::Jsonl
+    } else if format == DataFormat::Other && cli.html_mode == crate::cli::HtmlArg::Text {
+        Content::Text
+    } else {
+        Content::Same
+    };
+    (sniffed.compression, content)
+}
+
 /// What an output holds, when that decides its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Content {
@@ -533,18 +554,7 @@ fn run_job_inner(
         crate::chosen_format(cli, sniffed.format, &job.input.to_string_lossy())
     };
     let to_jsonl = format == DataFormat::Warc && cli.to == crate::cli::ToArg::Jsonl;
-    let content = if binary {
-        Content::Same
-    } else if to_jsonl {
-        Content::Jsonl
-    } else if format == DataFormat::Other && cli.html_mode == crate::cli::HtmlArg::Text {
-        Content::Text
-    } else {
-        Content::Same
-    };
-    // A binary file is copied byte for byte, compressed or not, so it
-    // keeps its name whole.
-    let name_comp = if binary { Compression::None } else { comp };
+    let (name_comp, content) = naming(cli, &sniffed);
     let out_path = output_for(job, target, name_comp, cli.uncompressed, content);
     rec.output = Some(out_path.clone());
     if to_jsonl && matches!(target, Target::InPlace) {

@@ -306,12 +306,7 @@ pub(crate) fn jsonl_fields(cli: &Cli) -> Vec<String> {
 /// what sniffing found. With `--format auto`, options for a format the
 /// input turned out not to be are ignored for it, with a warning naming it.
 pub(crate) fn chosen_format(cli: &Cli, sniffed: DataFormat, label: &str) -> DataFormat {
-    let format = match cli.format {
-        cli::FormatArg::Auto => sniffed,
-        cli::FormatArg::Warc => DataFormat::Warc,
-        cli::FormatArg::Jsonl => DataFormat::Jsonl,
-        cli::FormatArg::Text | cli::FormatArg::Html => DataFormat::Other,
-    };
+    let format = format_for(cli, sniffed);
     if cli.format == cli::FormatArg::Auto && !cli.quiet {
         if !cli.fields.is_empty() && format != DataFormat::Jsonl {
             report(
@@ -333,6 +328,16 @@ pub(crate) fn chosen_format(cli: &Cli, sniffed: DataFormat, label: &str) -> Data
         }
     }
     format
+}
+
+/// [`chosen_format`] without the warnings.
+pub(crate) fn format_for(cli: &Cli, sniffed: DataFormat) -> DataFormat {
+    match cli.format {
+        cli::FormatArg::Auto => sniffed,
+        cli::FormatArg::Warc => DataFormat::Warc,
+        cli::FormatArg::Jsonl => DataFormat::Jsonl,
+        cli::FormatArg::Text | cli::FormatArg::Html => DataFormat::Other,
+    }
 }
 
 fn format_phrase(f: DataFormat) -> &'static str {
@@ -1114,11 +1119,16 @@ fn warn(label: &str, outcome: &Outcome, settings: &Settings) {
                 &format!("warning: line {line}: {why}; passed through unchanged"),
             );
         }
-        if j.invalid > SHOWN as u64 {
+        if j.invalid > 0 {
+            let shown = if j.invalid > SHOWN as u64 {
+                " (the first above)"
+            } else {
+                ""
+            };
             report(
                 label,
                 &format!(
-                    "warning: {} of {} lines passed through unchanged in all",
+                    "warning: {} of {} lines passed through unchanged{shown}",
                     j.invalid, j.lines
                 ),
             );
