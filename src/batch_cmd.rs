@@ -26,6 +26,7 @@ use zhnorm::batch::lock::Lock;
 use zhnorm::batch::sniff::{sniff, DataFormat, Sniffed};
 use zhnorm::batch::state::{self, Entry, Freshness, State};
 use zhnorm::batch::walk::{self, Job, WalkOptions};
+use zhnorm::batch::warc::WarcStats;
 use zhnorm::convert::Converter;
 
 /// How much of a file is looked at to call it binary (as for single
@@ -74,6 +75,8 @@ struct Record {
     /// For the incremental state: the output's path under the output
     /// directory and what it was made from (also sent to the journal).
     journal: Option<(PathBuf, Entry)>,
+    /// For a WARC input: its record counts.
+    warc: Option<WarcStats>,
 }
 
 /// Where the outputs go.
@@ -486,6 +489,7 @@ fn run_job(index: usize, job: &Job, ctx: Ctx<'_>, commit: &Committer) -> Record 
         outcome: None,
         error: None,
         journal: None,
+        warc: None,
     };
     // `hash`: the input's, when --incremental asked for it.
     let handoff = |rec: &mut Record, out: OutputFile, hash: Option<String>| -> Result<(), String> {
@@ -636,6 +640,7 @@ fn run_job_inner(
             // Records, not text: the WARC layer calls the pipeline per record.
             let stats = crate::warc_cmd::run(&mut reader, &mut writer, cli, conv)?;
             crate::warc_cmd::warn(&job.input.to_string_lossy(), &stats, cli);
+            rec.warc = Some(stats);
             let counting = writer
                 .finish()
                 .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
@@ -761,6 +766,8 @@ pub(crate) struct SingleRecord {
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub outcome: Option<Outcome>,
+    /// For a WARC input: its record counts.
+    pub warc: Option<WarcStats>,
 }
 
 /// `--report` for a run without `-o DIR`: the same records and summary as
@@ -786,6 +793,7 @@ pub(crate) fn write_single_report(
             outcome: r.outcome,
             error: r.error,
             journal: None,
+            warc: r.warc,
         })
         .collect();
     write_report(path, &records, &[], elapsed)
@@ -848,6 +856,9 @@ fn record_json(r: &Record) -> String {
     if let Some(o) = &r.outcome {
         s.push(',');
         s.push_str(&crate::detect_cmd::outcome_fields(o));
+    }
+    if let Some(w) = &r.warc {
+        s.push_str(&crate::warc_cmd::report_fields(w));
     }
     s.push_str(&format!(
         ",\"error\":{}}}",

@@ -245,7 +245,7 @@ fn head_decides(head: &[u8]) -> bool {
 #[allow(clippy::large_enum_variant)]
 enum Done {
     Text(Outcome),
-    Warc,
+    Warc(zhnorm::batch::warc::WarcStats),
 }
 
 /// Sniffs one input, then runs it as the format it is (or was said to be)
@@ -282,7 +282,7 @@ fn process_one(
         let stats = warc_cmd::run(&mut reader, out, cli, conv).map_err(PumpError::Input)?;
         out.flush().map_err(PumpError::Output)?;
         warc_cmd::warn(&label, &stats, cli);
-        return Ok(Done::Warc);
+        return Ok(Done::Warc(stats));
     }
     bufs.settings.jsonl = (format == DataFormat::Jsonl).then(|| jsonl_fields(cli));
     let outcome = if live {
@@ -418,13 +418,17 @@ fn run_to_stdout(
             bytes_in: bytes_in.load(std::sync::atomic::Ordering::Relaxed),
             bytes_out: counted.bytes,
             outcome: None,
+            warc: None,
         };
         match result {
             Ok(done) => {
                 out.flush().map_err(Fatal::stdout)?;
-                if let Done::Text(outcome) = done {
-                    warn(&input.label(), &outcome, &bufs.settings);
-                    rec.outcome = Some(outcome);
+                match done {
+                    Done::Text(outcome) => {
+                        warn(&input.label(), &outcome, &bufs.settings);
+                        rec.outcome = Some(outcome);
+                    }
+                    Done::Warc(stats) => rec.warc = Some(stats),
                 }
             }
             Err(PumpError::Output(e)) => return Err(Fatal::stdout(e)),
@@ -476,13 +480,14 @@ fn run_to_file(
             bytes_in: 0,
             bytes_out: 0,
             outcome: None,
+            warc: None,
         };
         match process_one(cli, input, conv, &mut writer, bufs, &bytes_in) {
             Ok(Done::Text(outcome)) => {
                 warn(&input.label(), &outcome, &bufs.settings);
                 rec.outcome = Some(outcome);
             }
-            Ok(Done::Warc) => {}
+            Ok(Done::Warc(stats)) => rec.warc = Some(stats),
             Err(PumpError::Output(e)) => return Err(Fatal::new(dest_label, io_message(&e))),
             Err(PumpError::Input(message)) => {
                 all_ok = false;

@@ -95,3 +95,21 @@ pub(crate) fn warn(label: &str, stats: &WarcStats, cli: &Cli) {
         );
     }
 }
+
+/// The report fields of a WARC input: `"format":"warc"` and its record
+/// counts, each with a leading comma.
+pub(crate) fn report_fields(stats: &WarcStats) -> String {
+    let first = match &stats.first_malformed {
+        Some(m) => format!(
+            "{{\"record\":{},\"offset\":{},\"message\":{}}}",
+            m.record,
+            m.offset,
+            crate::detect_cmd::quote(&m.message)
+        ),
+        None => "null".to_owned(),
+    };
+    format!(
+        ",\"format\":\"warc\",\"warc_records\":{},\"warc_rewritten\":{},\"warc_copied\":{},\"warc_failed\":{},\"warc_malformed\":{},\"warc_first_malformed\":{first},\"warc_too_large\":{}",
+        stats.records, stats.rewritten, stats.copied, stats.failed, stats.malformed, stats.too_large
+    )
+}

@@ -541,6 +541,28 @@ fn malformed_warc_record_is_kept_and_the_rest_processed() {
     let after = parse_warc(&out[pos + bad.len()..]);
     assert_eq!(after.len(), 1);
     assert!(http_payload(&after[0]).contains("网路"));
+
+    // A batch run keeps it too, and its report counts it.
+    let tree = dir.path().join("tree");
+    fs::create_dir(&tree).unwrap();
+    fs::write(tree.join("x.warc"), &warc).unwrap();
+    let report = dir.path().join("report.jsonl");
+    let o = run(&[
+        "-q",
+        "-o",
+        p(&dir.path().join("out")),
+        "--report",
+        p(&report),
+        p(&tree),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rec: serde_json::Value =
+        serde_json::from_str(fs::read_to_string(&report).unwrap().lines().next().unwrap()).unwrap();
+    assert_eq!(rec["warc_malformed"], 1, "{rec}");
+    assert_eq!(rec["warc_first_malformed"]["offset"], bad_offset as u64);
+    assert_eq!(rec["warc_records"], 6);
+    let batch_out = fs::read(dir.path().join("out/x.warc")).unwrap();
+    assert!(batch_out.windows(bad.len()).any(|w| w == &bad[..]));
 }
 
 // ---------------------------------------------------------------------------
