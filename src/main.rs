@@ -130,6 +130,8 @@ fn run(cli: &Cli) -> Result<bool, Fatal> {
                 "standard output carries the cleaned text; give the report a file",
             ));
         }
+        check_report_path(path, &inputs, cli.output_path())
+            .map_err(|m| Fatal::new(path.to_string_lossy(), m))?;
     }
     let mut bufs = Buffers::new(Settings::from_cli(cli));
     let mut records = Vec::new();
@@ -144,6 +146,31 @@ fn run(cli: &Cli) -> Result<bool, Fatal> {
             .map_err(|e| Fatal::new(path.to_string_lossy(), io_message(&e)))?;
     }
     result
+}
+
+/// Refuses a `--report` file that is one of the inputs or the output:
+/// writing it would destroy what it reports on.
+fn check_report_path(path: &Path, inputs: &[Input], output: Option<&Path>) -> Result<(), String> {
+    let Ok(meta) = fs::metadata(path) else {
+        return Ok(());
+    };
+    for input in inputs {
+        if let Input::File(p) = input {
+            if fs::metadata(p).is_ok_and(|m| same_file(&m, &meta, input, path)) {
+                return Err(format!(
+                    "is input {}; refusing to overwrite an input with the report",
+                    p.display()
+                ));
+            }
+        }
+    }
+    if let Some(out) = output {
+        let as_input = Input::File(out.to_owned());
+        if fs::metadata(out).is_ok_and(|m| same_file(&m, &meta, &as_input, path)) {
+            return Err("is the output (-o); give the report another file".to_owned());
+        }
+    }
+    Ok(())
 }
 
 /// Counts the bytes that pass, shared with whoever holds the other end

@@ -789,3 +789,18 @@ fn report_works_on_single_and_stdin_runs() {
     assert!(text.contains("\"status\":\"failed\""), "{text}");
     assert!(text.contains("\"failed\":1"), "{text}");
 }
+
+#[test]
+fn a_single_run_report_never_overwrites_its_input_or_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("a.txt");
+    fs::write(&input, "軟體\n").unwrap();
+    let o = run(&["--report", p(&input), p(&input)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(fs::read_to_string(&input).unwrap(), "軟體\n");
+    let dest = dir.path().join("out.txt");
+    fs::write(&dest, "before").unwrap();
+    let o = run(&["-o", p(&dest), "--report", p(&dest), p(&input)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(fs::read_to_string(&dest).unwrap(), "before");
+}
