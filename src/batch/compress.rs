@@ -11,7 +11,9 @@
 //!
 //! Every reader accepts what the reference tools write and concatenate:
 //! gzip members, zstd frames (including skippable frames) and bzip2 streams
-//! may follow one another, as `cat a.gz b.gz > c.gz` produces. A stream that
+//! may follow one another, as `cat a.gz b.gz > c.gz` produces; zero bytes
+//! after the last gzip member (block padding, which `gzip -t` accepts) are
+//! ignored. A stream that
 //! is empty, truncated or corrupt is an [`io::Error`] whose message names the
 //! format, never a panic and never a silently shortened result.
 //!
