@@ -20,14 +20,13 @@ use sha1::{Digest, Sha1};
 
 use crate::cli::{BinaryArg, Cli, ProgressArg};
 use crate::commit::{self, Committer, Handoff};
-use crate::{
-    damage_message, io_message, pump, Buffers, Fatal, Feed, Outcome, OutputFile, PumpError,
-    Settings,
-};
+use crate::{io_message, pump, Buffers, Fatal, Feed, Outcome, OutputFile, PumpError, Settings};
 use zhnorm::batch::compress::{self, CompressWriter, Compression};
 use zhnorm::batch::lock::Lock;
+use zhnorm::batch::sniff::{sniff, DataFormat, Sniffed};
 use zhnorm::batch::state::{self, Entry, Freshness, State};
 use zhnorm::batch::walk::{self, Job, WalkOptions};
+use zhnorm::batch::warc::WarcStats;
 use zhnorm::convert::Converter;
 
 /// How much of a file is looked at to call it binary (as for single
@@ -76,6 +75,8 @@ struct Record {
     /// For the incremental state: the output's path under the output
     /// directory and what it was made from (also sent to the journal).
     journal: Option<(PathBuf, Entry)>,
+    /// For a WARC input: its record counts.
+    warc: Option<WarcStats>,
 }
 
 /// Where the outputs go.
@@ -393,18 +394,103 @@ fn progress_template(width: u16) -> String {
 /// a terminal too narrow for the rest of the line anyway.
 const PROGRESS_BAR_MIN: usize = 10;
 
-/// The output path of a job, with the compression extension handled.
-fn output_for(job: &Job, target: &Target, comp: Compression, uncompressed: bool) -> PathBuf {
+/// What names an input's output, besides its path: the compression its
+/// name carries and what it holds, from what [`sniff`] found in its head
+/// and the command line. With [`output_for`], the output path of an input
+/// before it is processed.
+pub(crate) fn naming(cli: &Cli, sniffed: &Sniffed) -> (Compression, Content) {
+    // A binary file is copied byte for byte, compressed or not, so it
+    // keeps its name whole.
+    if sniffed.binary {
+        return (Compression::None, Content::Same);
+    }
+    let format = crate::format_for(cli, sniffed.format);
+    let content = if format == DataFormat::Warc && cli.to == crate::cli::ToArg::Jsonl {
+        Content::Jsonl
+    } else if format == DataFormat::Other && cli.html_mode == crate::cli::HtmlArg::Text {
+        Content::Text
+    } else {
+        Content::Same
+    };
+    (sniffed.compression, content)
+}
+
+/// What an output holds, when that decides its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Content {
+    /// What the input held, cleaned (or copied): the input's name.
+    Same,
+    /// JSON Lines made from a WARC (`--to jsonl`).
+    Jsonl,
+    /// The readable text of an HTML page (`--html text`).
+    Text,
+}
+
+/// The output path of a job: the input's path under the output directory,
+/// named after what it holds. The compression extension goes with
+/// `uncompressed` (and `comp`, the input's compression: `Compression::None`
+/// for a binary file, copied as it is); `--to jsonl` output of `x.warc.gz`
+/// is `x.jsonl.gz`, never JSON Lines under a `.warc` name; `--html text`
+/// output of `page.html` is `page.txt`. In place, the input's own path.
+fn output_for(
+    job: &Job,
+    target: &Target,
+    comp: Compression,
+    uncompressed: bool,
+    content: Content,
+) -> PathBuf {
     match target {
         Target::InPlace => job.input.clone(),
         Target::Dir(dir) => {
             let out = walk::output_path(dir, job);
             match out.file_name() {
-                Some(name) => out.with_file_name(compress::output_name(name, comp, uncompressed)),
+                Some(name) => {
+                    let name = compress::output_name(name, comp, uncompressed);
+                    out.with_file_name(content_name(&name, content))
+                }
                 None => out,
             }
         }
     }
+}
+
+/// `name` with the extension of the content it holds, before any
+/// compression extension: `x.warc.gz` → `x.jsonl.gz` for [`Content::Jsonl`]
+/// (a name without `.warc` or `.wet` gets `.jsonl` added), `page.html` →
+/// `page.txt` for [`Content::Text`] (a name that is not HTML's keeps its
+/// extension).
+fn content_name(name: &std::ffi::OsStr, content: Content) -> std::ffi::OsString {
+    let (new, replaces, add): (&str, &[&str], bool) = match content {
+        Content::Same => return name.to_owned(),
+        Content::Jsonl => ("jsonl", &["warc", "wet"], true),
+        Content::Text => ("txt", &["html", "htm", "xhtml", "shtml"], false),
+    };
+    let path = Path::new(name);
+    let comp = Compression::from_path(path);
+    let (base, comp_ext) = match (comp, path.file_stem()) {
+        (Compression::None, _) | (_, None) => (name.to_owned(), None),
+        (c, Some(stem)) => (stem.to_owned(), Some(c.extension())),
+    };
+    let base_path = Path::new(&base);
+    let replaced = base_path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| replaces.iter().any(|r| e.eq_ignore_ascii_case(r)));
+    let mut out = if replaced {
+        base_path.with_extension(new).into_os_string()
+    } else if add {
+        let mut b = base.clone();
+        b.push(".");
+        b.push(new);
+        b
+    } else {
+        return name.to_owned();
+    };
+    if let Some(ext) = comp_ext {
+        out.push(".");
+        out.push(ext);
+    }
+    out
 }
 
 fn run_job(index: usize, job: &Job, ctx: Ctx<'_>, commit: &Committer) -> Record {
@@ -418,6 +504,7 @@ fn run_job(index: usize, job: &Job, ctx: Ctx<'_>, commit: &Committer) -> Record 
         outcome: None,
         error: None,
         journal: None,
+        warc: None,
     };
     // `hash`: the input's, when --incremental asked for it.
     let handoff = |rec: &mut Record, out: OutputFile, hash: Option<String>| -> Result<(), String> {
@@ -473,9 +560,29 @@ fn run_job_inner(
     rec.bytes_in = meta.len();
     let mut head = vec![0u8; BINARY_HEAD.min(meta.len() as usize)];
     file.read_exact(&mut head).map_err(|e| io_message(&e))?;
-    let comp = Compression::detect(&job.input, &head);
-    let out_path = output_for(job, target, comp, cli.uncompressed);
+    // Binary files (images and PDFs in scraped trees, compressed or not)
+    // are never decoded: copied as they are, or skipped. A NUL byte in the
+    // (decompressed) head marks them, unless the bytes are UTF-16, whose
+    // text is full of NULs.
+    let sniffed = sniff(&head, Some(&job.input), head.len() as u64 == meta.len());
+    let binary = sniffed.binary;
+    let comp = sniffed.compression;
+    let format = if binary {
+        DataFormat::Other
+    } else {
+        crate::chosen_format(cli, sniffed.format, &job.input.to_string_lossy())
+    };
+    let to_jsonl = format == DataFormat::Warc && cli.to == crate::cli::ToArg::Jsonl;
+    let (name_comp, content) = naming(cli, &sniffed);
+    let out_path = output_for(job, target, name_comp, cli.uncompressed, content);
     rec.output = Some(out_path.clone());
+    if to_jsonl && matches!(target, Target::InPlace) {
+        return Err(
+            "--to jsonl would put JSON Lines under the WARC's own name; not replaced in place \
+             (give -o DIR instead)"
+                .to_owned(),
+        );
+    }
 
     if let Target::InPlace = target {
         refuse_in_place(&job.input, &meta)?;
@@ -488,14 +595,6 @@ fn run_job_inner(
             }
         }
     }
-    // Binary files (images and PDFs in scraped trees) are never decoded:
-    // copied as they are, or skipped. A NUL byte marks them, unless the
-    // bytes are UTF-16, whose text is full of NULs.
-    let binary = comp == Compression::None
-        && head.contains(&0)
-        && !zhnorm::decode::detect(&head, head.len() as u64 == meta.len())
-            .charset
-            .is_utf16();
     if binary && cli.binary == BinaryArg::Skip {
         rec.status = Status::Skipped;
         rec.output = None;
@@ -552,9 +651,11 @@ fn run_job_inner(
             },
         )
         .map_err(|e| io_message(&e))?;
-        if cli.format == crate::cli::FormatArg::Warc {
+        if format == DataFormat::Warc {
             // Records, not text: the WARC layer calls the pipeline per record.
-            crate::warc_cmd::run(&mut reader, &mut writer, cli, conv)?;
+            let stats = crate::warc_cmd::run(&mut reader, &mut writer, cli, conv)?;
+            crate::warc_cmd::warn(&job.input.to_string_lossy(), &stats, cli);
+            rec.warc = Some(stats);
             let counting = writer
                 .finish()
                 .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
@@ -573,6 +674,7 @@ fn run_job_inner(
         let mut bufs = BUFS
             .with(|b| b.borrow_mut().take())
             .unwrap_or_else(|| Buffers::new(settings.clone()));
+        bufs.settings.jsonl = (format == DataFormat::Jsonl).then(|| crate::jsonl_fields(cli));
         // A large input is split across the pool's threads as well, which
         // matters when it is the last one left, or the only one.
         let result = if meta.len() >= crate::split::SPLIT_MIN && rayon::current_num_threads() > 1 {
@@ -604,7 +706,7 @@ fn run_job_inner(
     // hash covers the whole file.
     io::copy(&mut hashing, &mut io::sink()).map_err(|e| io_message(&e))?;
     if settings.strict {
-        if let Some(m) = damage_message(&outcome.decode) {
+        if let Some(m) = crate::strict_failure(&outcome) {
             return Err(m);
         }
     }
@@ -666,6 +768,52 @@ impl<W: Write> Write for CountingWriter<W> {
     }
 }
 
+/// One input of a run without `-o DIR` (standard output or `-o FILE`),
+/// for its `--report`.
+pub(crate) struct SingleRecord {
+    /// The input's name (`<stdin>` for standard input).
+    pub input: String,
+    /// The output file, if any (`None` for standard output, or when
+    /// nothing was left under its name).
+    pub output: Option<String>,
+    /// Why the input failed, if it did.
+    pub error: Option<String>,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub outcome: Option<Outcome>,
+    /// For a WARC input: its record counts.
+    pub warc: Option<WarcStats>,
+}
+
+/// `--report` for a run without `-o DIR`: the same records and summary as
+/// a batch run's, so a streaming job (Spark `pipe`, Hadoop streaming) can
+/// keep one per task.
+pub(crate) fn write_single_report(
+    path: &Path,
+    records: Vec<SingleRecord>,
+    elapsed: Duration,
+) -> io::Result<()> {
+    let records: Vec<Record> = records
+        .into_iter()
+        .map(|r| Record {
+            input: PathBuf::from(r.input),
+            output: r.output.map(PathBuf::from),
+            status: if r.error.is_some() {
+                Status::Failed
+            } else {
+                Status::Ok
+            },
+            bytes_in: r.bytes_in,
+            bytes_out: r.bytes_out,
+            outcome: r.outcome,
+            error: r.error,
+            journal: None,
+            warc: r.warc,
+        })
+        .collect();
+    write_report(path, &records, &[], elapsed)
+}
+
 fn json_str(s: &str) -> String {
     crate::detect_cmd::quote(s)
 }
@@ -723,6 +871,9 @@ fn record_json(r: &Record) -> String {
     if let Some(o) = &r.outcome {
         s.push(',');
         s.push_str(&crate::detect_cmd::outcome_fields(o));
+    }
+    if let Some(w) = &r.warc {
+        s.push_str(&crate::warc_cmd::report_fields(w));
     }
     s.push_str(&format!(
         ",\"error\":{}}}",

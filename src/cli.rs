@@ -221,7 +221,7 @@ pub struct Cli {
     #[arg(long)]
     pub incremental: bool,
 
-    /// Batch runs: write a JSON Lines report, one record per input and a
+    /// Write a JSON Lines report, one record per input and a
     /// summary record, to FILE (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
@@ -688,7 +688,6 @@ impl Cli {
         [
             ("--incremental", self.incremental),
             ("--dry-run", self.dry_run),
-            ("--report", self.report.is_some()),
             ("--include", !self.include.is_empty()),
             ("--exclude", !self.exclude.is_empty()),
             ("--binary", self.given.contains(&"binary")),

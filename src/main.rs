@@ -21,7 +21,10 @@ use std::thread;
 use std::time::Duration;
 
 use cli::{Cli, Command, Input};
+use zhnorm::batch::compress::{self, CompressWriter, Compression};
 use zhnorm::batch::jsonl::{JsonlRewriter, JsonlStats};
+use zhnorm::batch::sniff::{sniff, DataFormat, SNIFF_BYTES};
+use zhnorm::batch::warc::{PlainRecords, RecordWrite};
 use zhnorm::convert::{ConvertError, Converter, UserDict};
 use zhnorm::decode::{AutoDecoder, DecodeOptions, DecodeReport, PREFIX};
 use zhnorm::lang::{self, Evidence, Language};
@@ -131,65 +134,263 @@ fn run(cli: &Cli) -> Result<bool, Fatal> {
         return batch_cmd::run(cli, &converter);
     }
     let inputs = cli.inputs();
-    if cli.format == cli::FormatArg::Warc {
-        return run_warc(cli, &inputs, &converter);
+    let started = std::time::Instant::now();
+    if let Some(path) = &cli.report {
+        if path.as_os_str() == "-" && cli.output_path().is_none() {
+            return Err(Fatal::new(
+                "--report",
+                "standard output carries the cleaned text; give the report a file",
+            ));
+        }
+        check_report_path(path, &inputs, cli.output_path())
+            .map_err(|m| Fatal::new(path.to_string_lossy(), m))?;
     }
     let mut bufs = Buffers::new(Settings::from_cli(cli));
-    match cli.output_path() {
-        Some(out) => run_to_file(&inputs, out, &converter, &mut bufs),
-        None => run_to_stdout(&inputs, &converter, &mut bufs),
+    let mut records = Vec::new();
+    let result = match cli.output_path() {
+        Some(out) => run_to_file(cli, &inputs, out, &converter, &mut bufs, &mut records),
+        None => run_to_stdout(cli, &inputs, &converter, &mut bufs, &mut records),
+    };
+    // A run that stopped (output failed) reports nothing: its outputs are
+    // not there to describe.
+    if let (Ok(_), Some(path)) = (&result, &cli.report) {
+        batch_cmd::write_single_report(path, records, started.elapsed())
+            .map_err(|e| Fatal::new(path.to_string_lossy(), io_message(&e)))?;
+    }
+    result
+}
+
+/// Refuses a `--report` file that is one of the inputs or the output:
+/// writing it would destroy what it reports on.
+fn check_report_path(path: &Path, inputs: &[Input], output: Option<&Path>) -> Result<(), String> {
+    let Ok(meta) = fs::metadata(path) else {
+        return Ok(());
+    };
+    for input in inputs {
+        if let Input::File(p) = input {
+            if fs::metadata(p).is_ok_and(|m| same_file(&m, &meta, input, path)) {
+                return Err(format!(
+                    "is input {}; refusing to overwrite an input with the report",
+                    p.display()
+                ));
+            }
+        }
+    }
+    if let Some(out) = output {
+        let as_input = Input::File(out.to_owned());
+        if fs::metadata(out).is_ok_and(|m| same_file(&m, &meta, &as_input, path)) {
+            return Err("is the output (-o); give the report another file".to_owned());
+        }
+    }
+    Ok(())
+}
+
+/// Counts the bytes that pass, shared with whoever holds the other end
+/// (the reader may move to a thread of its own).
+struct Counted<R> {
+    inner: R,
+    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
     }
 }
 
-/// `--format warc` on single inputs: each input's records to standard
-/// output (or `-o FILE`), one after another.
-fn run_warc(cli: &Cli, inputs: &[Input], conv: &Converter) -> Result<bool, Fatal> {
-    use zhnorm::batch::compress::{self, Compression};
-    let mut all_ok = true;
-    let stdout = io::stdout();
-    let mut out: Box<dyn Write> = Box::new(BufWriter::with_capacity(CHUNK, stdout.lock()));
-    let mut file = match cli.output_path() {
-        Some(dest) => Some(
-            OutputFile::create(dest)
-                .map_err(|e| Fatal::new(dest.to_string_lossy(), io_message(&e)))?,
-        ),
-        None => None,
-    };
-    for input in inputs {
-        let label = input.label().into_owned();
-        let mut source = match open(input) {
-            Ok(s) => s,
-            Err(e) => {
-                all_ok = false;
-                report(&label, &io_message(&e));
-                continue;
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A [`RecordWrite`] that counts what is written through it.
+struct CountedRecords<'a> {
+    inner: &'a mut dyn RecordWrite,
+    bytes: u64,
+}
+
+impl Write for CountedRecords<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl RecordWrite for CountedRecords<'_> {
+    fn end_record(&mut self) -> io::Result<()> {
+        self.inner.end_record()
+    }
+}
+
+/// The first bytes of an input, for [`sniff`]: up to [`SNIFF_BYTES`],
+/// and whether that is all of it. A live source (a pipe, a terminal) is
+/// read only until its first line is in, or its first bytes already rule
+/// out the formats that need more: a filter in a pipeline must not sit on
+/// the records it has been sent.
+fn read_head(source: &mut dyn Read, live: bool) -> io::Result<(Vec<u8>, bool)> {
+    let mut head = vec![0u8; SNIFF_BYTES];
+    let mut n = 0;
+    while n < head.len() {
+        match source.read(&mut head[n..]) {
+            Ok(0) => {
+                head.truncate(n);
+                return Ok((head, true));
             }
-        };
-        // A .warc.gz is read through its gzip members.
-        let mut head = [0u8; 4];
-        let n =
-            read_full(&mut source, &mut head).map_err(|e| Fatal::new(&*label, io_message(&e)))?;
-        let chained = io::Cursor::new(head[..n].to_vec()).chain(source);
-        let comp = Compression::sniff(&head[..n]);
-        let mut reader = compress::reader(comp, Box::new(chained))
-            .map_err(|e| Fatal::new(&*label, io_message(&e)))?;
-        let sink: &mut dyn Write = match &mut file {
-            Some(f) => f.writer(),
-            None => &mut out,
-        };
-        if let Err(m) = warc_cmd::run(&mut reader, sink, cli, conv) {
-            all_ok = false;
-            report(&label, &m);
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+        if live && head_decides(&head[..n]) {
+            break;
         }
     }
-    out.flush().map_err(Fatal::stdout)?;
-    if let Some(f) = file {
-        if all_ok {
-            f.commit()
-                .map_err(|e| Fatal::new("--output", io_message(&e)))?;
+    head.truncate(n);
+    Ok((head, false))
+}
+
+/// Whether a live input's first bytes are enough to sniff: a whole line
+/// of content, or a first byte that can start neither a JSON object, a
+/// WARC version line, a byte-order mark nor a compressed stream.
+fn head_decides(head: &[u8]) -> bool {
+    let Some(&first) = head.iter().find(|b| !b.is_ascii_whitespace()) else {
+        return false;
+    };
+    if !matches!(first, b'{' | b'W' | 0xEF | 0x1f | 0x28 | b'B' | 0x50..=0x5f) {
+        return true;
+    }
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
+    head[start..].contains(&b'\n')
+}
+
+/// What one input went through, when it went through. Made once per
+/// input, so the size of the text variant does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Done {
+    Text(Outcome),
+    Warc(zhnorm::batch::warc::WarcStats),
+}
+
+/// Sniffs one input, then runs it as the format it is (or was said to be)
+/// into `out`: records for WARC, JSON Lines or text through `pump`.
+/// Compressed inputs are read decompressed.
+fn process_one(
+    cli: &Cli,
+    input: &Input,
+    conv: &Converter,
+    out: &mut dyn RecordWrite,
+    bufs: &mut Buffers,
+    bytes_in: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> Result<Done, PumpError> {
+    let label = input.label().into_owned();
+    let mut source = open(input).map_err(|e| PumpError::Input(io_message(&e)))?;
+    let live = source.is_live();
+    let (head, complete) =
+        read_head(&mut source, live).map_err(|e| PumpError::Input(io_message(&e)))?;
+    let name = match input {
+        Input::File(p) => Some(p.as_path()),
+        Input::Stdin => None,
+    };
+    let sniffed = sniff(&head, name, complete);
+    let format = chosen_format(cli, sniffed.format, &label);
+    bytes_in.store(head.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    let counted = Counted {
+        inner: source.into_send(),
+        count: std::sync::Arc::clone(bytes_in),
+    };
+    let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(counted));
+    let mut reader = compress::reader_send(sniffed.compression, raw)
+        .map_err(|e| PumpError::Input(io_message(&e)))?;
+    if format == DataFormat::Warc {
+        let stats = warc_cmd::run(&mut reader, out, cli, conv).map_err(PumpError::Input)?;
+        out.flush().map_err(PumpError::Output)?;
+        warc_cmd::warn(&label, &stats, cli);
+        return Ok(Done::Warc(stats));
+    }
+    bufs.settings.jsonl = (format == DataFormat::Jsonl).then(|| jsonl_fields(cli));
+    let outcome = if live {
+        pump(Feed::threaded(reader), Some(conv), out, true, bufs)?
+    } else {
+        pump(Feed::Direct(&mut reader), Some(conv), out, false, bufs)?
+    };
+    Ok(Done::Text(outcome))
+}
+
+/// The fields `--format jsonl` cleans: those named, or `text`.
+pub(crate) fn jsonl_fields(cli: &Cli) -> Vec<String> {
+    if cli.fields.is_empty() {
+        vec!["text".to_owned()]
+    } else {
+        cli.fields.clone()
+    }
+}
+
+/// The format an input is processed as: `--format` when it names one, else
+/// what sniffing found. With `--format auto`, options for a format the
+/// input turned out not to be are ignored for it, with a warning naming it.
+pub(crate) fn chosen_format(cli: &Cli, sniffed: DataFormat, label: &str) -> DataFormat {
+    let format = format_for(cli, sniffed);
+    if cli.format == cli::FormatArg::Auto && !cli.quiet {
+        if !cli.fields.is_empty() && format != DataFormat::Jsonl {
+            report(
+                label,
+                &format!(
+                    "warning: --field applies to JSON Lines, and this input is {}; ignored for it",
+                    format_phrase(format)
+                ),
+            );
+        }
+        if cli.to == cli::ToArg::Jsonl && format != DataFormat::Warc {
+            report(
+                label,
+                &format!(
+                    "warning: --to jsonl applies to WARC, and this input is {}; ignored for it",
+                    format_phrase(format)
+                ),
+            );
         }
     }
-    Ok(all_ok)
+    format
+}
+
+/// [`chosen_format`] without the warnings.
+pub(crate) fn format_for(cli: &Cli, sniffed: DataFormat) -> DataFormat {
+    match cli.format {
+        cli::FormatArg::Auto => sniffed,
+        cli::FormatArg::Warc => DataFormat::Warc,
+        cli::FormatArg::Jsonl => DataFormat::Jsonl,
+        cli::FormatArg::Text | cli::FormatArg::Html => DataFormat::Other,
+    }
+}
+
+fn format_phrase(f: DataFormat) -> &'static str {
+    match f {
+        DataFormat::Jsonl => "JSON Lines",
+        DataFormat::Warc => "WARC",
+        DataFormat::Other => "text or HTML",
+    }
+}
+
+/// The compression `-o FILE` asks for by its extension: what is written
+/// under a `.gz` name is gzip.
+fn output_compression(dest: &Path) -> Compression {
+    Compression::from_path(dest)
 }
 
 /// Fills `buf` as far as the input allows; the count read.
@@ -231,26 +432,43 @@ fn convert_error(e: ConvertError) -> Fatal {
     }
 }
 
-fn run_to_stdout(inputs: &[Input], conv: &Converter, bufs: &mut Buffers) -> Result<bool, Fatal> {
+fn run_to_stdout(
+    cli: &Cli,
+    inputs: &[Input],
+    conv: &Converter,
+    bufs: &mut Buffers,
+    records: &mut Vec<batch_cmd::SingleRecord>,
+) -> Result<bool, Fatal> {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(CHUNK, stdout.lock());
     let mut all_ok = true;
     for input in inputs {
-        let result = match open(input) {
-            Ok(source) => {
-                if source.is_live() {
-                    pump(Feed::threaded(source), Some(conv), &mut out, true, bufs)
-                } else {
-                    let mut source = source;
-                    pump(Feed::Direct(&mut source), Some(conv), &mut out, false, bufs)
-                }
-            }
-            Err(e) => Err(PumpError::Input(io_message(&e))),
+        let bytes_in = std::sync::Arc::default();
+        let mut plain = PlainRecords(&mut out);
+        let mut counted = CountedRecords {
+            inner: &mut plain,
+            bytes: 0,
+        };
+        let result = process_one(cli, input, conv, &mut counted, bufs, &bytes_in);
+        let mut rec = batch_cmd::SingleRecord {
+            input: input.label().into_owned(),
+            output: None,
+            error: None,
+            bytes_in: bytes_in.load(std::sync::atomic::Ordering::Relaxed),
+            bytes_out: counted.bytes,
+            outcome: None,
+            warc: None,
         };
         match result {
-            Ok(outcome) => {
+            Ok(done) => {
                 out.flush().map_err(Fatal::stdout)?;
-                warn(&input.label(), &outcome, &bufs.settings);
+                match done {
+                    Done::Text(outcome) => {
+                        warn(&input.label(), &outcome, &bufs.settings);
+                        rec.outcome = Some(outcome);
+                    }
+                    Done::Warc(stats) => rec.warc = Some(stats),
+                }
             }
             Err(PumpError::Output(e)) => return Err(Fatal::stdout(e)),
             Err(PumpError::Input(message)) => {
@@ -259,49 +477,81 @@ fn run_to_stdout(inputs: &[Input], conv: &Converter, bufs: &mut Buffers) -> Resu
                 // that came before it.
                 out.flush().map_err(Fatal::stdout)?;
                 report(&input.label(), &message);
+                rec.error = Some(message);
             }
         }
+        records.push(rec);
     }
     out.flush().map_err(Fatal::stdout)?;
     Ok(all_ok)
 }
 
 fn run_to_file(
+    cli: &Cli,
     inputs: &[Input],
     dest: &Path,
     conv: &Converter,
     bufs: &mut Buffers,
+    records: &mut Vec<batch_cmd::SingleRecord>,
 ) -> Result<bool, Fatal> {
     let dest_label = dest.to_string_lossy().into_owned();
+    let comp = output_compression(dest);
     let dest = resolve_output(dest, inputs).map_err(|m| Fatal::new(&*dest_label, m))?;
     let mut file =
         OutputFile::create(&dest).map_err(|e| Fatal::new(&*dest_label, io_message(&e)))?;
     let mut all_ok = true;
+    let written = std::sync::Arc::default();
+    let counted = Counted {
+        inner: file.writer(),
+        count: std::sync::Arc::clone(&written),
+    };
+    let mut writer =
+        CompressWriter::new(comp, counted).map_err(|e| Fatal::new(&*dest_label, io_message(&e)))?;
     // `Cli::validate` allows a single input here; the loop just avoids
     // depending on that.
+    let first = records.len();
     for input in inputs {
-        let result = match open(input) {
-            Ok(mut source) => pump(
-                Feed::Direct(&mut source),
-                Some(conv),
-                file.writer(),
-                false,
-                bufs,
-            ),
-            Err(e) => Err(PumpError::Input(io_message(&e))),
+        let bytes_in = std::sync::Arc::default();
+        let mut rec = batch_cmd::SingleRecord {
+            input: input.label().into_owned(),
+            output: Some(dest_label.clone()),
+            error: None,
+            bytes_in: 0,
+            bytes_out: 0,
+            outcome: None,
+            warc: None,
         };
-        match result {
-            Ok(outcome) => warn(&input.label(), &outcome, &bufs.settings),
+        match process_one(cli, input, conv, &mut writer, bufs, &bytes_in) {
+            Ok(Done::Text(outcome)) => {
+                warn(&input.label(), &outcome, &bufs.settings);
+                rec.outcome = Some(outcome);
+            }
+            Ok(Done::Warc(stats)) => rec.warc = Some(stats),
             Err(PumpError::Output(e)) => return Err(Fatal::new(dest_label, io_message(&e))),
             Err(PumpError::Input(message)) => {
                 all_ok = false;
                 report(&input.label(), &message);
+                rec.error = Some(message);
             }
         }
+        rec.bytes_in = bytes_in.load(std::sync::atomic::Ordering::Relaxed);
+        records.push(rec);
     }
+    writer
+        .finish()
+        .map_err(|e| Fatal::new(&*dest_label, io_message(&e)))?;
     if all_ok {
         file.commit()
-            .map_err(|e| Fatal::new(dest_label, io_message(&e)))?;
+            .map_err(|e| Fatal::new(&*dest_label, io_message(&e)))?;
+        // The file's bytes, once all are written (one input here).
+        if let Some(last) = records[first..].last_mut() {
+            last.bytes_out = written.load(std::sync::atomic::Ordering::Relaxed);
+        }
+    } else {
+        // Nothing is left under the name: report no output.
+        for r in &mut records[first..] {
+            r.output = None;
+        }
     }
     // Otherwise dropping `file` removes the temporary file: a partial
     // result must not look like a finished one.
@@ -387,6 +637,20 @@ impl Source {
     }
 }
 
+impl Source {
+    /// The source as a reader that may move to another thread.
+    pub(crate) fn into_send(self) -> Box<dyn Read + Send> {
+        match self {
+            // The lock is not Send; the handle is, and locks per read.
+            Source::Stdin(lock) => {
+                drop(lock);
+                Box::new(io::stdin())
+            }
+            Source::File { file, .. } => Box::new(file),
+        }
+    }
+}
+
 impl Read for Source {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
@@ -426,13 +690,7 @@ impl Settings {
                 ..DecodeOptions::default()
             },
             pipeline: cli.pipeline_options(),
-            jsonl: (cli.format == cli::FormatArg::Jsonl).then(|| {
-                if cli.fields.is_empty() {
-                    vec!["text".to_owned()]
-                } else {
-                    cli.fields.clone()
-                }
-            }),
+            jsonl: (cli.format == cli::FormatArg::Jsonl).then(|| jsonl_fields(cli)),
             strict: cli.strict,
             quiet: cli.quiet,
         }
@@ -646,7 +904,14 @@ impl<'a> Stages<'a> {
                 records,
             } => {
                 let j = rewriter.finish(out);
-                let errors = rewriter.errors().to_vec();
+                let mut errors = rewriter.errors().to_vec();
+                // Line 0: about the input as a whole (see `warn`).
+                for f in rewriter.missing_fields() {
+                    errors.push((
+                        0,
+                        format!("field {f:?} is in none of the {} records", j.objects),
+                    ));
+                }
                 drop(rewriter);
                 let mut records = records.borrow_mut();
                 let mut s = records.stats;
@@ -741,7 +1006,7 @@ pub(crate) fn pump(
         return Err(PumpError::Input(m));
     }
     if bufs.settings.strict {
-        if let Some(m) = damage_message(&outcome.decode) {
+        if let Some(m) = strict_failure(&outcome) {
             return Err(PumpError::Input(m));
         }
     }
@@ -759,6 +1024,24 @@ pub(crate) enum Feed<'a> {
     Threaded(mpsc::Receiver<io::Result<Vec<u8>>>),
 }
 
+/// What [`Feed::threaded`] reads: an open input, or a reader already
+/// made from one (decompressing, with the sniffed head put back).
+pub(crate) trait IntoSend {
+    fn into_send_reader(self) -> Box<dyn Read + Send>;
+}
+
+impl IntoSend for Source {
+    fn into_send_reader(self) -> Box<dyn Read + Send> {
+        self.into_send()
+    }
+}
+
+impl IntoSend for Box<dyn Read + Send> {
+    fn into_send_reader(self) -> Box<dyn Read + Send> {
+        self
+    }
+}
+
 /// What one attempt to get input gave.
 enum Fed {
     Data(usize),
@@ -771,15 +1054,8 @@ enum Fed {
 impl Feed<'_> {
     /// Read a live source on a thread of its own. The thread ends at end of
     /// input or error, or blocks in `read` until the process exits.
-    pub(crate) fn threaded(source: Source) -> Feed<'static> {
-        let mut reader: Box<dyn Read + Send> = match source {
-            // The lock is not Send; the handle is, and locks per read.
-            Source::Stdin(lock) => {
-                drop(lock);
-                Box::new(io::stdin())
-            }
-            Source::File { file, .. } => Box::new(file),
-        };
+    pub(crate) fn threaded(source: impl IntoSend) -> Feed<'static> {
+        let mut reader = source.into_send_reader();
         let (tx, rx) = mpsc::sync_channel(4);
         thread::spawn(move || loop {
             let mut buf = vec![0u8; CHUNK];
@@ -840,6 +1116,18 @@ impl Feed<'_> {
     }
 }
 
+/// Why `--strict` fails an input that went through: damage decoding
+/// found, or a `--field` that no JSON Lines record has.
+pub(crate) fn strict_failure(outcome: &Outcome) -> Option<String> {
+    damage_message(&outcome.decode).or_else(|| {
+        outcome
+            .jsonl_errors
+            .iter()
+            .find(|(line, _)| *line == 0)
+            .map(|(_, why)| why.clone())
+    })
+}
+
 /// One line saying where decoding found damage, if it did.
 pub(crate) fn damage_message(report: &DecodeReport) -> Option<String> {
     let first = *report.damage_offsets.first()?;
@@ -859,16 +1147,32 @@ fn warn(label: &str, outcome: &Outcome, settings: &Settings) {
         report(label, &format!("warning: {m}"));
     }
     if let Some(j) = &outcome.jsonl {
+        // Line 0 entries are about the whole input; the others name the
+        // first invalid lines, of which a few are shown.
+        for (_, why) in outcome.jsonl_errors.iter().filter(|(l, _)| *l == 0) {
+            report(
+                label,
+                &format!("warning: {why}; nothing was cleaned for it"),
+            );
+        }
+        const SHOWN: usize = 3;
+        let lines = outcome.jsonl_errors.iter().filter(|(l, _)| *l > 0);
+        for (line, why) in lines.take(SHOWN) {
+            report(
+                label,
+                &format!("warning: line {line}: {why}; passed through unchanged"),
+            );
+        }
         if j.invalid > 0 {
-            let first = outcome
-                .jsonl_errors
-                .first()
-                .map(|(line, why)| format!(" (first: line {line}, {why})"))
-                .unwrap_or_default();
+            let shown = if j.invalid > SHOWN as u64 {
+                " (the first above)"
+            } else {
+                ""
+            };
             report(
                 label,
                 &format!(
-                    "warning: {} of {} lines are not valid JSON objects and were passed through unchanged{first}",
+                    "warning: {} of {} lines passed through unchanged{shown}",
                     j.invalid, j.lines
                 ),
             );

@@ -6,10 +6,10 @@
 //! through the same pipeline as a single input, as HTML or text by its
 //! media type.
 
-use std::io::{Read, Write};
+use std::io::Read;
 
 use crate::cli::{Cli, HtmlArg, ToArg};
-use zhnorm::batch::warc::{self, TextPayload, Transform, WarcOutput, WarcStats};
+use zhnorm::batch::warc::{self, RecordWrite, TextPayload, Transform, WarcOutput, WarcStats};
 use zhnorm::convert::Converter;
 use zhnorm::decode::{decode_bytes, Charset, DecodeOptions};
 use zhnorm::pipeline::{Format, HtmlMode, Pipeline};
@@ -17,7 +17,7 @@ use zhnorm::pipeline::{Format, HtmlMode, Pipeline};
 /// Processes one WARC stream; the error names what went wrong.
 pub(crate) fn run(
     input: &mut dyn Read,
-    out: &mut dyn Write,
+    out: &mut dyn RecordWrite,
     cli: &Cli,
     conv: &Converter,
 ) -> Result<WarcStats, String> {
@@ -60,5 +60,56 @@ pub(crate) fn run(
         pipeline.finish(&mut cleaned).map_err(|e| e.to_string())?;
         Ok(cleaned)
     });
-    warc::process(input, out, mode, &mut transform).map_err(|e| e.to_string())
+    warc::process_records(input, out, mode, &mut transform, warc::MAX_RECORD_BYTES)
+        .map_err(|e| e.to_string())
+}
+
+/// Warnings about what a WARC input needed, unless `--quiet`: malformed
+/// stretches kept as they were, records too large to clean.
+pub(crate) fn warn(label: &str, stats: &WarcStats, cli: &Cli) {
+    if cli.quiet {
+        return;
+    }
+    if stats.too_large > 0 {
+        crate::report(
+            label,
+            &format!(
+                "warning: {} record(s) larger than {} MiB copied unchanged, not cleaned",
+                stats.too_large,
+                warc::MAX_RECORD_BYTES >> 20
+            ),
+        );
+    }
+    if let Some(first) = &stats.first_malformed {
+        let kept = if cli.to == ToArg::Jsonl {
+            "left out of the JSON Lines"
+        } else {
+            "copied unchanged"
+        };
+        crate::report(
+            label,
+            &format!(
+                "warning: {} malformed WARC record(s) {kept}, the records after each processed (first: {first})",
+                stats.malformed
+            ),
+        );
+    }
+}
+
+/// The report fields of a WARC input: `"format":"warc"` and its record
+/// counts, each with a leading comma.
+pub(crate) fn report_fields(stats: &WarcStats) -> String {
+    let first = match &stats.first_malformed {
+        Some(m) => format!(
+            "{{\"record\":{},\"offset\":{},\"message\":{}}}",
+            m.record,
+            m.offset,
+            crate::detect_cmd::quote(&m.message)
+        ),
+        None => "null".to_owned(),
+    };
+    format!(
+        ",\"format\":\"warc\",\"warc_records\":{},\"warc_rewritten\":{},\"warc_copied\":{},\"warc_failed\":{},\"warc_malformed\":{},\"warc_first_malformed\":{first},\"warc_too_large\":{}",
+        stats.records, stats.rewritten, stats.copied, stats.failed, stats.malformed, stats.too_large
+    )
 }

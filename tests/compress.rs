@@ -500,3 +500,50 @@ fn reference_tools_read_our_output() {
         );
     }
 }
+
+#[test]
+fn gzip_zero_padding_after_the_last_member_is_ignored() {
+    let mut packed = compress_bytes(Compression::Gzip, TEXT.as_bytes());
+    packed.extend(compress_bytes(Compression::Gzip, b"more"));
+    packed.extend(std::iter::repeat_n(0u8, 100_000));
+    let mut expected = TEXT.as_bytes().to_vec();
+    expected.extend_from_slice(b"more");
+    assert_eq!(decompress(Compression::Gzip, &packed).unwrap(), expected);
+    // Anything else after the data is still refused.
+    let mut junk = compress_bytes(Compression::Gzip, TEXT.as_bytes());
+    junk.extend_from_slice(b"\0\0\0x");
+    assert!(decompress(Compression::Gzip, &junk).is_err());
+}
+
+#[test]
+fn end_member_starts_a_new_gzip_member() {
+    let mut w = CompressWriter::new(Compression::Gzip, Vec::new()).unwrap();
+    for part in ["一", "二", "三"] {
+        w.write_all(part.as_bytes()).unwrap();
+        w.end_member().unwrap();
+    }
+    // Without anything written since, no empty member.
+    w.end_member().unwrap();
+    let packed = w.finish().unwrap();
+    let mut rest = &packed[..];
+    let mut members = Vec::new();
+    while !rest.is_empty() {
+        let mut d = flate2::bufread::GzDecoder::new(rest);
+        let mut out = String::new();
+        d.read_to_string(&mut out).unwrap();
+        rest = d.into_inner();
+        members.push(out);
+    }
+    // finish() ends the last member, which is empty here.
+    assert_eq!(members[..3], ["一", "二", "三"]);
+    assert!(members[3..].iter().all(String::is_empty));
+    // Other formats ignore member boundaries.
+    for c in [Compression::Zstd, Compression::Bzip2, Compression::None] {
+        let mut w = CompressWriter::new(c, Vec::new()).unwrap();
+        w.write_all(b"a").unwrap();
+        w.end_member().unwrap();
+        w.write_all(b"b").unwrap();
+        let packed = w.finish().unwrap();
+        assert_eq!(decompress(c, &packed).unwrap(), b"ab");
+    }
+}

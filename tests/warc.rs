@@ -84,9 +84,16 @@ fn run(input: &[u8], f: fn(&TextPayload<'_>) -> Result<String, String>) -> (Warc
     (r.expect("process"), out)
 }
 
+/// Where the first malformed stretch starts and why: an input that is not
+/// WARC at all is refused, one with a bad record among good ones is
+/// processed with the bad one counted.
 fn malformed_offset(r: Result<WarcStats, WarcError>) -> (u64, String) {
     match r {
         Err(WarcError::Malformed { offset, message }) => (offset, message),
+        Ok(WarcStats {
+            first_malformed: Some(m),
+            ..
+        }) => (m.offset, m.message),
         other => panic!("expected Malformed, got {other:?}"),
     }
 }
@@ -255,6 +262,9 @@ fn sample_matches_independent_expected_output() {
             copied: 6,
             failed: 0,
             bytes_in: input.len() as u64,
+            malformed: 0,
+            first_malformed: None,
+            too_large: 0,
             bytes_out: out.len() as u64,
         }
     );
@@ -886,7 +896,7 @@ fn malformed_inputs_report_the_record_offset() {
     assert!(malformed_offset(r).1.contains("WARC/2.0"));
 
     // Truncated last record, at several cut points: the records before it
-    // are written exactly as they would be, the cut one is not.
+    // are written exactly as they would be, the cut one as it came.
     let expected = fixture("sample.expected.warc");
     let expected_last = records(&expected)[9].start;
     for cut in [
@@ -899,7 +909,11 @@ fn malformed_inputs_report_the_record_offset() {
         let (r, out) = run_with(&input[..cut], WarcOutput::Warc, decode_t2s);
         let (offset, message) = malformed_offset(r);
         assert_eq!(offset, last as u64, "cut at {cut}: {message}");
-        assert_eq!(out, &expected[..expected_last], "cut at {cut}");
+        assert_eq!(
+            out,
+            [&expected[..expected_last], &input[last..cut]].concat(),
+            "cut at {cut}"
+        );
     }
 
     let first_two = [recs[0].raw, recs[1].raw].concat();
@@ -909,7 +923,7 @@ fn malformed_inputs_report_the_record_offset() {
     junk.extend_from_slice(b"GET / HTTP/1.1\r\n\r\n");
     let (r, out) = run_with(&junk, WarcOutput::Warc, identity);
     assert_eq!(malformed_offset(r).0, third as u64);
-    assert_eq!(out, first_two);
+    assert_eq!(out, junk);
 
     // Bad, missing, disagreeing and wrong Content-Length in the third
     // record (a GBK page, kept as bytes: the text is not valid UTF-8).
@@ -954,13 +968,20 @@ fn malformed_inputs_report_the_record_offset() {
             third_raw.replacen("\r\nWARC-Type", "\r\n WARC-Type", 1),
         ),
     ] {
+        // The bad record is kept as it was and the one after it is
+        // processed as it would be alone.
+        let (_, fourth) = run(recs[3].raw, identity);
         let mut data = first_two.clone();
         data.extend(bad.chars().map(|c| c as u8));
+        let mut expected = data.clone();
+        expected.extend_from_slice(&fourth);
         data.extend_from_slice(recs[3].raw);
         let (r, out) = run_with(&data, WarcOutput::Warc, identity);
+        let stats = r.as_ref().map(|s| (s.records, s.malformed)).ok();
         let (offset, message) = malformed_offset(r);
         assert_eq!(offset, third as u64, "{what}: {message}");
-        assert_eq!(out, first_two, "{what}");
+        assert_eq!(stats, Some((4, 1)), "{what}");
+        assert!(out == expected, "{what}");
     }
 
     // A header that never ends.

@@ -11,7 +11,9 @@
 //!
 //! Every reader accepts what the reference tools write and concatenate:
 //! gzip members, zstd frames (including skippable frames) and bzip2 streams
-//! may follow one another, as `cat a.gz b.gz > c.gz` produces. A stream that
+//! may follow one another, as `cat a.gz b.gz > c.gz` produces; zero bytes
+//! after the last gzip member (block padding, which `gzip -t` accepts) are
+//! ignored. A stream that
 //! is empty, truncated or corrupt is an [`io::Error`] whose message names the
 //! format, never a panic and never a silently shortened result.
 //!
@@ -35,7 +37,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 use bzip2::bufread::MultiBzDecoder;
-use flate2::bufread::MultiGzDecoder;
+use flate2::bufread::GzDecoder;
 use flate2::write::GzEncoder;
 use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
 use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
@@ -171,6 +173,25 @@ pub fn reader<'a>(c: Compression, inner: Box<dyn Read + 'a>) -> io::Result<Box<d
     if c == Compression::None {
         return Ok(inner);
     }
+    Ok(Box::new(decoder(c, inner)?))
+}
+
+/// [`reader`] for a source that may be moved to another thread (a pipe
+/// read by a thread of its own while the caller waits with a timeout);
+/// the result can move with it.
+pub fn reader_send<'a>(
+    c: Compression,
+    inner: Box<dyn Read + Send + 'a>,
+) -> io::Result<Box<dyn Read + Send + 'a>> {
+    if c == Compression::None {
+        return Ok(inner);
+    }
+    Ok(Box::new(decoder(c, inner)?))
+}
+
+/// The decompressing reader behind [`reader`] and [`reader_send`]: generic
+/// so that it is `Send` exactly when its source is.
+fn decoder<R: Read>(c: Compression, inner: R) -> io::Result<Labelled<Codec<R>>> {
     let mut source = BufReader::with_capacity(64 * 1024, inner);
     if source.fill_buf()?.is_empty() {
         return Err(io::Error::new(
@@ -178,12 +199,111 @@ pub fn reader<'a>(c: Compression, inner: Box<dyn Read + 'a>) -> io::Result<Box<d
             format!("{c} input is truncated: it is empty"),
         ));
     }
-    Ok(match c {
-        Compression::None => unreachable!("returned above"),
-        Compression::Gzip => Box::new(Labelled::new(c, MultiGzDecoder::new(source))),
-        Compression::Bzip2 => Box::new(Labelled::new(c, MultiBzDecoder::new(source))),
-        Compression::Zstd => Box::new(Labelled::new(c, ZstdReader::new(source))),
-    })
+    let codec = match c {
+        Compression::None => Codec::Plain(source),
+        Compression::Gzip => Codec::Gzip(GzMembers::new(source)),
+        Compression::Bzip2 => Codec::Bzip2(MultiBzDecoder::new(source)),
+        Compression::Zstd => Codec::Zstd(Box::new(ZstdReader::new(source))),
+    };
+    Ok(Labelled::new(c, codec))
+}
+
+/// One of the decoders, chosen at run time.
+enum Codec<R: Read> {
+    Plain(BufReader<R>),
+    Gzip(GzMembers<BufReader<R>>),
+    Bzip2(MultiBzDecoder<BufReader<R>>),
+    // Boxed: its frame decoder is several times the size of the others.
+    Zstd(Box<ZstdReader<BufReader<R>>>),
+}
+
+impl<R: Read> Read for Codec<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Codec::Plain(r) => r.read(buf),
+            Codec::Gzip(r) => r.read(buf),
+            Codec::Bzip2(r) => r.read(buf),
+            Codec::Zstd(r) => r.read(buf),
+        }
+    }
+}
+
+/// Concatenated gzip members, read one after another, with zero bytes
+/// after the last member ignored as `gzip -t` ignores them: tape and
+/// block-device copies pad a file to a block boundary with zeros, and the
+/// data before the padding is whole. Any other bytes after a member must
+/// start another member.
+struct GzMembers<R: BufRead> {
+    state: GzState<R>,
+}
+
+enum GzState<R: BufRead> {
+    Member(GzDecoder<R>),
+    Between(R),
+    Done,
+}
+
+impl<R: BufRead> GzMembers<R> {
+    fn new(source: R) -> Self {
+        GzMembers {
+            state: GzState::Member(GzDecoder::new(source)),
+        }
+    }
+}
+
+impl<R: BufRead> Read for GzMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match std::mem::replace(&mut self.state, GzState::Done) {
+                GzState::Done => return Ok(0),
+                GzState::Member(mut member) => match member.read(buf) {
+                    Ok(0) => self.state = GzState::Between(member.into_inner()),
+                    Ok(n) => {
+                        self.state = GzState::Member(member);
+                        return Ok(n);
+                    }
+                    Err(e) => {
+                        self.state = GzState::Member(member);
+                        return Err(e);
+                    }
+                },
+                GzState::Between(mut source) => {
+                    let head = match source.fill_buf() {
+                        Ok(head) => head,
+                        Err(e) => {
+                            self.state = GzState::Between(source);
+                            return Err(e);
+                        }
+                    };
+                    if head.is_empty() {
+                        return Ok(0);
+                    }
+                    if head[0] != 0 {
+                        self.state = GzState::Member(GzDecoder::new(source));
+                        continue;
+                    }
+                    // Zero padding: all of the rest must be zeros.
+                    loop {
+                        let chunk = source.fill_buf()?;
+                        if chunk.is_empty() {
+                            return Ok(0);
+                        }
+                        if chunk.iter().any(|&b| b != 0) {
+                            return Err(io::Error::new(
+                                io::ErrorKind::InvalidData,
+                                "bytes other than zero padding after the last gzip member",
+                            ));
+                        }
+                        let n = chunk.len();
+                        source.consume(n);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Wraps a decoder so that every error names the format and the position
@@ -380,7 +500,12 @@ pub struct CompressWriter<W: Write> {
 
 enum Encoder<W: Write> {
     None(W),
-    Gzip(GzEncoder<W>),
+    /// `None` only for a moment inside [`CompressWriter::end_member`];
+    /// `written`: whether the open member holds any data yet.
+    Gzip {
+        enc: Option<GzEncoder<W>>,
+        written: bool,
+    },
     Bzip2(bzip2::write::BzEncoder<W>),
     Zstd(ZstdWriter<W>),
 }
@@ -394,7 +519,10 @@ impl<W: Write> CompressWriter<W> {
     pub fn new(c: Compression, inner: W) -> io::Result<Self> {
         let inner = match c {
             Compression::None => Encoder::None(inner),
-            Compression::Gzip => Encoder::Gzip(GzEncoder::new(inner, flate2::Compression::new(6))),
+            Compression::Gzip => Encoder::Gzip {
+                enc: Some(gzip_member(inner)),
+                written: false,
+            },
             Compression::Bzip2 => Encoder::Bzip2(bzip2::write::BzEncoder::new(
                 inner,
                 bzip2::Compression::best(),
@@ -413,7 +541,7 @@ impl<W: Write> CompressWriter<W> {
     pub fn finish(self) -> io::Result<W> {
         match self.inner {
             Encoder::None(w) => Ok(w),
-            Encoder::Gzip(e) => e.finish(),
+            Encoder::Gzip { enc, .. } => enc.ok_or_else(gone)?.finish(),
             Encoder::Bzip2(e) => e.finish(),
             Encoder::Zstd(mut z) => {
                 // An empty input still gets one (empty) frame, so the output
@@ -428,11 +556,47 @@ impl<W: Write> CompressWriter<W> {
     }
 }
 
+impl<W: Write> CompressWriter<W> {
+    /// Ends the current gzip member and starts the next one, if the current
+    /// one holds anything; a no-op for the other formats.
+    ///
+    /// A `.warc.gz` must be one member per record: WARC readers and
+    /// indexers (`warcio check`, `warcio index`, CDX offsets) seek to a
+    /// record by the offset of its member, and refuse a file that is one
+    /// member for many records.
+    pub fn end_member(&mut self) -> io::Result<()> {
+        if let Encoder::Gzip { enc, written } = &mut self.inner {
+            if *written {
+                let inner = enc.take().ok_or_else(gone)?.finish()?;
+                *enc = Some(gzip_member(inner));
+                *written = false;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A gzip member at gzip's default level, as the files would have been
+/// made.
+fn gzip_member<W: Write>(inner: W) -> GzEncoder<W> {
+    GzEncoder::new(inner, flate2::Compression::new(6))
+}
+
+/// The error for a gzip writer whose inner writer was lost to a failed
+/// [`CompressWriter::end_member`].
+fn gone() -> io::Error {
+    io::Error::other("the gzip output failed earlier and is unusable")
+}
+
 impl<W: Write> Write for CompressWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.inner {
             Encoder::None(w) => w.write(buf),
-            Encoder::Gzip(e) => e.write(buf),
+            Encoder::Gzip { enc, written } => {
+                let n = enc.as_mut().ok_or_else(gone)?.write(buf)?;
+                *written |= n > 0;
+                Ok(n)
+            }
             Encoder::Bzip2(e) => e.write(buf),
             Encoder::Zstd(z) => z.write(buf),
         }
@@ -441,7 +605,7 @@ impl<W: Write> Write for CompressWriter<W> {
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.inner {
             Encoder::None(w) => w.flush(),
-            Encoder::Gzip(e) => e.flush(),
+            Encoder::Gzip { enc, .. } => enc.as_mut().ok_or_else(gone)?.flush(),
             Encoder::Bzip2(e) => e.flush(),
             Encoder::Zstd(z) => {
                 if !z.pending.is_empty() {

@@ -28,12 +28,15 @@
 //!   invalid**, even when a duplicate of it is a string: there is no text
 //!   to clean, and the user asked for that field to be text.
 //! * **Escaped keys match by their decoded name**: `"t\u0065xt"` is `text`.
-//! * **Lone surrogate escapes (`"\ud800"`) make the line invalid**, wherever
-//!   they are: they decode to no Unicode scalar value, so they cannot be
-//!   handed to the cleaner as `&str`. Replacing them with U+FFFD (as Go's
-//!   `encoding/json` does) would silently change data; rejecting them (as
-//!   serde_json does) and passing the line through unchanged loses
-//!   nothing and tells the user.
+//! * **Lone surrogate escapes (`"\ud800"`) are kept as written** and the
+//!   rest of the string is cleaned: they decode to no Unicode scalar value,
+//!   so they cannot be handed to the cleaner as `&str`, and replacing them
+//!   with U+FFFD (as Go's `encoding/json` does) would silently change data.
+//!   The pieces of a named string between them are cleaned (as values of
+//!   the record) and the escapes written back between the cleaned pieces.
+//! * **A line longer than [`MAX_LINE_BYTES`]** is passed through unchanged
+//!   as it streams, and counted invalid: a JSON line must be parsed whole,
+//!   and holding an unbounded line would let one record take all memory.
 //! * **Numbers are checked against the grammar only**, never converted, so
 //!   `1e400` or a 30-digit integer passes through exactly as written.
 //! * **A value the cleaner returns unchanged keeps its original bytes**
@@ -91,7 +94,15 @@ pub struct JsonlStats {
     pub invalid: u64,
     /// Named-field occurrences passed to the cleaner, over all lines.
     pub fields: u64,
+    /// Lines that are a valid JSON object (with or without named fields).
+    pub objects: u64,
 }
+
+/// Lines longer than this (in bytes, without the line end) are passed
+/// through unchanged instead of being held whole and parsed: 32 MiB, far
+/// above any text record, and small enough that the copies one record
+/// needs stay within a few hundred MiB.
+pub const MAX_LINE_BYTES: usize = 32 << 20;
 
 /// How many invalid lines [`JsonlRewriter::errors`] remembers: enough to
 /// show the user what is wrong, bounded so a stream of garbage cannot grow
@@ -136,6 +147,21 @@ pub fn rewrite_line(
     )
 }
 
+/// Whether `line` (without its line end) is one JSON object and nothing
+/// else but whitespace, by the same rules as the rewriter: what format
+/// sniffing takes for a JSON Lines record.
+pub fn is_object_line(line: &str) -> bool {
+    let mut scratch = Scratch::default();
+    let mut scan = Scanner {
+        line,
+        b: line.as_bytes(),
+        pos: 0,
+        scratch: &mut scratch,
+    };
+    scan.ws();
+    scan.peek() == Some(b'{') && scan.record::<&str>(&[]).is_ok()
+}
+
 /// Cleans the named values of one record together: given them in the
 /// order they occur, pushes their new values in the same order onto the
 /// (empty) vector it is given; a value left off the end stays as it was.
@@ -163,6 +189,12 @@ pub struct JsonlRewriter<'f> {
     stats: JsonlStats,
     errors: Vec<(u64, String)>,
     scratch: Scratch,
+    /// How many lines had each named field (same order as `fields`).
+    field_lines: Vec<u64>,
+    /// The line cap (see [`MAX_LINE_BYTES`]).
+    max_line: usize,
+    /// Inside a line over the cap: its bytes go straight to the output.
+    overlong: bool,
 }
 
 impl<'f> JsonlRewriter<'f> {
@@ -182,13 +214,37 @@ impl<'f> JsonlRewriter<'f> {
 
     fn with(fields: Vec<String>, clean: Clean<'f>) -> Self {
         JsonlRewriter {
+            field_lines: vec![0; fields.len()],
             fields,
             clean,
             pending: String::new(),
             stats: JsonlStats::default(),
             errors: Vec::new(),
             scratch: Scratch::default(),
+            max_line: MAX_LINE_BYTES,
+            overlong: false,
         }
+    }
+
+    /// The same rewriter with another line cap than [`MAX_LINE_BYTES`].
+    pub fn with_max_line(mut self, bytes: usize) -> Self {
+        self.max_line = bytes;
+        self
+    }
+
+    /// The named fields that no valid record had, with the number of valid
+    /// records: a misspelt `--field` cleans nothing, which should not pass
+    /// unnoticed.
+    pub fn missing_fields(&self) -> Vec<&str> {
+        if self.stats.objects == 0 {
+            return Vec::new();
+        }
+        self.fields
+            .iter()
+            .zip(&self.field_lines)
+            .filter(|(_, &n)| n == 0)
+            .map(|(f, _)| f.as_str())
+            .collect()
     }
 
     /// Feeds the next piece of the stream; appends every line it completes
@@ -196,7 +252,10 @@ impl<'f> JsonlRewriter<'f> {
     pub fn push(&mut self, mut text: &str, out: &mut String) {
         while let Some(nl) = memchr::memchr(b'\n', text.as_bytes()) {
             let (head, rest) = (&text[..nl], &text[nl + 1..]);
-            if self.pending.is_empty() {
+            if self.overlong || self.pending.len() + head.len() > self.max_line {
+                self.pass_overlong(head, out);
+                self.end_overlong(true, out);
+            } else if self.pending.is_empty() {
                 // The common case: the whole line is in this piece, so it
                 // is rewritten in place without copying.
                 self.line(head, true, out);
@@ -210,13 +269,47 @@ impl<'f> JsonlRewriter<'f> {
             }
             text = rest;
         }
-        self.pending.push_str(text);
+        if self.overlong || self.pending.len() + text.len() > self.max_line {
+            self.pass_overlong(text, out);
+        } else {
+            self.pending.push_str(text);
+        }
+    }
+
+    /// Writes a piece of a line over the cap straight out.
+    fn pass_overlong(&mut self, piece: &str, out: &mut String) {
+        if !self.overlong {
+            self.overlong = true;
+            out.push_str(&self.pending);
+            self.pending.clear();
+            // Give the memory of the part held so far back.
+            self.pending.shrink_to(1 << 16);
+        }
+        out.push_str(piece);
+    }
+
+    /// Ends a line over the cap: its line end, and its count.
+    fn end_overlong(&mut self, terminated: bool, out: &mut String) {
+        self.overlong = false;
+        if terminated {
+            out.push('\n');
+        }
+        self.stats.lines += 1;
+        self.stats.invalid += 1;
+        if self.errors.len() < MAX_ERRORS {
+            self.errors.push((
+                self.stats.lines,
+                format!("longer than {} MiB, not parsed", self.max_line >> 20),
+            ));
+        }
     }
 
     /// Ends the stream: writes the last line if it had no terminator and
     /// returns the counts.
     pub fn finish(&mut self, out: &mut String) -> JsonlStats {
-        if !self.pending.is_empty() {
+        if self.overlong {
+            self.end_overlong(false, out);
+        } else if !self.pending.is_empty() {
             let line = std::mem::take(&mut self.pending);
             self.line(&line, false, out);
         }
@@ -263,12 +356,29 @@ impl<'f> JsonlRewriter<'f> {
                 rewrite_with(&mut self.scratch, body, &self.fields, &mut **clean, out)
             }
         };
+        let mut seen = 0u64;
+        for hit in &self.scratch.hits {
+            if hit.field < 64 {
+                seen |= 1 << hit.field;
+            }
+        }
+        for (i, n) in self.field_lines.iter_mut().enumerate() {
+            if i < 64 && seen & (1 << i) != 0 {
+                *n += 1;
+            }
+        }
         match outcome {
             LineOutcome::Rewritten { fields } => {
                 self.stats.rewritten += 1;
+                self.stats.objects += 1;
                 self.stats.fields += fields as u64;
             }
-            LineOutcome::Unchanged => self.stats.unchanged += 1,
+            LineOutcome::Unchanged => {
+                self.stats.unchanged += 1;
+                if !body.trim_matches([' ', '\t', '\r']).is_empty() {
+                    self.stats.objects += 1;
+                }
+            }
             LineOutcome::Invalid(why) => {
                 self.stats.invalid += 1;
                 if self.errors.len() < MAX_ERRORS {
@@ -291,6 +401,8 @@ struct Scratch {
     key: String,
     /// The new values of the line's named fields.
     new: Vec<String>,
+    /// Lone surrogate escapes of the string last scanned (byte ranges).
+    lone: Vec<std::ops::Range<usize>>,
 }
 
 /// A named field's string value: the byte range of its token, quotes
@@ -299,6 +411,29 @@ struct Hit {
     start: usize,
     end: usize,
     decoded: Option<String>,
+    /// Which of the named fields.
+    field: usize,
+    /// The pieces of the string around lone surrogate escapes, when it
+    /// has any: each cleaned alone, the escapes kept between them.
+    pieces: Vec<Piece>,
+}
+
+/// A piece of a string between lone surrogate escapes: its raw body
+/// range, its decoded text when that differs, and the range of the lone
+/// escape after it (none for the last piece).
+struct Piece {
+    raw: std::ops::Range<usize>,
+    decoded: Option<String>,
+    lone_after: Option<std::ops::Range<usize>>,
+}
+
+impl Piece {
+    fn value<'a>(&'a self, line: &'a str) -> &'a str {
+        match &self.decoded {
+            Some(s) => s,
+            None => &line[self.raw.clone()],
+        }
+    }
 }
 
 impl Hit {
@@ -322,6 +457,9 @@ enum Container {
 struct Bad {
     at: usize,
     what: String,
+    /// Whether the line is not JSON at all (rather than JSON that is not
+    /// a record: not an object, a named field not a string).
+    syntax: bool,
 }
 
 impl Bad {
@@ -329,6 +467,14 @@ impl Bad {
         Bad {
             at,
             what: what.into(),
+            syntax: true,
+        }
+    }
+
+    fn record(at: usize, what: impl Into<String>) -> Self {
+        Bad {
+            syntax: false,
+            ..Bad::new(at, what)
         }
     }
 }
@@ -341,6 +487,7 @@ fn rewrite_with<S: AsRef<str>>(
     out: &mut String,
 ) -> LineOutcome {
     scratch.hits.clear();
+    scratch.lone.clear();
     let mut scan = Scanner {
         line,
         b: line.as_bytes(),
@@ -350,7 +497,12 @@ fn rewrite_with<S: AsRef<str>>(
     match scan.record(fields) {
         Err(bad) => {
             out.push_str(line);
-            LineOutcome::Invalid(format!("column {}: {}", bad.at + 1, bad.what))
+            let what = if bad.syntax {
+                format!("not valid JSON: {}", bad.what)
+            } else {
+                bad.what
+            };
+            LineOutcome::Invalid(format!("column {}: {what}", bad.at + 1))
         }
         Ok(()) if scratch.hits.is_empty() => {
             out.push_str(line);
@@ -361,28 +513,55 @@ fn rewrite_with<S: AsRef<str>>(
             // Records rarely name more than a few fields: no allocation.
             let mut few = [""; 8];
             let many: Vec<&str>;
-            let old: &[&str] = if hits.len() <= few.len() {
-                for (slot, hit) in few.iter_mut().zip(hits.iter()) {
-                    *slot = hit.value(line);
+            let count: usize = hits.iter().map(|h| h.pieces.len().max(1)).sum();
+            let values = hits.iter().flat_map(|h| -> Box<dyn Iterator<Item = &str>> {
+                if h.pieces.is_empty() {
+                    Box::new(std::iter::once(h.value(line)))
+                } else {
+                    Box::new(h.pieces.iter().map(|p| p.value(line)))
                 }
-                &few[..hits.len()]
+            });
+            let old: &[&str] = if count <= few.len() {
+                for (slot, v) in few.iter_mut().zip(values) {
+                    *slot = v;
+                }
+                &few[..count]
             } else {
-                many = hits.iter().map(|h| h.value(line)).collect();
+                many = values.collect();
                 &many
             };
             new.clear();
             clean(old, new);
             let mut copied = 0;
-            for (i, (hit, old)) in hits.iter().zip(old).enumerate() {
+            let mut i = 0;
+            for hit in hits.iter() {
                 out.push_str(&line[copied..hit.start]);
-                // A value the cleaner did not return stays as it was.
-                let new = new.get(i).map_or(*old, String::as_str);
-                if new == *old {
-                    out.push_str(&line[hit.start..hit.end]);
-                } else {
-                    push_json_string(new, out);
-                }
                 copied = hit.end;
+                if hit.pieces.is_empty() {
+                    // A value the cleaner did not return stays as it was.
+                    let new = new.get(i).map_or(old[i], String::as_str);
+                    if new == old[i] {
+                        out.push_str(&line[hit.start..hit.end]);
+                    } else {
+                        push_json_string(new, out);
+                    }
+                    i += 1;
+                    continue;
+                }
+                out.push('"');
+                for piece in &hit.pieces {
+                    let new = new.get(i).map_or(old[i], String::as_str);
+                    if new == old[i] {
+                        out.push_str(&line[piece.raw.clone()]);
+                    } else {
+                        push_json_body(new, out);
+                    }
+                    if let Some(lone) = &piece.lone_after {
+                        out.push_str(&line[lone.clone()]);
+                    }
+                    i += 1;
+                }
+                out.push('"');
             }
             out.push_str(&line[copied..]);
             LineOutcome::Rewritten { fields: hits.len() }
@@ -456,12 +635,22 @@ impl Scanner<'_, '_> {
             return Ok(());
         }
         if self.peek() != Some(b'{') {
-            return match self.value_kind() {
-                Some(kind) => Err(Bad::new(self.pos, format!("not an object but {kind}"))),
-                None => Err(Bad::new(
-                    self.pos,
-                    format!("expected an object, found {}", self.found()),
-                )),
+            let at = self.pos;
+            let kind = self.value_kind();
+            // `not JSON` starts like `null`: only a whole value is one.
+            let whole = self.value().is_ok() && {
+                self.ws();
+                self.peek().is_none()
+            };
+            return match kind {
+                Some(kind) if whole => Err(Bad::record(at, format!("not an object but {kind}"))),
+                _ => {
+                    self.pos = at;
+                    Err(Bad::new(
+                        at,
+                        format!("expected an object, found {}", self.found()),
+                    ))
+                }
             };
         }
         self.pos += 1;
@@ -472,13 +661,16 @@ impl Scanner<'_, '_> {
             loop {
                 let key_at = self.pos;
                 let named = self.key(fields)?;
+                let field = named.and_then(|n| fields.iter().position(|f| f.as_ref() == n));
                 self.ws();
                 self.expect(b':', "':' after an object key")?;
                 self.ws();
                 if named.is_some() && self.peek() == Some(b'"') {
                     let start = self.pos;
+                    self.scratch.lone.clear();
                     let escaped = self.string()?;
-                    let decoded = escaped.then(|| {
+                    let pieces = self.pieces(start + 1, self.pos - 1);
+                    let decoded = (escaped && pieces.is_empty()).then(|| {
                         let mut s = String::new();
                         decode_string(&self.b[start + 1..self.pos - 1], &mut s);
                         s
@@ -487,6 +679,8 @@ impl Scanner<'_, '_> {
                         start,
                         end: self.pos,
                         decoded,
+                        field: field.unwrap_or(0),
+                        pieces,
                     });
                 } else if let Some(name) = named {
                     let kind = self.value_kind().unwrap_or("not a value");
@@ -494,7 +688,7 @@ impl Scanner<'_, '_> {
                     // useful report when both are wrong.
                     self.value()?;
                     self.rest_of_object()?;
-                    return Err(Bad::new(
+                    return Err(Bad::record(
                         key_at,
                         format!("field {name:?} is {kind}, not a string"),
                     ));
@@ -798,6 +992,37 @@ impl Scanner<'_, '_> {
         }
     }
 
+    /// The pieces of the string body `from..to` around the lone surrogate
+    /// escapes [`Scanner::string`] found in it; none when it has none.
+    fn pieces(&self, from: usize, to: usize) -> Vec<Piece> {
+        if self.scratch.lone.is_empty() {
+            return Vec::new();
+        }
+        let mut pieces = Vec::with_capacity(self.scratch.lone.len() + 1);
+        let mut start = from;
+        let ends = self
+            .scratch
+            .lone
+            .iter()
+            .map(|l| (l.start, Some(l.clone())))
+            .chain(std::iter::once((to, None)));
+        for (end, lone_after) in ends {
+            let body = &self.b[start..end];
+            let decoded = body.contains(&b'\\').then(|| {
+                let mut s = String::new();
+                decode_string(body, &mut s);
+                s
+            });
+            pieces.push(Piece {
+                raw: start..end,
+                decoded,
+                lone_after: lone_after.clone(),
+            });
+            start = lone_after.map_or(to, |l| l.end);
+        }
+        pieces
+    }
+
     /// One escape sequence at `pos` (on its backslash).
     fn escape(&mut self) -> Result<(), Bad> {
         let at = self.pos;
@@ -819,16 +1044,16 @@ impl Scanner<'_, '_> {
                                 self.pos += 6;
                                 Ok(())
                             }
-                            _ => Err(Bad::new(
-                                at,
-                                format!("lone surrogate \\u{unit:04x} (no low surrogate after it)"),
-                            )),
+                            _ => {
+                                self.scratch.lone.push(at..at + 6);
+                                Ok(())
+                            }
                         }
                     }
-                    0xDC00..=0xDFFF => Err(Bad::new(
-                        at,
-                        format!("lone surrogate \\u{unit:04x} (no high surrogate before it)"),
-                    )),
+                    0xDC00..=0xDFFF => {
+                        self.scratch.lone.push(at..at + 6);
+                        Ok(())
+                    }
                     _ => Ok(()),
                 }
             }
@@ -867,9 +1092,11 @@ fn decode_string(body: &[u8], out: &mut String) {
             b't' => ('\t', 2),
             b'u' => {
                 let unit = hex4(body, i + 2).unwrap_or(0xFFFD);
-                if (0xD800..=0xDBFF).contains(&unit) {
-                    // Validation guaranteed the low half follows.
-                    let low = hex4(body, i + 8).unwrap_or(0xDC00);
+                let low = (body.get(i + 6..i + 8) == Some(b"\\u"))
+                    .then(|| hex4(body, i + 8))
+                    .flatten()
+                    .filter(|l| (0xDC00..=0xDFFF).contains(l));
+                if let (true, Some(low)) = ((0xD800..=0xDBFF).contains(&unit), low) {
                     let c = char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00));
                     (c.unwrap_or('\u{FFFD}'), 12)
                 } else {
@@ -890,6 +1117,12 @@ fn decode_string(body: &[u8], out: &mut String) {
 fn push_json_string(s: &str, out: &mut String) {
     out.reserve(s.len() + 2);
     out.push('"');
+    push_json_body(s, out);
+    out.push('"');
+}
+
+/// The body of [`push_json_string`], without the quotes.
+fn push_json_body(s: &str, out: &mut String) {
     let mut copied = 0;
     for (i, &c) in s.as_bytes().iter().enumerate() {
         if !STRING_STOP[usize::from(c)] {
@@ -912,5 +1145,4 @@ fn push_json_string(s: &str, out: &mut String) {
         copied = i + 1;
     }
     out.push_str(&s[copied..]);
-    out.push('"');
 }

@@ -4,6 +4,7 @@
 pub mod compress;
 pub mod jsonl;
 pub mod lock;
+pub mod sniff;
 pub mod state;
 pub mod walk;
 pub mod warc;

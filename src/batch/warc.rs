@@ -75,14 +75,18 @@
 //! and LF bytes between records (some writers emit more than two line ends)
 //! are tolerated and copied through.
 //!
-//! A stream that is not WARC where a record should start, a field line
-//! without a colon, a missing or non-numeric `Content-Length` (or several
-//! that disagree), a block cut short by the end of the input, or a block not
-//! followed by two line ends (a wrong `Content-Length`) is
-//! [`WarcError::Malformed`], with the offset of the record's first byte.
-//! Records before it have been written; the malformed one has not (except a
-//! record above the size limit, which is streamed, so its head and block may
-//! already be out).
+//! A stretch that is not a well-formed record where one should start (a
+//! field line without a colon, a missing or non-numeric `Content-Length`
+//! or several that disagree, a block cut short by the end of the input, a
+//! block not followed by two line ends, which is a wrong `Content-Length`)
+//! does not stop the run: it is copied unchanged up to the next line that
+//! starts with `WARC/1.` (looked for inside the bytes it claimed too, since
+//! a `Content-Length` too large swallows the records after it), counted in
+//! [`WarcStats::malformed`] with the first one's record number, offset and
+//! reason, and the records after it are processed as usual. An input that
+//! does not start with `WARC/1.` (nothing is written for it then), or in
+//! which not one record is well formed, is [`WarcError::Malformed`]: it is
+//! not WARC at all.
 //!
 //! # Memory
 //!
@@ -138,8 +142,8 @@ pub enum WarcOutput {
 }
 
 /// What [`process`] did. Every record is counted once in `records` and once
-/// in exactly one of `rewritten`, `copied` and `failed`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// in exactly one of `rewritten`, `copied`, `failed` and `malformed`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WarcStats {
     /// Records read.
     pub records: u64,
@@ -152,10 +156,74 @@ pub struct WarcStats {
     /// Text records whose transform returned `Err`, copied unchanged (left
     /// out in JSON Lines mode).
     pub failed: u64,
+    /// Stretches that are not a well-formed record (a broken header, a
+    /// wrong `Content-Length`, a block cut short), each from where a record
+    /// should have started to the next line starting `WARC/1.`: copied
+    /// unchanged (left out in JSON Lines mode).
+    pub malformed: u64,
+    /// The first of them, for the message.
+    pub first_malformed: Option<Malformed>,
+    /// Records above the size limit, streamed through unchanged (also
+    /// counted in `copied`).
+    pub too_large: u64,
     /// Bytes read from the input.
     pub bytes_in: u64,
     /// Bytes written to the output.
     pub bytes_out: u64,
+}
+
+/// A stretch of the input that is not a well-formed record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    /// Its number among the records (1-based, counting it).
+    pub record: u64,
+    /// Offset of its first byte in the (decompressed) input.
+    pub offset: u64,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "record {} at byte {}: {}",
+            self.record, self.offset, self.message
+        )
+    }
+}
+
+/// Where [`process_records`] writes: any writer, told where one record
+/// ends and the next begins (see [`RecordWrite::end_record`]).
+pub trait RecordWrite: Write {
+    /// Called between records, before the next one is written. A
+    /// `.warc.gz` writer ends its gzip member here, so that each record is
+    /// a member of its own, as WARC readers and indexers expect.
+    fn end_record(&mut self) -> io::Result<()>;
+}
+
+/// A plain writer as a [`RecordWrite`] that ignores record boundaries.
+pub struct PlainRecords<'w>(pub &'w mut dyn Write);
+
+impl Write for PlainRecords<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl RecordWrite for PlainRecords<'_> {
+    fn end_record(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<W: Write> RecordWrite for super::compress::CompressWriter<W> {
+    fn end_record(&mut self) -> io::Result<()> {
+        self.end_member()
+    }
 }
 
 /// Why [`process`] stopped.
@@ -200,8 +268,11 @@ impl From<io::Error> for WarcError {
 }
 
 /// Blocks larger than this are streamed through unchanged instead of being
-/// held in memory and transformed (256 MiB).
-pub const MAX_RECORD_BYTES: u64 = 256 << 20;
+/// held in memory and transformed (32 MiB). A record is cleaned whole, in
+/// a few copies (block, payload, decoded text, cleaned text, new record),
+/// so this bounds memory at a few hundred MiB; crawlers truncate payloads
+/// far below it (Common Crawl at 1 MiB).
+pub const MAX_RECORD_BYTES: u64 = 32 << 20;
 
 /// A record header (version line to blank line) longer than this is
 /// malformed: real headers are a few hundred bytes, and without a cap a
@@ -230,6 +301,19 @@ pub fn process(
     process_with_limit(input, out, mode, transform, MAX_RECORD_BYTES)
 }
 
+/// [`process`] into a writer that is told where records end (for
+/// `.warc.gz`, one gzip member per record), with the size limit of
+/// [`process_with_limit`].
+pub fn process_records(
+    input: &mut dyn Read,
+    out: &mut dyn RecordWrite,
+    mode: WarcOutput,
+    transform: &mut Transform<'_>,
+    max_record_bytes: u64,
+) -> Result<WarcStats, WarcError> {
+    run(input, out, mode, transform, max_record_bytes)
+}
+
 /// [`process`] with another size limit: blocks longer than
 /// `max_record_bytes` are streamed through unchanged (left out in JSON Lines
 /// mode) and counted as copied. It also bounds how far a gzip payload may
@@ -241,10 +325,31 @@ pub fn process_with_limit(
     transform: &mut Transform<'_>,
     max_record_bytes: u64,
 ) -> Result<WarcStats, WarcError> {
-    let mut r: Input<'_> = BufReader::with_capacity(64 * 1024, input);
+    run(
+        input,
+        &mut PlainRecords(out),
+        mode,
+        transform,
+        max_record_bytes,
+    )
+}
+
+fn run(
+    input: &mut dyn Read,
+    out: &mut dyn RecordWrite,
+    mode: WarcOutput,
+    transform: &mut Transform<'_>,
+    max_record_bytes: u64,
+) -> Result<WarcStats, WarcError> {
+    let mut r = Input {
+        front: Vec::new(),
+        pos: 0,
+        inner: BufReader::with_capacity(64 * 1024, input),
+    };
     let mut stats = WarcStats::default();
     let mut block = Vec::new();
     let warc = mode == WarcOutput::Warc;
+    let mut raw = Vec::with_capacity(1024);
     loop {
         let padding = copy_padding(&mut r, out, warc)?;
         stats.bytes_in += padding;
@@ -252,19 +357,45 @@ pub fn process_with_limit(
             stats.bytes_out += padding;
         }
         if fill_buf(&mut r)?.is_empty() {
+            if stats.malformed > 0 && stats.malformed == stats.records {
+                // Not one record in it: this is not WARC at all, whatever
+                // its first bytes said.
+                let first = stats.first_malformed.take().unwrap_or(Malformed {
+                    record: 1,
+                    offset: 0,
+                    message: String::new(),
+                });
+                return Err(WarcError::Malformed {
+                    offset: first.offset,
+                    message: first.message,
+                });
+            }
             return Ok(stats);
         }
+        if warc && stats.records > 0 {
+            out.end_record()?;
+        }
         let start = stats.bytes_in;
-        let malformed = |message: String| WarcError::Malformed {
-            offset: start,
-            message,
-        };
-        let head = read_head(&mut r).map_err(|e| match e {
-            HeadError::Io(e) => WarcError::Io(e),
-            HeadError::Malformed(m) => malformed(m),
-        })?;
-        stats.bytes_in += head.raw.len() as u64;
         stats.records += 1;
+        raw.clear();
+        let head = match read_head(&mut r, &mut raw) {
+            Ok(head) => head,
+            Err(HeadError::Io(e)) => return Err(WarcError::Io(e)),
+            Err(HeadError::Malformed(m)) => {
+                if stats.records == 1 && !raw.starts_with(VERSION_PREFIX) {
+                    // The stream does not even start as WARC: refused
+                    // before anything is written for it.
+                    return Err(WarcError::Malformed {
+                        offset: start,
+                        message: m,
+                    });
+                }
+                let bad = std::mem::take(&mut raw);
+                resync(&mut r, out, warc, bad, start, m, &mut stats)?;
+                continue;
+            }
+        };
+        stats.bytes_in += head.raw.len() as u64;
         let len = head.content_length;
 
         if len > max_record_bytes {
@@ -280,29 +411,58 @@ pub fn process_with_limit(
             if warc {
                 stats.bytes_out += copied;
             }
+            // What was streamed is out already; the rest of the stretch
+            // is copied on from here.
             if copied < len {
-                return Err(malformed(truncated(len, copied)));
+                let m = truncated(len, copied);
+                resync(&mut r, out, warc, Vec::new(), start, m, &mut stats)?;
+                continue;
             }
-            let trailer = read_trailer(&mut r, head.crlf)?
-                .ok_or_else(|| malformed(no_trailer(start, &head, len)))?;
+            let trailer = match read_trailer(&mut r, head.crlf)? {
+                Ok(t) => t,
+                Err(partial) => {
+                    let m = no_trailer(start, &head, len);
+                    resync(&mut r, out, warc, partial, start, m, &mut stats)?;
+                    continue;
+                }
+            };
             stats.bytes_in += trailer.len() as u64;
             if warc {
                 out.write_all(&trailer)?;
                 stats.bytes_out += trailer.len() as u64;
             }
             stats.copied += 1;
+            // Only a text record would have been cleaned: others are
+            // copied whatever their size.
+            if may_be_text(&head) {
+                stats.too_large += 1;
+            }
             continue;
         }
 
         block.clear();
         let got = (&mut r).take(len).read_to_end(&mut block)? as u64;
-        stats.bytes_in += got;
-        if got < len {
-            return Err(malformed(truncated(len, got)));
-        }
-        let trailer = read_trailer(&mut r, head.crlf)?
-            .ok_or_else(|| malformed(no_trailer(start, &head, len)))?;
-        stats.bytes_in += trailer.len() as u64;
+        let trailer = if got < len {
+            Err((truncated(len, got), Vec::new()))
+        } else {
+            read_trailer(&mut r, head.crlf)?
+                .map_err(|partial| (no_trailer(start, &head, len), partial))
+        };
+        let trailer = match trailer {
+            Ok(t) => t,
+            Err((m, partial)) => {
+                // The stretch read so far goes back to resynchronising,
+                // which looks for the next record inside it too: a
+                // Content-Length too large swallows the records after it.
+                stats.bytes_in -= head.raw.len() as u64;
+                let mut bad = head.raw;
+                bad.extend_from_slice(&block);
+                bad.extend_from_slice(&partial);
+                resync(&mut r, out, warc, bad, start, m, &mut stats)?;
+                continue;
+            }
+        };
+        stats.bytes_in += got + trailer.len() as u64;
 
         let outcome = match plan_text(&head, &block, max_record_bytes) {
             None => Outcome::Copy,
@@ -379,8 +539,142 @@ fn no_trailer(start: u64, head: &RecordHead, len: u64) -> String {
     )
 }
 
-/// The reader every helper works on.
-type Input<'i> = BufReader<&'i mut dyn Read>;
+/// The reader every helper works on: buffered input, with bytes put back
+/// in front of it when resynchronising found the next record inside what
+/// a malformed one had read.
+struct Input<'i> {
+    front: Vec<u8>,
+    pos: usize,
+    inner: BufReader<&'i mut dyn Read>,
+}
+
+impl Input<'_> {
+    /// What the last `fill_buf` made available, without reading.
+    fn buffer(&self) -> &[u8] {
+        if self.pos < self.front.len() {
+            &self.front[self.pos..]
+        } else {
+            self.inner.buffer()
+        }
+    }
+
+    /// Puts `bytes` back to be read before anything else.
+    fn unread(&mut self, bytes: &[u8]) {
+        let mut front = bytes.to_vec();
+        front.extend_from_slice(&self.front[self.pos..]);
+        self.front = front;
+        self.pos = 0;
+    }
+}
+
+impl Read for Input<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos < self.front.len() {
+            let n = buf.len().min(self.front.len() - self.pos);
+            buf[..n].copy_from_slice(&self.front[self.pos..self.pos + n]);
+            self.consume(n);
+            return Ok(n);
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl BufRead for Input<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos < self.front.len() {
+            return Ok(&self.front[self.pos..]);
+        }
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        if self.pos < self.front.len() {
+            self.pos += n;
+            if self.pos >= self.front.len() {
+                self.front.clear();
+                self.pos = 0;
+            }
+        } else {
+            self.inner.consume(n);
+        }
+    }
+}
+
+/// The version line every record starts with, up to the minor version.
+const VERSION_PREFIX: &[u8] = b"WARC/1.";
+
+/// Longest line piece held at once while looking for the next record:
+/// a line of a binary block can be as long as the block.
+const RESYNC_PIECE: u64 = 64 * 1024;
+
+/// After a malformed record starting at `start` (`bad`: the bytes of it
+/// already read), finds the next line starting `WARC/1.` and copies
+/// everything before it unchanged (in WARC mode), so that no byte is lost
+/// and the records after it are processed as usual. Counts the stretch in
+/// `stats`.
+fn resync(
+    r: &mut Input<'_>,
+    out: &mut dyn RecordWrite,
+    warc: bool,
+    mut bad: Vec<u8>,
+    start: u64,
+    message: String,
+    stats: &mut WarcStats,
+) -> io::Result<()> {
+    stats.malformed += 1;
+    if stats.first_malformed.is_none() {
+        stats.first_malformed = Some(Malformed {
+            record: stats.records,
+            offset: start,
+            message,
+        });
+    }
+    // The next record may start inside what was read: at any line start
+    // after the first byte, or at a line start at the very end that the
+    // input could still continue into `WARC/1.`.
+    let next = (1..bad.len()).find(|&i| {
+        bad[i - 1] == b'\n' && {
+            let rest = &bad[i..];
+            let n = rest.len().min(VERSION_PREFIX.len());
+            rest[..n] == VERSION_PREFIX[..n]
+        }
+    });
+    let mut at_line_start = bad.is_empty() || bad.ends_with(b"\n");
+    if let Some(i) = next {
+        r.unread(&bad[i..]);
+        bad.truncate(i);
+    }
+    let mut emit = |bytes: &[u8], stats: &mut WarcStats| -> io::Result<()> {
+        stats.bytes_in += bytes.len() as u64;
+        if warc {
+            out.write_all(bytes)?;
+            stats.bytes_out += bytes.len() as u64;
+        }
+        Ok(())
+    };
+    emit(&bad, stats)?;
+    if next.is_some() {
+        return Ok(());
+    }
+    let mut piece = Vec::new();
+    loop {
+        piece.clear();
+        // `read_until` reads on across buffer refills, so a piece is a
+        // whole line unless it is RESYNC_PIECE long or the input ends.
+        r.by_ref()
+            .take(RESYNC_PIECE)
+            .read_until(b'\n', &mut piece)?;
+        if piece.is_empty() {
+            return Ok(());
+        }
+        if at_line_start && piece.starts_with(VERSION_PREFIX) {
+            r.unread(&piece);
+            return Ok(());
+        }
+        at_line_start = piece.ends_with(b"\n");
+        emit(&piece, stats)?;
+    }
+}
 
 /// Fills the read buffer (retrying on `Interrupted`, as readers must) and
 /// returns what it holds, empty at the end of the input. The slice comes
@@ -398,17 +692,9 @@ fn fill_buf<'r>(r: &'r mut Input<'_>) -> io::Result<&'r [u8]> {
     Ok(r.buffer())
 }
 
-fn read_byte(r: &mut Input<'_>) -> io::Result<Option<u8>> {
-    let b = fill_buf(r)?.first().copied();
-    if b.is_some() {
-        r.consume(1);
-    }
-    Ok(b)
-}
-
 /// Consumes the CR and LF bytes before the next record (copying them when
 /// writing WARC) and returns how many there were.
-fn copy_padding(r: &mut Input<'_>, out: &mut dyn Write, warc: bool) -> io::Result<u64> {
+fn copy_padding(r: &mut Input<'_>, out: &mut dyn RecordWrite, warc: bool) -> io::Result<u64> {
     let mut total = 0u64;
     loop {
         let buf = fill_buf(r)?;
@@ -429,18 +715,21 @@ fn copy_padding(r: &mut Input<'_>, out: &mut dyn Write, warc: bool) -> io::Resul
 }
 
 /// Reads the two line ends that end a record, in the style of its version
-/// line (CRLF CRLF, or LF LF for an LF-only record); `None` when they are not
-/// there. Holding the trailer to one style is what catches a Content-Length
+/// line (CRLF CRLF, or LF LF for an LF-only record); `Err` with those of
+/// them that were there when they are not all there. Holding the trailer to one style is what catches a Content-Length
 /// that is off by one: with either style allowed, a block one byte short
 /// that ends in LF, or one byte long into the trailer's CR, would still parse.
-fn read_trailer(r: &mut Input<'_>, crlf: bool) -> io::Result<Option<Vec<u8>>> {
+fn read_trailer(r: &mut Input<'_>, crlf: bool) -> io::Result<Result<Vec<u8>, Vec<u8>>> {
     let want: &[u8] = if crlf { b"\r\n\r\n" } else { b"\n\n" };
-    for &w in want {
-        if read_byte(r)? != Some(w) {
-            return Ok(None);
+    for (i, &w) in want.iter().enumerate() {
+        // Peeked, not taken: a byte that is not the line end may start
+        // the next record, which resynchronising must still see.
+        if fill_buf(r)?.first() != Some(&w) {
+            return Ok(Err(want[..i].to_vec()));
         }
+        r.consume(1);
     }
-    Ok(Some(want.to_vec()))
+    Ok(Ok(want.to_vec()))
 }
 
 /// A WARC record header as read: the raw bytes from the version line to the
@@ -502,12 +791,12 @@ fn read_line(r: &mut Input<'_>, raw: &mut Vec<u8>) -> Result<(), HeadError> {
 }
 
 /// Reads and checks a record header: version line, fields, blank line.
-fn read_head(r: &mut Input<'_>) -> Result<RecordHead, HeadError> {
-    let mut raw = Vec::with_capacity(1024);
+/// `raw` gets the bytes read, also when the header turns out malformed.
+fn read_head(r: &mut Input<'_>, raw: &mut Vec<u8>) -> Result<RecordHead, HeadError> {
     // The version line is checked before anything else is read, so a file
     // that is not WARC at all fails fast.
-    read_line(r, &mut raw)?;
-    let version = raw.strip_suffix(b"\n").unwrap_or(&raw);
+    read_line(r, raw)?;
+    let version = raw.strip_suffix(b"\n").unwrap_or(raw);
     let version = version.strip_suffix(b"\r").unwrap_or(version);
     if version != b"WARC/1.0" && version != b"WARC/1.1" {
         let shown: String = String::from_utf8_lossy(&version[..version.len().min(40)]).into();
@@ -519,16 +808,16 @@ fn read_head(r: &mut Input<'_>) -> Result<RecordHead, HeadError> {
     let fields_start = raw.len();
     let blank_start = loop {
         let line_start = raw.len();
-        read_line(r, &mut raw)?;
+        read_line(r, raw)?;
         let line = &raw[line_start..];
         if line == b"\n" || line == b"\r\n" {
             break line_start;
         }
     };
-    let fields = parse_fields(&raw, fields_start, blank_start)
-        .map_err(|m| HeadError::Malformed(m.into()))?;
+    let fields =
+        parse_fields(raw, fields_start, blank_start).map_err(|m| HeadError::Malformed(m.into()))?;
     let mut content_length = None;
-    for f in fields.iter().filter(|f| f.is(&raw, "Content-Length")) {
+    for f in fields.iter().filter(|f| f.is(raw, "Content-Length")) {
         let n = parse_decimal(&f.value).ok_or_else(|| {
             HeadError::Malformed(format!(
                 "Content-Length {:?} is not a decimal number",
@@ -545,7 +834,7 @@ fn read_head(r: &mut Input<'_>) -> Result<RecordHead, HeadError> {
     let content_length =
         content_length.ok_or_else(|| HeadError::Malformed("no Content-Length field".into()))?;
     Ok(RecordHead {
-        raw,
+        raw: std::mem::take(raw),
         fields,
         blank_start,
         content_length,
@@ -610,6 +899,16 @@ enum Kind {
     Plain {
         content_type: Option<(usize, Vec<u8>)>,
     },
+}
+
+/// Whether a record's type is one whose payload may be text that would be
+/// cleaned (its block, not read, would tell for sure).
+fn may_be_text(head: &RecordHead) -> bool {
+    head.value("WARC-Type").is_some_and(|k| {
+        ["response", "resource", "conversion"]
+            .iter()
+            .any(|t| k.eq_ignore_ascii_case(t))
+    })
 }
 
 /// Decides whether a record is a text record to transform, and prepares it.
