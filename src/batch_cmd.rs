@@ -93,8 +93,11 @@ struct Record {
     /// For the incremental state: the output's path under the output
     /// directory and what it was made from (also sent to the journal).
     journal: Option<(PathBuf, Entry)>,
-    /// In place: the input as read, checked again before it is replaced.
+    /// The input as opened: in place, checked again before it is
+    /// replaced; into a directory, a change is warned about.
     stamp: Option<Stamp>,
+    /// The input's metadata when opened, for the incremental state.
+    opened: Option<fs::Metadata>,
 }
 
 /// What a run does with one input, decided for all of them before anything
@@ -379,7 +382,7 @@ fn plan(
     let plans: Vec<Plan> = match target {
         Target::Dir(_) => pool.install(|| {
             jobs.par_iter()
-                .map(|job| match read_head(&job.input) {
+                .map(|job| match read_head(&job.input, job.size) {
                     Ok(head) => Plan::Write(output_of(job, &head, target, cli)),
                     Err(e) => Plan::Refuse(io_message(&e)),
                 })
@@ -411,12 +414,21 @@ fn plan(
 }
 
 /// The first bytes of a file, as many as a job reads to decide its
-/// output and whether it is binary.
-fn read_head(path: &Path) -> io::Result<Vec<u8>> {
-    let mut head = Vec::new();
-    File::open(path)?
-        .take(BINARY_HEAD as u64)
-        .read_to_end(&mut head)?;
+/// output and whether it is binary. Sized from the walk so a small file
+/// takes one read, not `read_to_end`'s probing.
+fn read_head(path: &Path, size: u64) -> io::Result<Vec<u8>> {
+    let mut file = File::open(path)?;
+    let mut head = vec![0u8; BINARY_HEAD.min(size as usize)];
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(filled);
     Ok(head)
 }
 
@@ -645,6 +657,7 @@ fn delete_gone(
             error: None,
             journal: None,
             stamp: None,
+            opened: None,
         };
         if !dry_run {
             match fs::remove_file(&out) {
@@ -882,6 +895,7 @@ impl Record {
             error: None,
             journal: None,
             stamp: None,
+            opened: None,
         }
     }
 }
@@ -914,19 +928,38 @@ fn run_job(index: usize, job: &Job, ctx: Ctx<'_>, commit: &Committer) -> Record 
             .into_unpublished()
             .map_err(|e| ctx.output_error(&dest, &e))?;
         let journal = match (state, target, hash) {
-            (Some(_), Target::Dir(dir), Some(hash)) => dest
-                .strip_prefix(dir)
-                .ok()
-                .and_then(|rel| Some((rel.to_owned(), state::entry_for(&job.input, hash).ok()?))),
+            (Some(_), Target::Dir(dir), Some(hash)) => {
+                dest.strip_prefix(dir).ok().and_then(|rel| {
+                    let meta = rec.opened.as_ref()?;
+                    Some((
+                        rel.to_owned(),
+                        state::entry_from(&job.input, meta, hash).ok()?,
+                    ))
+                })
+            }
             _ => None,
         };
         rec.journal.clone_from(&journal);
+        let unchanged = match target {
+            Target::InPlace => rec.stamp.take(),
+            Target::Dir(_) => {
+                // The output is written either way; whoever reads it should
+                // know it may mix the file's old and new bytes.
+                if rec.stamp.as_ref().is_some_and(|s| !s.holds()) && !ctx.cli.quiet {
+                    crate::report(
+                        &job.input.to_string_lossy(),
+                        "warning: changed while it was being converted; its output is of the bytes read (an --incremental run does it again)",
+                    );
+                }
+                None
+            }
+        };
         commit
             .send(Handoff {
                 index,
                 out,
                 journal,
-                unchanged: rec.stamp.take(),
+                unchanged,
             })
             .map_err(|_| "the committer has stopped".to_owned())
     };
@@ -968,10 +1001,11 @@ fn run_job_inner(
     let out_path = output_of(job, &head, target, cli);
     rec.output = Some(out_path.clone());
 
+    rec.stamp = Some(Stamp::of(job.input.clone(), &meta));
+    rec.opened = Some(meta.clone());
     match target {
         Target::InPlace => {
             refuse_in_place(&job.input, &meta)?;
-            rec.stamp = Some(Stamp::of(job.input.clone(), &meta));
         }
         Target::Dir(_) => {
             // The plan made sure no other input writes this output; an
@@ -1033,7 +1067,7 @@ fn run_job_inner(
         let mut hashing = hashing;
         io::copy(&mut hashing, out.writer()).map_err(|e| ctx.output_error(&out_path, &e))?;
         rec.bytes_out = hashing.bytes;
-        read_as_stamped(rec, hashing.bytes)?;
+        read_as_stamped(target, rec, hashing.bytes)?;
         handoff(rec, out, hashing.hash.map(|h| state::hex(&h.finalize())))?;
         rec.status = Status::Copied;
         return Ok(());
@@ -1065,7 +1099,7 @@ fn run_job_inner(
             rec.bytes_out = counting.bytes;
             drop(reader);
             io::copy(&mut hashing, &mut io::sink()).map_err(|e| io_message(&e))?;
-            read_as_stamped(rec, hashing.bytes)?;
+            read_as_stamped(target, rec, hashing.bytes)?;
             handoff(rec, out, hashing.hash.map(|h| state::hex(&h.finalize())))?;
             rec.status = Status::Ok;
             return Ok(());
@@ -1111,7 +1145,7 @@ fn run_job_inner(
             return Err(m);
         }
     }
-    read_as_stamped(rec, hashing.bytes)?;
+    read_as_stamped(target, rec, hashing.bytes)?;
     handoff(rec, out, hashing.hash.map(|h| state::hex(&h.finalize())))?;
     rec.outcome = Some(outcome);
     rec.status = Status::Ok;
@@ -1120,9 +1154,11 @@ fn run_job_inner(
 
 /// In place: a file that grew or shrank while it was read is not the file
 /// that was stamped, and its output is not all of it.
-fn read_as_stamped(rec: &Record, bytes_read: u64) -> Result<(), String> {
-    match &rec.stamp {
-        Some(stamp) if stamp.len() != bytes_read => Err(commit::CHANGED.to_owned()),
+fn read_as_stamped(target: &Target, rec: &Record, bytes_read: u64) -> Result<(), String> {
+    match (target, &rec.stamp) {
+        (Target::InPlace, Some(stamp)) if stamp.len() != bytes_read => {
+            Err(commit::CHANGED.to_owned())
+        }
         _ => Ok(()),
     }
 }

@@ -189,11 +189,18 @@ impl State {
 /// real path, so a later run that names the tree another way (relative,
 /// absolute, from another directory, through a link) still recognises it.
 pub fn entry_for(input: &Path, hash: String) -> io::Result<Entry> {
-    let meta = fs::metadata(input)?;
+    entry_from(input, &fs::metadata(input)?, hash)
+}
+
+/// The entry for an input whose `hash` was taken from the bytes read after
+/// `meta` (the open file's metadata). Recording the size and time from
+/// before the read means a file that changed while it was read no longer
+/// matches its entry, and the next run does it again.
+pub fn entry_from(input: &Path, meta: &fs::Metadata, hash: String) -> io::Result<Entry> {
     Ok(Entry {
         input: fs::canonicalize(input)?,
         size: meta.len(),
-        mtime_ns: mtime_ns(&meta).unwrap_or(0),
+        mtime_ns: mtime_ns(meta).unwrap_or(0),
         hash,
     })
 }
