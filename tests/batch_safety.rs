@@ -465,6 +465,41 @@ fn in_place_sweeps_temporary_files_a_killed_run_left() {
     assert_eq!(fs::read_to_string(tree.join("a.txt")).unwrap(), SIMP);
 }
 
+#[test]
+fn temporary_file_of_a_killed_in_place_run_is_swept_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    fs::create_dir_all(&tree).unwrap();
+    let file = tree.join("big.txt");
+    fs::write(&file, TRAD.repeat(200_000)).unwrap();
+    let mut child = zhnorm()
+        .args(["-q", "-j", "1", "--in-place", p(&tree)])
+        .spawn()
+        .unwrap();
+    let tmp_exists = || {
+        fs::read_dir(&tree)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+    };
+    let started = Instant::now();
+    while !tmp_exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no temporary output"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL: no cleanup runs
+    child.wait().unwrap();
+    assert!(tmp_exists(), "the killed run left its temporary file");
+    assert_eq!(fs::read_to_string(&file).unwrap(), TRAD.repeat(200_000));
+    let o = run(&["-q", "--in-place", p(&tree)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(files(&tree), ["big.txt"]);
+    assert_eq!(fs::read_to_string(&file).unwrap(), SIMP.repeat(200_000));
+}
+
 /// A tmpfs of a given size, unmounted when dropped.
 #[cfg(target_os = "linux")]
 struct SmallDisk(PathBuf);
