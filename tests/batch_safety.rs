@@ -622,7 +622,7 @@ fn duplicate_input_is_named_as_such() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("a.txt"), TRAD).unwrap();
     for args in [
-        &["-o", "out", "a.txt", "./a.txt"][..],
+        &["-o", "out/", "a.txt", "./a.txt"][..],
         &["--in-place", "a.txt", "a.txt"][..],
     ] {
         let o = run_in(dir.path(), args);
