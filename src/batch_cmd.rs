@@ -7,6 +7,20 @@
 //! output appears under its name only when complete (temporary file in the
 //! same directory, fsync, rename), so a run killed at any moment leaves no
 //! partial output, and `--incremental` finishes the job next time.
+//!
+//! Nothing given is damaged or overwritten (issue 12):
+//!
+//! * every input's output is planned (from its first bytes, as the job
+//!   itself names it) before anything is written, and two inputs with one
+//!   output stop the run;
+//! * in place, only files whose real path lies inside their root are
+//!   replaced; a link (to a file, or a directory leading out) is left alone
+//!   and reported, and a file that changed while it was converted keeps
+//!   its new content;
+//! * the report may not land on an input, in an input tree or in the
+//!   output directory, and the walk never enters the output directory;
+//! * a full disk stops the run (exit 2) instead of failing every later
+//!   input one by one.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
