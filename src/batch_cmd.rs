@@ -172,6 +172,7 @@ pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
             Target::Dir(dir) => vec![dir.clone()],
             Target::InPlace => Vec::new(),
         },
+        mirror: matches!(target, Target::Dir(_)),
     };
     let (jobs, walk_errors) =
         walk::walk(&roots, &walk_opts).map_err(|e| Fatal::new(e.label(), e.detail()))?;

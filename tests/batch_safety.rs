@@ -643,6 +643,25 @@ fn duplicate_input_is_named_as_such() {
     );
 }
 
+/// In place, a root's name decides no output, so two files of the same
+/// name in different directories are both taken.
+#[test]
+fn in_place_takes_same_named_files_from_different_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    for d in ["a", "b"] {
+        fs::create_dir_all(dir.path().join(d)).unwrap();
+        fs::write(dir.path().join(d).join("x.txt"), TRAD).unwrap();
+    }
+    let o = run_in(dir.path(), &["-q", "--in-place", "a/x.txt", "b/x.txt"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for d in ["a", "b"] {
+        assert_eq!(
+            fs::read_to_string(dir.path().join(d).join("x.txt")).unwrap(),
+            SIMP
+        );
+    }
+}
+
 // Item 19: --delete and a consistent report.
 
 #[test]

@@ -23,6 +23,8 @@
 //!   [`WalkSetupError::Collision`] before doing anything. It refuses rather
 //!   than renaming one (`pages-2`) because a silently invented name is worse
 //!   than a clear error, and the error is the same whatever the trees hold.
+//!   Without [`WalkOptions::mirror`] (in place) names meet nowhere and are
+//!   not compared.
 //!   One file or directory named twice under different spellings
 //!   (`a.txt ./a.txt`, a link and its target) is refused as
 //!   [`WalkSetupError::Duplicate`].
@@ -94,6 +96,11 @@ pub struct WalkOptions {
     /// bind mount, any spelling): the output directory, so a run never
     /// reads what it or an earlier run wrote. They need not exist yet.
     pub skip: Vec<PathBuf>,
+    /// Whether the outputs mirror the trees into one directory (the
+    /// default), where two roots of the same name would meet. In place,
+    /// each file is written where it is, so only the same root named twice
+    /// is refused.
+    pub mirror: bool,
 }
 
 impl Default for WalkOptions {
@@ -105,6 +112,7 @@ impl Default for WalkOptions {
             exclude: Vec::new(),
             follow_symlinks: true,
             skip: Vec::new(),
+            mirror: true,
         }
     }
 }
@@ -243,7 +251,7 @@ pub fn walk(
 ) -> Result<(Vec<Job>, Vec<WalkError>), WalkSetupError> {
     let include = Patterns::new(&opts.include)?;
     let exclude = Patterns::new(&opts.exclude)?;
-    let prefixes = root_prefixes(roots)?;
+    let prefixes = root_prefixes(roots, opts.mirror)?;
     let mut skip_ids = Vec::new();
     let mut skip_paths = Vec::new();
     for dir in &opts.skip {
@@ -399,7 +407,7 @@ pub fn canonical_maybe_missing(path: &Path) -> io::Result<PathBuf> {
 
 /// The top-level output name of each root: none for a single directory
 /// root, else the root's own name.
-fn root_prefixes(roots: &[PathBuf]) -> Result<Vec<Option<OsString>>, WalkSetupError> {
+fn root_prefixes(roots: &[PathBuf], mirror: bool) -> Result<Vec<Option<OsString>>, WalkSetupError> {
     if roots.len() == 1 {
         let is_dir = fs::metadata(&roots[0]).map(|m| m.is_dir()).unwrap_or(false);
         if is_dir {
@@ -428,7 +436,7 @@ fn root_prefixes(roots: &[PathBuf]) -> Result<Vec<Option<OsString>>, WalkSetupEr
     let mut prefixes = Vec::with_capacity(roots.len());
     for root in roots {
         let name = root_name(root).ok_or_else(|| WalkSetupError::Unnamed { root: root.clone() })?;
-        if let Some(first) = seen.get(&name) {
+        if let (true, Some(first)) = (mirror, seen.get(&name)) {
             return Err(WalkSetupError::Collision {
                 name,
                 first: (*first).clone(),
