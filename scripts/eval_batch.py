@@ -810,7 +810,7 @@ def idempotent(binary, tree, first_out, work, rels, jobs):
     if extra:
         misses.append(f"unexpected files in the incremental output: {extra[:5]}")
     records, summary = read_report(r2)
-    not_up = [r["path"] for r in records if r.get("status") != "up-to-date"]
+    not_up = [r["path"] for r in records if r.get("status") != "up_to_date"]
     if not_up or len(records) != len(rels):
         misses.append(f"second incremental report: {len(records)} records, "
                       f"{len(not_up)} not up-to-date: {not_up[:5]}")

@@ -7,11 +7,26 @@
 //! output appears under its name only when complete (temporary file in the
 //! same directory, fsync, rename), so a run killed at any moment leaves no
 //! partial output, and `--incremental` finishes the job next time.
+//!
+//! Nothing given is damaged or overwritten (issue 12):
+//!
+//! * every input's output is planned (from its first bytes, as the job
+//!   itself names it) before anything is written, and two inputs with one
+//!   output stop the run;
+//! * in place, only files whose real path lies inside their root are
+//!   replaced; a link (to a file, or a directory leading out) is left alone
+//!   and reported, and a file that changed while it was converted keeps
+//!   its new content;
+//! * the report may not land on an input, in an input tree or in the
+//!   output directory, and the walk never enters the output directory;
+//! * a full disk stops the run (exit 2) instead of failing every later
+//!   input one by one.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -19,7 +34,7 @@ use rayon::prelude::*;
 use sha1::{Digest, Sha1};
 
 use crate::cli::{BinaryArg, Cli, ProgressArg};
-use crate::commit::{self, Committer, Handoff};
+use crate::commit::{self, Committer, Handoff, Stamp};
 use crate::{io_message, pump, Buffers, Fatal, Feed, Outcome, OutputFile, PumpError, Settings};
 use zhnorm::batch::compress::{self, CompressWriter, Compression};
 use zhnorm::batch::lock::Lock;
@@ -48,6 +63,13 @@ enum Status {
     Planned,
     /// Failed; nothing written for it.
     Failed,
+    /// In place: a second name (through a directory link inside the tree)
+    /// of a file this run rewrites under its own name; left alone.
+    Alias,
+    /// `--delete`: an output whose input is gone, removed.
+    Deleted,
+    /// `--delete --dry-run`: would be removed.
+    WouldDelete,
 }
 
 impl Status {
@@ -56,10 +78,19 @@ impl Status {
             Status::Ok => "ok",
             Status::Copied => "copied",
             Status::Skipped => "skipped",
-            Status::UpToDate => "up-to-date",
+            Status::UpToDate => "up_to_date",
             Status::Planned => "planned",
             Status::Failed => "failed",
+            Status::Alias => "alias",
+            Status::Deleted => "deleted",
+            Status::WouldDelete => "would_delete",
         }
+    }
+
+    /// Whether the record is about an input (not a `--delete` of an
+    /// output whose input is gone).
+    fn is_input(self) -> bool {
+        !matches!(self, Status::Deleted | Status::WouldDelete)
     }
 }
 
@@ -77,6 +108,23 @@ struct Record {
     journal: Option<(PathBuf, Entry)>,
     /// For a WARC input: its record counts.
     warc: Option<WarcStats>,
+    /// The input as opened: in place, checked again before it is
+    /// replaced; into a directory, a change is warned about.
+    stamp: Option<Stamp>,
+    /// The input's metadata when opened, for the incremental state.
+    opened: Option<fs::Metadata>,
+}
+
+/// What a run does with one input, decided for all of them before anything
+/// is written.
+enum Plan {
+    /// Write this output.
+    Write(PathBuf),
+    /// Leave the input alone: it fails with this message.
+    Refuse(String),
+    /// In place: leave it alone without failing, it is another name of a
+    /// file rewritten under its own (the message says which).
+    Alias(String),
 }
 
 /// Where the outputs go.
@@ -108,13 +156,27 @@ pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
         walk::check_output_dir(&roots, &dir).map_err(|m| Fatal::new("--output", m))?;
         Target::Dir(dir)
     };
+    check_report_path(cli, &roots, &target)?;
+    if cli.incremental && matches!(target, Target::InPlace) {
+        return Err(Fatal::new(
+            "--incremental",
+            "needs an output directory (-o DIR); with --in-place there is nowhere to keep the state",
+        ));
+    }
     let walk_opts = WalkOptions {
         include: cli.include.clone(),
         exclude: cli.exclude.clone(),
         follow_symlinks: true,
+        // However the tree reaches the output directory (a link to it, a
+        // bind mount), a run must not read its own output.
+        skip: match &target {
+            Target::Dir(dir) => vec![dir.clone()],
+            Target::InPlace => Vec::new(),
+        },
+        mirror: matches!(target, Target::Dir(_)),
     };
-    let (jobs, walk_errors) = walk::walk(&roots, &walk_opts)
-        .map_err(|e| Fatal::new("--include/--exclude", e.to_string()))?;
+    let (jobs, walk_errors) =
+        walk::walk(&roots, &walk_opts).map_err(|e| Fatal::new(e.label(), e.detail()))?;
     for e in &walk_errors {
         crate::report(&e.path.to_string_lossy(), &e.message);
     }
@@ -124,6 +186,20 @@ pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
         .into_iter()
         .filter(|j| !is_own_file(&j.input))
         .collect();
+    // The pool is made before the plan, which reads every input's head
+    // on it; there is no progress bar yet for the warning to share a line
+    // with.
+    let threads = cli.threads_for(jobs.len());
+    if let (Some(m), false) = (&threads.warning, cli.quiet) {
+        crate::report("--jobs", m);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.threads)
+        .build()
+        .map_err(|e| Fatal::new("--jobs", e.to_string()))?;
+    // Every output is known before the first is written, so two inputs
+    // meeting in one output stop the run while nothing is lost yet.
+    let plans = plan(&pool, &jobs, &roots, &target, cli)?;
 
     // The lock and the state live in the output directory.
     let mut lock = None;
@@ -153,35 +229,28 @@ pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
             }
             state = Some(s);
         }
-    } else if cli.incremental {
-        return Err(Fatal::new(
-            "--incremental",
-            "needs an output directory (-o DIR); with --in-place there is nowhere to keep the state",
-        ));
+    } else if !cli.dry_run {
+        sweep_in_place_temp_files(&plans);
     }
 
     let total_bytes: u64 = jobs.iter().map(|j| j.size).sum();
     let bar = progress_bar(cli, jobs.len() as u64, total_bytes);
     let failures = AtomicU64::new(0);
-    let threads = cli.threads_for(jobs.len());
-    if let (Some(m), false) = (&threads.warning, cli.quiet) {
-        bar.suspend(|| crate::report("--jobs", m));
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.threads)
-        .build()
-        .map_err(|e| Fatal::new("--jobs", e.to_string()))?;
+    let disk_full = AtomicBool::new(false);
     let settings = Settings::from_cli(cli);
     let (commit_tx, commit_rx) = std::sync::mpsc::channel();
     let (mut records, unplaced) = std::thread::scope(|scope| {
         let state = state.as_ref();
-        let committer = scope.spawn(move || commit::commit_loop(commit_rx, state));
+        let disk_full = &disk_full;
+        let committer = scope.spawn(move || commit::commit_loop(commit_rx, state, disk_full));
         let ctx = Ctx {
             target: &target,
             state,
             cli,
             settings: &settings,
             conv,
+            plans: &plans,
+            disk_full,
         };
         let records: Vec<Record> = run_all(&pool, &jobs, ctx, &bar, &failures, commit_tx);
         let unplaced = committer.join().unwrap_or_default();
@@ -195,13 +264,31 @@ pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
         crate::report(&r.input.to_string_lossy(), &message);
         r.error = Some(message);
     }
+    // Nothing was written for a failed input, whatever got counted on
+    // the way.
+    for r in records.iter_mut().filter(|r| r.status == Status::Failed) {
+        r.bytes_out = 0;
+    }
 
-    if let Some(s) = state {
+    if let Some(mut s) = state {
         let done: Vec<(PathBuf, Entry)> = records
             .iter_mut()
             .filter(|r| r.status == Status::Ok || r.status == Status::Copied)
             .filter_map(|r| r.journal.take())
             .collect();
+        if let (true, Target::Dir(dir)) = (cli.delete, &target) {
+            if walk_errors.is_empty() {
+                let deleted = delete_gone(&mut s, dir, &roots, &plans, cli.dry_run);
+                records.extend(deleted);
+            } else {
+                // An unreadable directory or a missing root makes its
+                // inputs look gone; deleting their outputs would be wrong.
+                crate::report(
+                    "--delete",
+                    "nothing deleted: some inputs could not be walked (named above)",
+                );
+            }
+        }
         if !cli.dry_run {
             if let Err(e) = s.finish(done) {
                 crate::report(".zhnorm-state", &io_message(&e));
@@ -222,7 +309,390 @@ pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
     if !cli.quiet {
         summary(&records, walk_errors.len(), started.elapsed(), cli.dry_run);
     }
+    if disk_full.load(Ordering::Relaxed) {
+        let not_started = records
+            .iter()
+            .filter(|r| r.error.as_deref() == Some(NOT_STARTED))
+            .count();
+        let label = match &target {
+            Target::Dir(dir) => dir.to_string_lossy().into_owned(),
+            Target::InPlace => "--in-place".to_owned(),
+        };
+        return Err(Fatal::new(
+            label,
+            format!(
+                "no space left (or over quota): the run stopped; {} inputs failed, {not_started} of them not started; free some space and run again",
+                failed - walk_errors.len()
+            ),
+        ));
+    }
     Ok(failed == 0)
+}
+
+/// The error of the inputs a full disk kept from starting.
+const NOT_STARTED: &str = "not started: the output's file system is full";
+
+/// Refuses a report file that would overwrite an input or an output, or
+/// land where the next run takes it for an input: its real path is
+/// compared with those of the roots and the output directory, so no
+/// spelling (link, `..`) slips through.
+fn check_report_path(cli: &Cli, roots: &[PathBuf], target: &Target) -> Result<(), Fatal> {
+    let Some(report) = &cli.report else {
+        return Ok(());
+    };
+    if report.as_os_str() == "-" {
+        return Ok(());
+    }
+    let refuse = |why: String| {
+        Err(Fatal::new(
+            report.to_string_lossy(),
+            format!("refused as --report: {why}"),
+        ))
+    };
+    let Ok(real) = walk::canonical_maybe_missing(report) else {
+        // Unresolvable: writing it fails later with the OS's reason.
+        return Ok(());
+    };
+    for root in roots {
+        let Ok(input) = fs::canonicalize(root) else {
+            continue;
+        };
+        if real == input {
+            return refuse(format!(
+                "it is the input {}, which the report would overwrite",
+                root.display()
+            ));
+        }
+        if input.is_dir() && real.starts_with(&input) {
+            return refuse(format!(
+                "it is inside the input directory {}, where it could overwrite an input and the next run would take it for one",
+                root.display()
+            ));
+        }
+    }
+    if let Target::Dir(dir) = target {
+        if let Ok(out) = walk::canonical_maybe_missing(dir) {
+            if real.starts_with(&out) {
+                return refuse(format!(
+                    "it is inside the output directory {}, where it could overwrite an output",
+                    dir.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Decides every input's output, reading each one's beginning as the run
+/// itself will (output names can depend on the content, e.g. the
+/// compression), and refuses the run when two inputs would be written to
+/// one place. In place, the place is the file's real path; a file reached
+/// through a link, or lying outside its root, is left alone.
+fn plan(
+    pool: &rayon::ThreadPool,
+    jobs: &[Job],
+    roots: &[PathBuf],
+    target: &Target,
+    cli: &Cli,
+) -> Result<Vec<Plan>, Fatal> {
+    let plans: Vec<Plan> = match target {
+        Target::Dir(_) => pool.install(|| {
+            jobs.par_iter()
+                .map(|job| match read_head(&job.input, job.size) {
+                    Ok(head) => Plan::Write(output_of(job, &head, target, cli)),
+                    Err(e) => Plan::Refuse(io_message(&e)),
+                })
+                .collect()
+        }),
+        Target::InPlace => plan_in_place(pool, jobs, roots)?,
+    };
+    let mut seen: HashMap<&Path, usize> = HashMap::new();
+    for (index, p) in plans.iter().enumerate() {
+        let Plan::Write(out) = p else { continue };
+        if let Some(&first) = seen.get(out.as_path()) {
+            let (a, b) = (&jobs[first].input, &jobs[index].input);
+            let message = match target {
+                Target::InPlace => format!(
+                    "is the same file as {}, named twice; name each input once",
+                    a.display()
+                ),
+                Target::Dir(_) => format!(
+                    "would be written to {}, as {} would: one output would overwrite the other, so nothing is done (run them separately, or rename one)",
+                    out.display(),
+                    a.display()
+                ),
+            };
+            return Err(Fatal::new(b.to_string_lossy(), message));
+        }
+        seen.insert(out, index);
+    }
+    Ok(plans)
+}
+
+/// The first bytes of a file, as many as a job reads to decide its
+/// output and whether it is binary. Sized from the walk so a small file
+/// takes one read, not `read_to_end`'s probing.
+fn read_head(path: &Path, size: u64) -> io::Result<Vec<u8>> {
+    let mut file = File::open(path)?;
+    let mut head = vec![0u8; BINARY_HEAD.min(size as usize)];
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(filled);
+    Ok(head)
+}
+
+/// In place, where each input would be written: its real path, provided
+/// the input is no link itself and its real path lies inside its root.
+/// Planned outputs are the real paths, so the same file named twice
+/// collides.
+fn plan_in_place(
+    pool: &rayon::ThreadPool,
+    jobs: &[Job],
+    roots: &[PathBuf],
+) -> Result<Vec<Plan>, Fatal> {
+    let real_roots: Vec<Option<PathBuf>> = roots
+        .iter()
+        .map(|r| fs::canonicalize(r).ok().filter(|p| p.is_dir()))
+        .collect();
+    // (real path, reached through a directory link inside the root)
+    let found: Vec<Result<(PathBuf, bool), String>> = pool.install(|| {
+        jobs.par_iter()
+            .map(|job| in_place_target(job, &roots[job.root], real_roots[job.root].as_deref()))
+            .collect()
+    });
+    let direct: HashMap<&Path, usize> = found
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| match f {
+            Ok((real, false)) => Some((real.as_path(), i)),
+            _ => None,
+        })
+        .collect();
+    Ok(found
+        .iter()
+        .map(|f| match f {
+            Err(m) => Plan::Refuse(m.clone()),
+            Ok((real, false)) => Plan::Write(real.clone()),
+            Ok((real, true)) => match direct.get(real.as_path()) {
+                Some(&i) => Plan::Alias(format!(
+                    "the same file as {} (through a symbolic link); rewritten under that name",
+                    jobs[i].input.display()
+                )),
+                None => Plan::Refuse(format!(
+                    "reaches {} through a symbolic link; not replaced in place",
+                    real.display()
+                )),
+            },
+        })
+        .collect())
+}
+
+/// The real path an in-place job would replace, and whether a directory
+/// link inside the tree leads to it; an error for what must not be
+/// replaced.
+fn in_place_target(
+    job: &Job,
+    root: &Path,
+    real_root: Option<&Path>,
+) -> Result<(PathBuf, bool), String> {
+    let meta = fs::symlink_metadata(&job.input).map_err(|e| io_message(&e))?;
+    if meta.file_type().is_symlink() {
+        return Err(
+            "is a symbolic link; not replaced in place (that would turn it into a regular file): name its target to convert it"
+                .to_owned(),
+        );
+    }
+    let real = fs::canonicalize(&job.input).map_err(|e| io_message(&e))?;
+    let Some(real_root) = real_root else {
+        // A file root: what was named is what is replaced.
+        return Ok((real, false));
+    };
+    if !real.starts_with(real_root) {
+        return Err(format!(
+            "is {} through a symbolic link, outside {}; not replaced in place",
+            real.display(),
+            root.display()
+        ));
+    }
+    let below = job.input.strip_prefix(root).unwrap_or(&job.input);
+    let through_link = real != real_root.join(below);
+    Ok((real, through_link))
+}
+
+/// Removes the temporary files a killed in-place run left beside the
+/// inputs this run will replace. Such a file is named after its input
+/// and the process that wrote it; one whose process is gone (or is this
+/// one, reused after a reboot), or that nobody has written to for a day,
+/// is stale.
+fn sweep_in_place_temp_files(plans: &[Plan]) {
+    let dirs: HashSet<&Path> = plans
+        .iter()
+        .filter_map(|p| match p {
+            Plan::Write(real) => real.parent(),
+            _ => None,
+        })
+        .collect();
+    for dir in dirs {
+        let Ok(entries) = fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Some(pid) = temp_file_pid(&path) else {
+                continue;
+            };
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                continue;
+            };
+            let idle = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|d| d > STALE_TEMP_AGE);
+            if meta.is_file() && (idle || pid == std::process::id() || !process_alive(pid)) {
+                let _ = fs::remove_file(&path);
+            }
+        }
+    }
+}
+
+/// A temporary file nobody has written to for this long is a leftover,
+/// whatever its process id says (ids are reused).
+const STALE_TEMP_AGE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The process id in a temporary output's name (`.NAME.zhnorm-PID-N.tmp`,
+/// as [`OutputFile`] makes them), or `None` for any other name.
+fn temp_file_pid(path: &Path) -> Option<u32> {
+    let name = path.file_name()?.to_str()?;
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (rest, attempt) = rest.rsplit_once('-')?;
+    let (stem, pid) = rest.rsplit_once(".zhnorm-")?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if stem.is_empty() || !digits(attempt) || !digits(pid) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether a process with this id exists.
+fn process_alive(pid: u32) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // SAFETY: signal 0 only checks that the process exists and may be
+        // signalled; nothing is sent.
+        if unsafe { libc::kill(pid, 0) } == 0 {
+            return true;
+        }
+        io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        // Unknown: only the age makes a file stale.
+        let _ = pid;
+        true
+    }
+}
+
+/// `--delete`: removes the outputs the state records whose inputs are
+/// gone, and forgets them. Only recorded outputs of inputs that lay under
+/// one of this run's roots and are not produced by this run are
+/// considered, and only regular files inside the output directory are
+/// removed.
+fn delete_gone(
+    state: &mut State,
+    dir: &Path,
+    roots: &[PathBuf],
+    plans: &[Plan],
+    dry_run: bool,
+) -> Vec<Record> {
+    let produced: HashSet<&Path> = plans
+        .iter()
+        .filter_map(|p| match p {
+            Plan::Write(out) => out.strip_prefix(dir).ok(),
+            _ => None,
+        })
+        .collect();
+    let real_roots: Vec<PathBuf> = roots
+        .iter()
+        .filter_map(|r| fs::canonicalize(r).ok())
+        .collect();
+    let Ok(real_dir) = fs::canonicalize(dir) else {
+        return Vec::new();
+    };
+    let mut gone = Vec::new();
+    for (rel, entry) in state.entries() {
+        // States written before inputs were recorded by real path name
+        // them as typed, relative to some directory: not to be trusted
+        // with a deletion.
+        let ours = entry.input.is_absolute()
+            && real_roots.iter().any(|r| entry.input.starts_with(r))
+            && !produced.contains(rel)
+            && rel.components().all(|c| matches!(c, Component::Normal(_)));
+        if ours
+            && matches!(fs::symlink_metadata(&entry.input), Err(e) if e.kind() == io::ErrorKind::NotFound)
+        {
+            gone.push((rel.to_owned(), entry.input.clone()));
+        }
+    }
+    let mut records = Vec::new();
+    for (rel, input) in gone {
+        let out = dir.join(&rel);
+        let inside = out
+            .parent()
+            .and_then(|p| fs::canonicalize(p).ok())
+            .is_some_and(|p| p.starts_with(&real_dir));
+        match fs::symlink_metadata(&out) {
+            Ok(m) if m.is_file() && inside => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // Already gone: nothing to delete, nothing to remember.
+                if !dry_run {
+                    state.forget(&rel);
+                }
+                continue;
+            }
+            // Not a plain file of ours any more: left alone.
+            _ => continue,
+        }
+        let mut rec = Record {
+            input,
+            output: Some(out.clone()),
+            status: Status::WouldDelete,
+            bytes_in: 0,
+            bytes_out: 0,
+            outcome: None,
+            error: None,
+            journal: None,
+            stamp: None,
+            opened: None,
+            warc: None,
+        };
+        if !dry_run {
+            match fs::remove_file(&out) {
+                Ok(()) => {
+                    state.forget(&rel);
+                    rec.status = Status::Deleted;
+                }
+                Err(e) => {
+                    let message = format!("{}: {}", out.display(), io_message(&e));
+                    crate::report(&rec.input.to_string_lossy(), &message);
+                    rec.status = Status::Failed;
+                    rec.error = Some(message);
+                }
+            }
+        }
+        records.push(rec);
+    }
+    records
 }
 
 /// What every job of a run shares.
@@ -233,6 +703,20 @@ struct Ctx<'a> {
     cli: &'a Cli,
     settings: &'a Settings,
     conv: &'a Converter,
+    /// Each job's plan, by index.
+    plans: &'a [Plan],
+    /// Set once an output finds its file system full: no job starts after.
+    disk_full: &'a AtomicBool,
+}
+
+impl Ctx<'_> {
+    /// The message for a failed write of `path`; notes a full disk.
+    fn output_error(&self, path: &Path, e: &io::Error) -> String {
+        if commit::is_disk_full(e) {
+            self.disk_full.store(true, Ordering::Relaxed);
+        }
+        format!("{}: {}", path.display(), io_message(e))
+    }
 }
 
 /// Runs every job on the pool, in any order, and returns their records in
@@ -256,6 +740,13 @@ fn run_all(
             .par_iter()
             .map(|&index| {
                 let job = &jobs[index];
+                if ctx.disk_full.load(Ordering::Relaxed) {
+                    // Named in the report; the fatal message counts them.
+                    let mut r = Record::new(job);
+                    r.error = Some(NOT_STARTED.to_owned());
+                    failures.fetch_add(1, Ordering::Relaxed);
+                    return (index, r);
+                }
                 let r = run_job(index, job, ctx, &commit);
                 // The same warnings as a single run (damaged bytes, invalid
                 // JSON lines, irreparable mojibake), unless -q.
@@ -493,42 +984,90 @@ fn content_name(name: &std::ffi::OsStr, content: Content) -> std::ffi::OsString 
     out
 }
 
+impl Record {
+    /// A failed record of `job` with nothing done yet.
+    fn new(job: &Job) -> Record {
+        Record {
+            input: job.input.clone(),
+            output: None,
+            status: Status::Failed,
+            bytes_in: job.size,
+            bytes_out: 0,
+            outcome: None,
+            error: None,
+            journal: None,
+            stamp: None,
+            opened: None,
+            warc: None,
+        }
+    }
+}
+
+/// The output a job writes, from the first bytes of its input.
+fn output_of(job: &Job, head: &[u8], target: &Target, cli: &Cli) -> PathBuf {
+    let sniffed = sniff(head, Some(&job.input), head.len() as u64 == job.size);
+    let (comp, content) = naming(cli, &sniffed);
+    output_for(job, target, comp, cli.uncompressed, content)
+}
+
 fn run_job(index: usize, job: &Job, ctx: Ctx<'_>, commit: &Committer) -> Record {
     let Ctx { target, state, .. } = ctx;
-    let mut rec = Record {
-        input: job.input.clone(),
-        output: None,
-        status: Status::Failed,
-        bytes_in: job.size,
-        bytes_out: 0,
-        outcome: None,
-        error: None,
-        journal: None,
-        warc: None,
-    };
+    let mut rec = Record::new(job);
+    match &ctx.plans[index] {
+        Plan::Write(_) => {}
+        Plan::Refuse(message) => {
+            rec.error = Some(message.clone());
+            return rec;
+        }
+        Plan::Alias(message) => {
+            rec.status = Status::Alias;
+            rec.error = Some(message.clone());
+            return rec;
+        }
+    }
     // `hash`: the input's, when --incremental asked for it.
     let handoff = |rec: &mut Record, out: OutputFile, hash: Option<String>| -> Result<(), String> {
         let dest = rec.output.clone().unwrap_or_default();
         let out = out
             .into_unpublished()
-            .map_err(|e| format!("{}: {}", dest.display(), io_message(&e)))?;
+            .map_err(|e| ctx.output_error(&dest, &e))?;
         let journal = match (state, target, hash) {
-            (Some(_), Target::Dir(dir), Some(hash)) => dest
-                .strip_prefix(dir)
-                .ok()
-                .and_then(|rel| Some((rel.to_owned(), state::entry_for(&job.input, hash).ok()?))),
+            (Some(_), Target::Dir(dir), Some(hash)) => {
+                dest.strip_prefix(dir).ok().and_then(|rel| {
+                    let meta = rec.opened.as_ref()?;
+                    Some((
+                        rel.to_owned(),
+                        state::entry_from(&job.input, meta, hash).ok()?,
+                    ))
+                })
+            }
             _ => None,
         };
         rec.journal.clone_from(&journal);
+        let unchanged = match target {
+            Target::InPlace => rec.stamp.take(),
+            Target::Dir(_) => {
+                // The output is written either way; whoever reads it should
+                // know it may mix the file's old and new bytes.
+                if rec.stamp.as_ref().is_some_and(|s| !s.holds()) && !ctx.cli.quiet {
+                    crate::report(
+                        &job.input.to_string_lossy(),
+                        "warning: changed while it was being converted; its output is of the bytes read (an --incremental run does it again)",
+                    );
+                }
+                None
+            }
+        };
         commit
             .send(Handoff {
                 index,
                 out,
                 journal,
+                unchanged,
             })
             .map_err(|_| "the committer has stopped".to_owned())
     };
-    match run_job_inner(job, ctx, &mut rec, &handoff) {
+    match run_job_inner(index, job, ctx, &mut rec, &handoff) {
         Ok(()) => {}
         Err(message) => {
             rec.status = Status::Failed;
@@ -543,6 +1082,7 @@ fn run_job(index: usize, job: &Job, ctx: Ctx<'_>, commit: &Committer) -> Record 
 type HandOver<'a> = dyn Fn(&mut Record, OutputFile, Option<String>) -> Result<(), String> + 'a;
 
 fn run_job_inner(
+    index: usize,
     job: &Job,
     ctx: Ctx<'_>,
     rec: &mut Record,
@@ -554,6 +1094,7 @@ fn run_job_inner(
         cli,
         settings,
         conv,
+        ..
     } = ctx;
     let mut file = File::open(&job.input).map_err(|e| io_message(&e))?;
     let meta = file.metadata().map_err(|e| io_message(&e))?;
@@ -584,8 +1125,22 @@ fn run_job_inner(
         );
     }
 
-    if let Target::InPlace = target {
-        refuse_in_place(&job.input, &meta)?;
+    rec.stamp = Some(Stamp::of(job.input.clone(), &meta));
+    rec.opened = Some(meta.clone());
+    match target {
+        Target::InPlace => {
+            refuse_in_place(&job.input, &meta)?;
+        }
+        Target::Dir(_) => {
+            // The plan made sure no other input writes this output; an
+            // input that now asks for another one has changed since.
+            if !matches!(&ctx.plans[index], Plan::Write(p) if *p == out_path) {
+                return Err(format!(
+                    "changed since the run started (its output would now be {}); not written",
+                    out_path.display()
+                ));
+            }
+        }
     }
     if let (Some(state), Target::Dir(dir)) = (state, target) {
         if let Ok(rel) = out_path.strip_prefix(dir) {
@@ -611,13 +1166,12 @@ fn run_job_inner(
     let out = match create() {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             let parent = out_path.parent().unwrap_or(Path::new("."));
-            fs::create_dir_all(parent)
-                .map_err(|e| format!("{}: {}", parent.display(), io_message(&e)))?;
+            fs::create_dir_all(parent).map_err(|e| ctx.output_error(parent, &e))?;
             create()
         }
         other => other,
     };
-    let mut out = out.map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+    let mut out = out.map_err(|e| ctx.output_error(&out_path, &e))?;
 
     // The input's bytes, hashed on the way through for --incremental.
     let hashing = HashingReader {
@@ -627,9 +1181,9 @@ fn run_job_inner(
     };
     if binary {
         let mut hashing = hashing;
-        io::copy(&mut hashing, out.writer())
-            .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+        io::copy(&mut hashing, out.writer()).map_err(|e| ctx.output_error(&out_path, &e))?;
         rec.bytes_out = hashing.bytes;
+        read_as_stamped(target, rec, hashing.bytes)?;
         handoff(rec, out, hashing.hash.map(|h| state::hex(&h.finalize())))?;
         rec.status = Status::Copied;
         return Ok(());
@@ -648,6 +1202,7 @@ fn run_job_inner(
             CountingWriter {
                 inner: out.writer(),
                 bytes: 0,
+                disk_full: ctx.disk_full,
             },
         )
         .map_err(|e| io_message(&e))?;
@@ -658,10 +1213,11 @@ fn run_job_inner(
             rec.warc = Some(stats);
             let counting = writer
                 .finish()
-                .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+                .map_err(|e| ctx.output_error(&out_path, &e))?;
             rec.bytes_out = counting.bytes;
             drop(reader);
             io::copy(&mut hashing, &mut io::sink()).map_err(|e| io_message(&e))?;
+            read_as_stamped(target, rec, hashing.bytes)?;
             handoff(rec, out, hashing.hash.map(|h| state::hex(&h.finalize())))?;
             rec.status = Status::Ok;
             return Ok(());
@@ -692,13 +1248,11 @@ fn run_job_inner(
         let outcome = match result {
             Ok(o) => o,
             Err(PumpError::Input(m)) => return Err(m),
-            Err(PumpError::Output(e)) => {
-                return Err(format!("{}: {}", out_path.display(), io_message(&e)))
-            }
+            Err(PumpError::Output(e)) => return Err(ctx.output_error(&out_path, &e)),
         };
         let counting = writer
             .finish()
-            .map_err(|e| format!("{}: {}", out_path.display(), io_message(&e)))?;
+            .map_err(|e| ctx.output_error(&out_path, &e))?;
         rec.bytes_out = counting.bytes;
         outcome
     };
@@ -710,10 +1264,22 @@ fn run_job_inner(
             return Err(m);
         }
     }
+    read_as_stamped(target, rec, hashing.bytes)?;
     handoff(rec, out, hashing.hash.map(|h| state::hex(&h.finalize())))?;
     rec.outcome = Some(outcome);
     rec.status = Status::Ok;
     Ok(())
+}
+
+/// In place: a file that grew or shrank while it was read is not the file
+/// that was stamped, and its output is not all of it.
+fn read_as_stamped(target: &Target, rec: &Record, bytes_read: u64) -> Result<(), String> {
+    match (target, &rec.stamp) {
+        (Target::InPlace, Some(stamp)) if stamp.len() != bytes_read => {
+            Err(commit::CHANGED.to_owned())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// `--in-place` refuses a file with several hard links: replacing it would
@@ -752,19 +1318,35 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-struct CountingWriter<W> {
+/// Counts the bytes written, and notes a full disk whichever layer above
+/// (text, JSON Lines, WARC) turns the error into its own message.
+struct CountingWriter<'a, W> {
     inner: W,
     bytes: u64,
+    disk_full: &'a AtomicBool,
 }
 
-impl<W: Write> Write for CountingWriter<W> {
+impl<W: Write> CountingWriter<'_, W> {
+    fn note<T>(&self, r: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &r {
+            if commit::is_disk_full(e) {
+                self.disk_full.store(true, Ordering::Relaxed);
+            }
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for CountingWriter<'_, W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
+        let r = self.inner.write(buf);
+        let n = self.note(r)?;
         self.bytes += n as u64;
         Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+        let r = self.inner.flush();
+        self.note(r)
     }
 }
 
@@ -808,6 +1390,8 @@ pub(crate) fn write_single_report(
             outcome: r.outcome,
             error: r.error,
             journal: None,
+            stamp: None,
+            opened: None,
             warc: r.warc,
         })
         .collect();
@@ -837,17 +1421,23 @@ fn write_report(
         ));
     }
     let count = |s: Status| records.iter().filter(|r| r.status == s).count();
+    // Each count is of the records with that status, and the byte totals
+    // are the sums of the records' fields, over the same inputs.
+    let inputs: Vec<&Record> = records.iter().filter(|r| r.status.is_input()).collect();
     text.push_str(&format!(
-        "{{\"summary\":true,\"inputs\":{},\"ok\":{},\"copied\":{},\"skipped\":{},\"up_to_date\":{},\"planned\":{},\"failed\":{},\"bytes_in\":{},\"bytes_out\":{},\"seconds\":{:.3}}}\n",
-        records.len() + walk_errors.len(),
+        "{{\"summary\":true,\"inputs\":{},\"ok\":{},\"copied\":{},\"skipped\":{},\"up_to_date\":{},\"planned\":{},\"failed\":{},\"alias\":{},\"deleted\":{},\"would_delete\":{},\"bytes_in\":{},\"bytes_out\":{},\"seconds\":{:.3}}}\n",
+        inputs.len() + walk_errors.len(),
         count(Status::Ok),
         count(Status::Copied),
         count(Status::Skipped),
         count(Status::UpToDate),
         count(Status::Planned),
         count(Status::Failed) + walk_errors.len(),
-        records.iter().map(|r| r.bytes_in).sum::<u64>(),
-        records.iter().map(|r| r.bytes_out).sum::<u64>(),
+        count(Status::Alias),
+        count(Status::Deleted),
+        count(Status::WouldDelete),
+        inputs.iter().map(|r| r.bytes_in).sum::<u64>(),
+        inputs.iter().map(|r| r.bytes_out).sum::<u64>(),
         elapsed.as_secs_f64()
     ));
     if path.as_os_str() == "-" {
@@ -884,6 +1474,7 @@ fn record_json(r: &Record) -> String {
 
 fn summary(records: &[Record], walk_errors: usize, elapsed: Duration, dry_run: bool) {
     let count = |s: Status| records.iter().filter(|r| r.status == s).count();
+    let inputs = records.iter().filter(|r| r.status.is_input()).count();
     let bytes: u64 = records.iter().map(|r| r.bytes_in).sum();
     let secs = elapsed.as_secs_f64().max(1e-9);
     let verb = if dry_run {
@@ -893,7 +1484,7 @@ fn summary(records: &[Record], walk_errors: usize, elapsed: Duration, dry_run: b
     };
     let mut line = format!(
         "{verb} {} inputs in {:.2} s ({:.1} MB/s): {} ok",
-        records.len() + walk_errors,
+        inputs + walk_errors,
         secs,
         bytes as f64 / 1e6 / secs,
         count(Status::Ok) + count(Status::Planned)
@@ -903,6 +1494,9 @@ fn summary(records: &[Record], walk_errors: usize, elapsed: Duration, dry_run: b
         (count(Status::Skipped), "binary skipped"),
         (count(Status::UpToDate), "up to date"),
         (count(Status::Failed) + walk_errors, "failed"),
+        (count(Status::Alias), "left alone as another name of a file"),
+        (count(Status::Deleted), "deleted (input gone)"),
+        (count(Status::WouldDelete), "would be deleted (input gone)"),
     ] {
         if n > 0 {
             line.push_str(&format!(", {n} {what}"));

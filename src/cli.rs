@@ -235,6 +235,12 @@ pub struct Cli {
     #[arg(long)]
     pub uncompressed: bool,
 
+    /// With -o DIR --incremental: remove outputs whose inputs are gone.
+    /// Only files the state records as zhnorm's own outputs are removed,
+    /// each one listed in the report; --dry-run lists them instead.
+    #[arg(long, requires = "incremental")]
+    pub delete: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 

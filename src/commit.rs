@@ -11,10 +11,12 @@
 //! only then records them in the `--incremental` journal. Under a slow
 //! disk the groups grow; under a fast one they stay small.
 
-use std::fs::File;
+use std::fs::{self, File, Metadata};
 use std::io;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
+use std::time::SystemTime;
 
 use zhnorm::batch::state::{Entry, State};
 
@@ -27,6 +29,68 @@ pub(crate) struct Handoff {
     pub out: Unpublished,
     /// The journal line to add once the output is in place.
     pub journal: Option<(PathBuf, Entry)>,
+    /// In place: the input as it was read, which must still be so when
+    /// its replacement is renamed over it.
+    pub unchanged: Option<Stamp>,
+}
+
+/// What a file looked like when it was read: anything that writes to it or
+/// replaces it changes one of these (size, modification and change times,
+/// identity).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    path: PathBuf,
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    id: (u64, u64, i64, i64),
+}
+
+impl Stamp {
+    /// The stamp of `path`, whose metadata (taken from the open file) is
+    /// `meta`.
+    pub(crate) fn of(path: PathBuf, meta: &Metadata) -> Stamp {
+        #[cfg(unix)]
+        let id = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec())
+        };
+        Stamp {
+            path,
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            id,
+        }
+    }
+
+    /// The size stamped.
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the file at the path is still the one stamped, unchanged.
+    pub(crate) fn holds(&self) -> bool {
+        fs::metadata(&self.path).is_ok_and(|m| Stamp::of(self.path.clone(), &m) == *self)
+    }
+}
+
+/// What an input changed while it was being read gets instead of its
+/// replacement.
+pub(crate) const CHANGED: &str =
+    "changed while it was being converted; not replaced (the next run takes it up)";
+
+/// Whether an error means the output's file system is out of room (or the
+/// user out of quota): every later output would fail the same way.
+pub(crate) fn is_disk_full(e: &io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    if matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT)) {
+        return true;
+    }
+    matches!(
+        e.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    )
 }
 
 /// The sending end the converting threads use.
@@ -37,7 +101,14 @@ const GROUP: usize = 1024;
 
 /// Runs until every sender is gone; returns the inputs whose output could
 /// not be put in place, with why.
-pub(crate) fn commit_loop(rx: Receiver<Handoff>, state: Option<&State>) -> Vec<(usize, String)> {
+///
+/// An output whose file system is full sets `disk_full`, which stops the
+/// run from starting further inputs.
+pub(crate) fn commit_loop(
+    rx: Receiver<Handoff>,
+    state: Option<&State>,
+    disk_full: &AtomicBool,
+) -> Vec<(usize, String)> {
     let mut failed = Vec::new();
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
@@ -55,17 +126,34 @@ pub(crate) fn commit_loop(rx: Receiver<Handoff>, state: Option<&State>) -> Vec<(
             for h in group {
                 match h.out.file().sync_all() {
                     Ok(()) => kept.push(h),
-                    Err(e) => failed.push((h.index, describe(&h, &e))),
+                    Err(e) => {
+                        if is_disk_full(&e) {
+                            disk_full.store(true, Ordering::Relaxed);
+                        }
+                        failed.push((h.index, describe(&h, &e)))
+                    }
                 }
             }
             group = kept;
         }
         let mut placed = Vec::with_capacity(group.len());
         for h in group {
+            // In place, the rename replaces the input: it must be the
+            // input that was read, so this check comes last before it.
+            // (Dropping the output removes its temporary file.)
+            if h.unchanged.as_ref().is_some_and(|s| !s.holds()) {
+                failed.push((h.index, CHANGED.to_owned()));
+                continue;
+            }
             let what = h.out.dest().display().to_string();
             match h.out.publish() {
                 Ok(file) => placed.push((file, h.journal)),
-                Err(e) => failed.push((h.index, format!("{what}: {}", io_message(&e)))),
+                Err(e) => {
+                    if is_disk_full(&e) {
+                        disk_full.store(true, Ordering::Relaxed);
+                    }
+                    failed.push((h.index, format!("{what}: {}", io_message(&e))))
+                }
             }
         }
         // Then the renames, before the journal says they happened.

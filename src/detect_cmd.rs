@@ -383,6 +383,7 @@ fn json_line(label: &str, o: &Outcome) -> String {
                 h.text_nodes, h.attributes, h.charset_rewritten
             );
         }
+        None if o.jsonl.is_some() => s.push_str(",\"format\":\"jsonl\",\"html\":null"),
         None => s.push_str(",\"format\":\"text\",\"html\":null"),
     }
     let _ = write!(

@@ -203,7 +203,7 @@ fn incremental_rerun_rewrites_nothing_and_picks_up_changes() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let report = String::from_utf8(o.stdout).unwrap();
     assert_eq!(
-        report.matches("\"status\":\"up-to-date\"").count(),
+        report.matches("\"status\":\"up_to_date\"").count(),
         5,
         "{report}"
     );
@@ -239,7 +239,7 @@ fn incremental_rerun_rewrites_nothing_and_picks_up_changes() {
     ]);
     let report = String::from_utf8(o.stdout).unwrap();
     assert_eq!(
-        report.matches("\"status\":\"up-to-date\"").count(),
+        report.matches("\"status\":\"up_to_date\"").count(),
         0,
         "{report}"
     );
@@ -302,7 +302,7 @@ fn a_killed_run_leaves_no_partial_output_and_the_next_run_finishes() {
             .lines()
             .find(|l| l.contains(&format!("/{f}\"")))
             .unwrap_or_else(|| panic!("{f} not in the report"));
-        assert!(line.contains("\"up-to-date\""), "{f} redone: {line}");
+        assert!(line.contains("\"up_to_date\""), "{f} redone: {line}");
     }
     let got = files(&out);
     let outputs: Vec<_> = got.iter().filter(|f| !f.starts_with('.')).collect();

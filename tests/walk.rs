@@ -481,6 +481,52 @@ mod unix {
             check_output_dir(&[t.path().join("pages")], &t.path().join("alias/new")).unwrap_err();
         assert!(err.contains("inside the input directory"), "{err}");
     }
+
+    #[test]
+    fn skipped_directory_is_not_entered_through_links_even_before_it_exists() {
+        let t = tree();
+        let out = t.path().join("out");
+        // Dangling: the output directory is made after the walk.
+        symlink("../out", t.path().join("pages/to-out")).unwrap();
+        symlink("../out/x.txt", t.path().join("pages/to-out-file.txt")).unwrap();
+        let o = WalkOptions {
+            skip: vec![out.clone()],
+            ..WalkOptions::default()
+        };
+        let (jobs, errors) = run(&[t.path().join("pages")], &o);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(jobs.len(), 8, "{:?}", relatives(&jobs));
+        // Once it exists, with something in it, and named another way.
+        make(t.path(), &["out/x.txt", "out/sub/y.txt"]);
+        let o = WalkOptions {
+            skip: vec![t.path().join("pages/../out/")],
+            ..WalkOptions::default()
+        };
+        let (jobs, errors) = run(&[t.path().join("pages")], &o);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(jobs.len(), 8, "{:?}", relatives(&jobs));
+        // Without the skip the link is followed, as before.
+        let (jobs, _) = run(&[t.path().join("pages")], &WalkOptions::default());
+        assert_eq!(jobs.len(), 11, "{:?}", relatives(&jobs));
+    }
+
+    #[test]
+    fn a_root_named_twice_in_two_spellings_is_a_duplicate() {
+        let t = tree();
+        symlink(t.path().join("pages"), t.path().join("mirror")).unwrap();
+        let roots = [t.path().join("pages"), t.path().join("mirror")];
+        match walk(&roots, &WalkOptions::default()) {
+            Err(e @ WalkSetupError::Duplicate { .. }) => {
+                assert_eq!(e.label(), p(&roots[1]));
+                assert!(e.detail().contains("twice"), "{e}");
+            }
+            other => panic!("expected a duplicate, got {other:?}"),
+        }
+    }
+
+    fn p(path: &Path) -> &str {
+        path.to_str().unwrap()
+    }
 }
 
 #[test]

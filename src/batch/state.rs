@@ -118,7 +118,7 @@ impl State {
         let Ok(meta) = fs::metadata(input) else {
             return Freshness::Changed;
         };
-        if entry.input != input || !output.exists() || meta.len() != entry.size {
+        if !same_input(&entry.input, input) || !output.exists() || meta.len() != entry.size {
             return Freshness::Changed;
         }
         if mtime_ns(&meta) == Some(entry.mtime_ns) {
@@ -128,6 +128,18 @@ impl State {
             Ok(h) if h == entry.hash => Freshness::Fresh,
             _ => Freshness::Changed,
         }
+    }
+
+    /// Every recorded output (its path under the output directory) with
+    /// what it was made from.
+    pub fn entries(&self) -> impl Iterator<Item = (&Path, &Entry)> {
+        self.entries.iter().map(|(rel, e)| (rel.as_path(), e))
+    }
+
+    /// Drops the record of an output (one that `--delete` removed, or that
+    /// is gone), so the compacted state no longer lists it.
+    pub fn forget(&mut self, relative: &Path) {
+        self.entries.remove(relative);
     }
 
     /// Opens the journal for this run: a fresh file (header only, plus
@@ -173,15 +185,31 @@ impl State {
     }
 }
 
-/// The entry for an input as it is now.
+/// The entry for an input as it is now. The input is recorded by its
+/// real path, so a later run that names the tree another way (relative,
+/// absolute, from another directory, through a link) still recognises it.
 pub fn entry_for(input: &Path, hash: String) -> io::Result<Entry> {
-    let meta = fs::metadata(input)?;
+    entry_from(input, &fs::metadata(input)?, hash)
+}
+
+/// The entry for an input whose `hash` was taken from the bytes read after
+/// `meta` (the open file's metadata). Recording the size and time from
+/// before the read means a file that changed while it was read no longer
+/// matches its entry, and the next run does it again.
+pub fn entry_from(input: &Path, meta: &fs::Metadata, hash: String) -> io::Result<Entry> {
     Ok(Entry {
-        input: input.to_owned(),
+        input: fs::canonicalize(input)?,
         size: meta.len(),
-        mtime_ns: mtime_ns(&meta).unwrap_or(0),
+        mtime_ns: mtime_ns(meta).unwrap_or(0),
         hash,
     })
+}
+
+/// Whether a recorded input is `input`. States written before inputs
+/// were recorded by their real path hold the path as it was typed, which
+/// still matches when typed the same way.
+fn same_input(recorded: &Path, input: &Path) -> bool {
+    recorded == input || fs::canonicalize(input).is_ok_and(|real| real == recorded)
 }
 
 /// SHA-1 of a file, in hex.

@@ -23,6 +23,11 @@
 //!   [`WalkSetupError::Collision`] before doing anything. It refuses rather
 //!   than renaming one (`pages-2`) because a silently invented name is worse
 //!   than a clear error, and the error is the same whatever the trees hold.
+//!   Without [`WalkOptions::mirror`] (in place) names meet nowhere and are
+//!   not compared.
+//!   One file or directory named twice under different spellings
+//!   (`a.txt ./a.txt`, a link and its target) is refused as
+//!   [`WalkSetupError::Duplicate`].
 //!
 //! # Globs
 //!
@@ -58,6 +63,12 @@
 //! the identity of the directories on the current path ((device, inode) on
 //! Unix, canonical path elsewhere), so no walk can run forever.
 //!
+//! Directories in [`WalkOptions::skip`] (the output directory) are never
+//! entered: a directory is compared by identity, and a link by the real
+//! path it leads to, even when that does not exist yet. So a link to the
+//! output directory inside an input tree, however it is spelled, never
+//! makes a run read its own output.
+//!
 //! Jobs are sorted by their output path, byte by byte, so the order never
 //! depends on the file system's.
 
@@ -81,6 +92,15 @@ pub struct WalkOptions {
     pub exclude: Vec<String>,
     /// Follow symbolic links inside the trees (roots are always followed).
     pub follow_symlinks: bool,
+    /// Directories never entered, however a tree reaches them (a link, a
+    /// bind mount, any spelling): the output directory, so a run never
+    /// reads what it or an earlier run wrote. They need not exist yet.
+    pub skip: Vec<PathBuf>,
+    /// Whether the outputs mirror the trees into one directory (the
+    /// default), where two roots of the same name would meet. In place,
+    /// each file is written where it is, so only the same root named twice
+    /// is refused.
+    pub mirror: bool,
 }
 
 impl Default for WalkOptions {
@@ -91,6 +111,8 @@ impl Default for WalkOptions {
             include: Vec::new(),
             exclude: Vec::new(),
             follow_symlinks: true,
+            skip: Vec::new(),
+            mirror: true,
         }
     }
 }
@@ -104,6 +126,9 @@ pub struct Job {
     pub relative: PathBuf,
     /// The file's size when walked, for progress and scheduling.
     pub size: u64,
+    /// Index of the root (in the list given to [`walk`]) it was found
+    /// under, so a caller can tell whether its real path left that root.
+    pub root: usize,
 }
 
 /// Something that could not be walked (unreadable directory, broken link,
@@ -150,40 +175,65 @@ pub enum WalkSetupError {
         /// The root as given.
         root: PathBuf,
     },
+    /// One file or directory named twice, in the same or another spelling
+    /// (`a.txt ./a.txt`, a link and its target): it would be processed
+    /// twice, and in place it would be rewritten twice.
+    Duplicate {
+        /// The first spelling.
+        first: PathBuf,
+        /// The later one.
+        second: PathBuf,
+    },
 }
 
-impl fmt::Display for WalkSetupError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl WalkSetupError {
+    /// What the error is about, for a `zhnorm: LABEL: message` line: the
+    /// offending root, or the glob options.
+    pub fn label(&self) -> String {
+        match self {
+            WalkSetupError::Glob { .. } => "--include/--exclude".to_owned(),
+            WalkSetupError::Collision { second, .. } | WalkSetupError::Duplicate { second, .. } => {
+                second.display().to_string()
+            }
+            WalkSetupError::Unnamed { root } => root.display().to_string(),
+        }
+    }
+
+    /// What went wrong, for after the [`label`](Self::label).
+    pub fn detail(&self) -> String {
         match self {
             WalkSetupError::Glob { pattern, message } => {
-                write!(f, "invalid glob {pattern:?}: {message}")
+                format!("invalid glob {pattern:?}: {message}")
             }
             WalkSetupError::Collision {
                 name,
                 first,
                 second,
-            } if first == second => write!(
-                f,
-                "{} is given twice; its output would be written twice to {}",
-                first.display(),
+            } if first == second => format!(
+                "is given twice; its output would be written twice to {}",
                 Path::new(name).display()
             ),
-            WalkSetupError::Collision {
-                name,
-                first,
-                second,
-            } => write!(
-                f,
-                "{} and {} would both write their output to {}; give them in separate runs",
-                first.display(),
-                second.display(),
-                Path::new(name).display()
+            WalkSetupError::Collision { name, first, .. } => format!(
+                "would write its output to {}, as {} would; give them in separate runs",
+                Path::new(name).display(),
+                first.display()
             ),
-            WalkSetupError::Unnamed { root } => write!(
-                f,
-                "{} has no name to put its output under; give it alone",
-                root.display()
+            WalkSetupError::Duplicate { first, .. } => format!(
+                "is given twice (also as {}); name each input once",
+                first.display()
             ),
+            WalkSetupError::Unnamed { .. } => {
+                "has no name to put its output under; give it alone".to_owned()
+            }
+        }
+    }
+}
+
+impl fmt::Display for WalkSetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WalkSetupError::Glob { .. } => f.write_str(&self.detail()),
+            _ => write!(f, "{}: {}", self.label(), self.detail()),
         }
     }
 }
@@ -201,7 +251,19 @@ pub fn walk(
 ) -> Result<(Vec<Job>, Vec<WalkError>), WalkSetupError> {
     let include = Patterns::new(&opts.include)?;
     let exclude = Patterns::new(&opts.exclude)?;
-    let prefixes = root_prefixes(roots)?;
+    let prefixes = root_prefixes(roots, opts.mirror)?;
+    let mut skip_ids = Vec::new();
+    let mut skip_paths = Vec::new();
+    for dir in &opts.skip {
+        if let Ok(meta) = fs::metadata(dir) {
+            if let Ok(id) = dir_id(dir, &meta) {
+                skip_ids.push(id);
+            }
+        }
+        if let Ok(real) = canonical_maybe_missing(dir) {
+            skip_paths.push(real);
+        }
+    }
     let mut walker = Walker {
         include: if opts.include.is_empty() {
             None
@@ -210,10 +272,14 @@ pub fn walk(
         },
         exclude,
         follow_symlinks: opts.follow_symlinks,
+        skip_ids,
+        skip_paths,
+        root_index: 0,
         jobs: Vec::new(),
         errors: Vec::new(),
     };
-    for (root, prefix) in roots.iter().zip(&prefixes) {
+    for (index, (root, prefix)) in roots.iter().zip(&prefixes).enumerate() {
+        walker.root_index = index;
         walker.root(root, prefix.as_deref());
     }
     let Walker {
@@ -302,7 +368,7 @@ pub fn check_output_dir(roots: &[PathBuf], out_dir: &Path) -> Result<(), String>
 ///
 /// Missing components cannot be links, so they are resolved lexically
 /// (`.` dropped, `..` pops) on top of the canonical existing ancestor.
-fn canonical_maybe_missing(path: &Path) -> io::Result<PathBuf> {
+pub fn canonical_maybe_missing(path: &Path) -> io::Result<PathBuf> {
     let absolute = if path.is_absolute() {
         path.to_path_buf()
     } else {
@@ -341,18 +407,36 @@ fn canonical_maybe_missing(path: &Path) -> io::Result<PathBuf> {
 
 /// The top-level output name of each root: none for a single directory
 /// root, else the root's own name.
-fn root_prefixes(roots: &[PathBuf]) -> Result<Vec<Option<OsString>>, WalkSetupError> {
+fn root_prefixes(roots: &[PathBuf], mirror: bool) -> Result<Vec<Option<OsString>>, WalkSetupError> {
     if roots.len() == 1 {
         let is_dir = fs::metadata(&roots[0]).map(|m| m.is_dir()).unwrap_or(false);
         if is_dir {
             return Ok(vec![None]);
         }
     }
+    // The same file under two spellings is one input named twice, whatever
+    // the names say; checked first so the message says so.
+    let mut ids: HashMap<DirId, &PathBuf> = HashMap::new();
+    for root in roots {
+        let Ok(meta) = fs::metadata(root) else {
+            continue;
+        };
+        let Ok(id) = dir_id(root, &meta) else {
+            continue;
+        };
+        if let Some(first) = ids.get(&id) {
+            return Err(WalkSetupError::Duplicate {
+                first: (*first).clone(),
+                second: root.clone(),
+            });
+        }
+        ids.insert(id, root);
+    }
     let mut seen: HashMap<OsString, &PathBuf> = HashMap::new();
     let mut prefixes = Vec::with_capacity(roots.len());
     for root in roots {
         let name = root_name(root).ok_or_else(|| WalkSetupError::Unnamed { root: root.clone() })?;
-        if let Some(first) = seen.get(&name) {
+        if let (true, Some(first)) = (mirror, seen.get(&name)) {
             return Err(WalkSetupError::Collision {
                 name,
                 first: (*first).clone(),
@@ -487,11 +571,43 @@ struct Walker {
     include: Option<Patterns>,
     exclude: Patterns,
     follow_symlinks: bool,
+    /// Identities of the directories never entered (those that exist).
+    skip_ids: Vec<DirId>,
+    /// Their real paths (or what they will be once made).
+    skip_paths: Vec<PathBuf>,
+    /// The root being walked.
+    root_index: usize,
     jobs: Vec<Job>,
     errors: Vec<WalkError>,
 }
 
 impl Walker {
+    /// Whether the link at `path` leads into a skipped directory. Its
+    /// target may not exist yet (an output directory the first run has
+    /// still to make), so a dangling link is resolved by hand.
+    fn link_into_skipped(&self, path: &Path) -> bool {
+        if self.skip_paths.is_empty() {
+            return false;
+        }
+        let real = match fs::canonicalize(path) {
+            Ok(real) => real,
+            Err(_) => {
+                let Ok(target) = fs::read_link(path) else {
+                    return false;
+                };
+                let target = match path.parent() {
+                    Some(parent) => parent.join(target),
+                    None => target,
+                };
+                match canonical_maybe_missing(&target) {
+                    Ok(real) => real,
+                    Err(_) => return false,
+                }
+            }
+        };
+        self.skip_paths.iter().any(|s| real.starts_with(s))
+    }
+
     fn error(&mut self, path: &Path, message: impl Into<String>) {
         self.errors.push(WalkError {
             path: path.to_path_buf(),
@@ -556,7 +672,7 @@ impl Walker {
                 }
             };
             let meta = if file_type.is_symlink() {
-                if !self.follow_symlinks {
+                if !self.follow_symlinks || self.link_into_skipped(&path) {
                     continue;
                 }
                 match fs::metadata(&path) {
@@ -586,6 +702,9 @@ impl Walker {
                         continue;
                     }
                 };
+                if self.skip_ids.contains(&id) {
+                    continue;
+                }
                 if let Some(ancestor) = dir.ancestors.find(&id) {
                     let message = format!(
                         "symbolic link loop: leads back to {}, which contains it",
@@ -649,6 +768,7 @@ impl Walker {
             input,
             relative,
             size: meta.len(),
+            root: self.root_index,
         });
     }
 }
