@@ -146,7 +146,7 @@ def main():
             # A file argument, so that decompression and splitting are
             # what a batch run would do.
             out = os.path.join(tmp, "out")
-            cmd = [args.bin, "-j", args.jobs, "-q", "-o", out, path]
+            cmd = [args.bin, "-j", args.jobs, "-q", "-o", out + "/", path]
             t0 = time.time()
             cpu = cpu_of(cmd, os.devnull, args.repeat)
             wall = time.time() - t0

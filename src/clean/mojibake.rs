@@ -827,10 +827,48 @@ fn segments(line: &[char], offset: usize, starts: &[u32], units: &[Unit]) -> Vec
 /// total, widened over absorbable neighbours, then the best stretches on
 /// either side of it, and so on.
 fn best_stretches(gains: &[i64], absorb: &[bool]) -> Vec<(Range<usize>, i64)> {
+    if gains.len() <= SCAN_MAX {
+        return best_stretches_by_scan(gains, absorb);
+    }
+    // Each stretch found splits its range in two, and scanning every part
+    // again costs the square of the run's length when the stretches are
+    // short (a long line of repeated debris). A tree answers each part's
+    // Kadane question in logarithmic time, with the same answer.
+    let tree = MaxSumTree::new(gains);
     let mut found = Vec::new();
     let mut todo: Vec<Range<usize>> = Vec::with_capacity(8);
     todo.push(0..gains.len());
     while let Some(r) = todo.pop() {
+        probe::add(1);
+        let Some(best_range) = tree.best(r.clone()) else {
+            continue;
+        };
+        let (mut a, mut z) = (best_range.start, best_range.end);
+        while a > r.start && absorb[a - 1] {
+            a -= 1;
+        }
+        while z < r.end && absorb[z] {
+            z += 1;
+        }
+        probe::add((z - a) as u64);
+        todo.push(r.start..a);
+        todo.push(z..r.end);
+        found.push((a..z, gains[a..z].iter().sum()));
+    }
+    found
+}
+
+/// Runs of blocks up to this long are scanned directly.
+const SCAN_MAX: usize = 64;
+
+/// [`best_stretches`] by scanning each range with Kadane's algorithm: what
+/// the tree must agree with, and faster on short runs.
+fn best_stretches_by_scan(gains: &[i64], absorb: &[bool]) -> Vec<(Range<usize>, i64)> {
+    let mut found = Vec::new();
+    let mut todo: Vec<Range<usize>> = Vec::with_capacity(8);
+    todo.push(0..gains.len());
+    while let Some(r) = todo.pop() {
+        probe::add(r.len() as u64 + 1);
         // Kadane's maximum-sum subarray. Blocks that gain nothing (ASCII
         // read as itself) are not taken at the edges.
         let (mut best, mut best_range) = (0i64, 0..0);
@@ -865,6 +903,155 @@ fn best_stretches(gains: &[i64], absorb: &[bool]) -> Vec<(Range<usize>, i64)> {
         found.push((a..z, gains[a..z].iter().sum()));
     }
     found
+}
+
+/// Kadane's question over any range of a run of gains, answered from a
+/// segment tree over the prefix sums.
+///
+/// The scan in [`best_stretches_by_scan`] starts a stretch after the last
+/// prefix sum that is a minimum so far (ties: the later one) and keeps the
+/// first end whose total beats every earlier one. So over prefix positions
+/// `s..=t` its answer is the earliest end `e` maximising `P[e] - min P[s..e]`,
+/// started at the latest position of that minimum, if the total is
+/// positive. Each node keeps its minimum (latest), its maximum (earliest),
+/// and its own best stretch under those same tie rules, which combine.
+struct MaxSumTree {
+    /// Leaves at `size..size + n + 1` (prefix positions 0..=n).
+    nodes: Vec<Node>,
+    size: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Node {
+    min: i64,
+    min_at: usize,
+    max: i64,
+    max_at: usize,
+    /// (total, end, start) of the node's best stretch; `None` for a leaf.
+    best: Option<(i64, usize, usize)>,
+}
+
+impl Node {
+    const EMPTY: Node = Node {
+        min: i64::MAX,
+        min_at: usize::MAX,
+        max: i64::MIN,
+        max_at: usize::MAX,
+        best: None,
+    };
+
+    fn leaf(at: usize, p: i64) -> Node {
+        Node {
+            min: p,
+            min_at: at,
+            max: p,
+            max_at: at,
+            best: None,
+        }
+    }
+
+    /// `l` followed by `r`.
+    fn join(l: &Node, r: &Node) -> Node {
+        if l.min_at == usize::MAX {
+            return *r;
+        }
+        if r.min_at == usize::MAX {
+            return *l;
+        }
+        let (min, min_at) = if r.min <= l.min {
+            (r.min, r.min_at)
+        } else {
+            (l.min, l.min_at)
+        };
+        let (max, max_at) = if l.max >= r.max {
+            (l.max, l.max_at)
+        } else {
+            (r.max, r.max_at)
+        };
+        let cross = Some((r.max - l.min, r.max_at, l.min_at));
+        let better = |a: Option<(i64, usize, usize)>, b: Option<(i64, usize, usize)>| match (a, b)
+        {
+            (None, x) | (x, None) => x,
+            (Some(x), Some(y)) => {
+                // Higher total; then the earlier end; then the later start.
+                let pick_y = y.0 > x.0 || (y.0 == x.0 && (y.1 < x.1 || (y.1 == x.1 && y.2 > x.2)));
+                Some(if pick_y { y } else { x })
+            }
+        };
+        Node {
+            min,
+            min_at,
+            max,
+            max_at,
+            best: better(better(l.best, r.best), cross),
+        }
+    }
+}
+
+impl MaxSumTree {
+    fn new(gains: &[i64]) -> Self {
+        let n = gains.len() + 1;
+        let size = n.next_power_of_two();
+        let mut nodes = vec![Node::EMPTY; 2 * size];
+        let mut p = 0i64;
+        nodes[size] = Node::leaf(0, 0);
+        for (i, g) in gains.iter().enumerate() {
+            p += g;
+            nodes[size + i + 1] = Node::leaf(i + 1, p);
+        }
+        for k in (1..size).rev() {
+            nodes[k] = Node::join(&nodes[2 * k], &nodes[2 * k + 1]);
+        }
+        probe::add(2 * size as u64);
+        MaxSumTree { nodes, size }
+    }
+
+    /// The stretch Kadane's scan over `r` finds, if its total is positive.
+    fn best(&self, r: Range<usize>) -> Option<Range<usize>> {
+        // Prefix positions r.start..=r.end, combined left to right.
+        let (mut lo, mut hi) = (r.start + self.size, r.end + self.size + 1);
+        let (mut left, mut right) = (Node::EMPTY, Node::EMPTY);
+        while lo < hi {
+            probe::add(1);
+            if lo & 1 == 1 {
+                left = Node::join(&left, &self.nodes[lo]);
+                lo += 1;
+            }
+            if hi & 1 == 1 {
+                hi -= 1;
+                right = Node::join(&self.nodes[hi], &right);
+            }
+            lo /= 2;
+            hi /= 2;
+        }
+        match Node::join(&left, &right).best {
+            Some((total, end, start)) if total > 0 => Some(start..end),
+            _ => None,
+        }
+    }
+}
+
+/// Counts of the work mojibake repair does, for tests that check it grows
+/// in proportion to the input (a count, unlike a time, does not depend on
+/// the machine).
+#[doc(hidden)]
+pub mod probe {
+    use std::cell::Cell;
+
+    thread_local! {
+        static STEPS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn add(n: u64) {
+        STEPS.with(|s| s.set(s.get() + n));
+    }
+
+    /// Steps counted on this thread since the last call, which resets the
+    /// count: positions scanned in the search for candidates, and
+    /// fillings of lost bytes tried.
+    pub fn take() -> u64 {
+        STEPS.with(|s| s.replace(0))
+    }
 }
 
 /// The gain of a candidate if it passes the thresholds of the module docs.
@@ -1079,5 +1266,73 @@ fn twice_candidates(
             seg.push(c);
         }
         out.push((kind, seg));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator, so the cases are the same on
+    /// every run.
+    fn gains(seed: u64, n: usize, spread: i64) -> (Vec<i64>, Vec<bool>) {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let g: Vec<i64> = (0..n)
+            .map(|_| (next() % (2 * spread as u64 + 1)) as i64 - spread)
+            .collect();
+        let a: Vec<bool> = (0..n).map(|_| next() % 3 == 0).collect();
+        (g, a)
+    }
+
+    #[test]
+    fn tree_finds_the_stretches_the_scan_finds() {
+        for seed in 0..400u64 {
+            let n = 1 + (seed as usize * 37) % 700;
+            // Small spreads make many ties, which is where the two could
+            // part ways.
+            let spread = [1, 2, 3, 50, 4000][seed as usize % 5];
+            let (g, a) = gains(seed, n, spread);
+            let tree = {
+                let t = MaxSumTree::new(&g);
+                let mut found = Vec::new();
+                let mut todo = vec![0..g.len()];
+                while let Some(r) = todo.pop() {
+                    let Some(b) = t.best(r.clone()) else { continue };
+                    let (mut lo, mut hi) = (b.start, b.end);
+                    while lo > r.start && a[lo - 1] {
+                        lo -= 1;
+                    }
+                    while hi < r.end && a[hi] {
+                        hi += 1;
+                    }
+                    todo.push(r.start..lo);
+                    todo.push(hi..r.end);
+                    found.push((lo..hi, g[lo..hi].iter().sum::<i64>()));
+                }
+                found
+            };
+            assert_eq!(tree, best_stretches_by_scan(&g, &a), "seed {seed}");
+            assert_eq!(best_stretches(&g, &a), tree, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn periodic_gains_are_answered_in_near_linear_steps() {
+        // Repeated debris gives a run of equal short stretches: the scan
+        // pays the square of the run, the tree does not.
+        let unit = [30i64, -40, 30, -40];
+        let g: Vec<i64> = unit.iter().copied().cycle().take(40_000).collect();
+        let a = vec![false; g.len()];
+        probe::take();
+        let found = best_stretches(&g, &a);
+        let steps = probe::take();
+        assert_eq!(found.len(), 20_000);
+        assert!(steps < 40 * g.len() as u64, "{steps} steps");
     }
 }
