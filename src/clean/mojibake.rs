@@ -545,32 +545,49 @@ struct Edit {
 fn repair_line(line: &str, stats: &mut RepairStats) -> Option<String> {
     let mut chars: Vec<char> = line.chars().collect();
     let mut changed = false;
+    // Characters written by the last round's repairs; `None`: all of them
+    // are new to the scan.
+    let mut fresh: Option<Vec<bool>> = None;
     for _ in 0..MAX_ROUNDS {
-        let edits = find_edits(&chars);
+        let edits = find_edits(&chars, fresh.as_deref());
         if edits.is_empty() {
             break;
         }
         changed = true;
         let mut next = Vec::with_capacity(chars.len());
+        let mut written = Vec::with_capacity(chars.len());
         let mut at = 0;
         for e in &edits {
             next.extend_from_slice(&chars[at..e.range.start]);
+            written.resize(next.len(), false);
             next.extend(e.text.chars());
+            written.resize(next.len(), true);
             at = e.range.end;
             stats.spans_repaired += 1;
             stats.chars_in += e.range.len();
             stats.kinds[e.kind as usize] += 1;
         }
         next.extend_from_slice(&chars[at..]);
+        written.resize(next.len(), false);
         chars = next;
+        fresh = Some(written);
     }
     changed.then(|| chars.into_iter().collect())
 }
 
 /// The repairs to make in one scan of a line, in order, not overlapping.
-fn find_edits(line: &[char]) -> Vec<Edit> {
+///
+/// `fresh` marks the characters the previous scan's repairs wrote (`None`
+/// on the first scan). A span that neither holds nor touches one of them,
+/// and does not end the line, was there unchanged in the previous scan with
+/// the same neighbours, so its candidates are the same; and since none of
+/// them was taken (taking one would have rewritten part of the span), each
+/// failed its judgement, and would again. Such spans are not looked at,
+/// which keeps a long line with a few repairs from being decoded eight
+/// times over.
+fn find_edits(line: &[char], fresh: Option<&[bool]>) -> Vec<Edit> {
     let mut cands = Vec::new();
-    candidates(line, &mut cands);
+    candidates(line, fresh, &mut cands);
     let mut found: Vec<Edit> = cands
         .into_iter()
         .filter_map(|(kind, seg)| {
@@ -604,7 +621,7 @@ fn find_edits(line: &[char]) -> Vec<Edit> {
 }
 
 /// Every candidate repair in a line, of every kind, judged or not.
-fn candidates(line: &[char], out: &mut Vec<(Kind, Segment)>) {
+fn candidates(line: &[char], fresh: Option<&[bool]>, out: &mut Vec<(Kind, Segment)>) {
     for src in [Src::Latin, Src::Gbk, Src::Big5] {
         let mut i = 0;
         while i < line.len() {
@@ -618,7 +635,12 @@ fn candidates(line: &[char], out: &mut Vec<(Kind, Segment)>) {
                 seen |= !line[i].is_ascii() && line[i] != REPLACEMENT;
                 i += 1;
             }
-            if seen {
+            // The span with a character either side, which its context
+            // and its candidates' judgements read.
+            let touched = |f: &[bool]| {
+                i == line.len() || f[start.saturating_sub(1)..(i + 1).min(line.len())].contains(&true)
+            };
+            if seen && fresh.is_none_or(touched) {
                 span_candidates(src, line, start..i, out);
             }
         }
