@@ -60,7 +60,10 @@ fn news() -> Vec<u8> {
             bytes
         }
         Err(_) => {
-            eprintln!("pathological bench: {} not found; generated prose instead", path.display());
+            eprintln!(
+                "pathological bench: {} not found; generated prose instead",
+                path.display()
+            );
             let mut rng = Rng(7);
             let mut text = String::new();
             while text.len() < SIZE {
@@ -120,7 +123,10 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
         ("random-high", random_high),
         ("random-high-lines", random_lines),
         ("one-char", repeat_to("國".as_bytes(), SIZE)),
-        ("amp-chain", [b"&".as_slice(), &repeat_to(b"amp;", SIZE)].concat()),
+        (
+            "amp-chain",
+            [b"&".as_slice(), &repeat_to(b"amp;", SIZE)].concat(),
+        ),
         ("amp-hash", repeat_to(b"&#", SIZE)),
         ("lt-flood", repeat_to(b"<", SIZE)),
         ("pinyin-chain", repeat_to("經(jīng)濟(jì)".as_bytes(), SIZE)),

@@ -18,7 +18,8 @@ The reference is ../shared/corpus/bench/news_trad.txt when present (the
 first --size MB of it), else generated Traditional text. Each run is
 repeated --repeat times and the fastest kept, so that a busy machine
 inflates the figures as little as possible. Exit status 1 if any ratio is
-above --limit.
+above --limit or a run exits with anything but 0 or 1 (a crash is fast,
+and must not pass for a good figure).
 """
 
 import argparse
@@ -96,16 +97,19 @@ def inputs(size, seed):
 
 
 def cpu_of(cmd, stdin_path, repeat):
-    """Fastest user+sys CPU seconds of `cmd` over `repeat` runs."""
-    best = None
+    """Fastest user+sys CPU seconds of `cmd` over `repeat` runs, and the
+    exit status of the last run."""
+    best, code = None, 0
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with open(stdin_path, "rb") as f:
-            subprocess.run(cmd, stdin=f, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            code = subprocess.run(
+                cmd, stdin=f, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            ).returncode
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         best = t if best is None else min(best, t)
-    return best
+    return best, code
 
 
 def main():
@@ -137,7 +141,7 @@ def main():
             ref_note = "generated Traditional prose"
         cases = [("news (reference)", ref, ref_note)]
         cases += [c for c in inputs(size, args.seed) if not only or any(o in c[0] for o in only)]
-        rows = []
+        rows, failed = [], []
         for name, data, note in cases:
             suffix = ".gz" if name.endswith("-gz") else ".txt"
             path = os.path.join(tmp, name.split()[0] + suffix)
@@ -148,11 +152,15 @@ def main():
             out = os.path.join(tmp, "out")
             cmd = [args.bin, "-j", args.jobs, "-q", "-o", out + "/", path]
             t0 = time.time()
-            cpu = cpu_of(cmd, os.devnull, args.repeat)
+            cpu, code = cpu_of(cmd, os.devnull, args.repeat)
             wall = time.time() - t0
             # Per MB of input as given; for the .gz the decompressed size
             # is what costs, so that is what it is measured per.
             mb = (size if name.endswith("-gz") else len(data)) / 1e6
+            if code not in (0, 1):
+                # A crash is fast, and no answer: say so.
+                note = "EXIT %d! %s" % (code, note)
+                failed.append(name)
             rows.append((name, note, mb, cpu, cpu / mb, wall / args.repeat))
         ref_per_mb = rows[0][4]
         worst = 0.0
@@ -163,7 +171,9 @@ def main():
                 worst = max(worst, ratio)
             print("%-20s %7.2f %8.3f %9.4f %7.2f  %s" % (name, mb, cpu, per_mb, ratio, note))
         print("worst ratio %.2f (limit %.1f)" % (worst, args.limit))
-        sys.exit(1 if worst > args.limit else 0)
+        if failed:
+            print("exited abnormally: %s" % ", ".join(failed))
+        sys.exit(1 if worst > args.limit or failed else 0)
 
 
 if __name__ == "__main__":

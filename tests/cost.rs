@@ -92,7 +92,8 @@ fn dev_zero_as_dictionary_fails_at_once() {
 /// brackets (paired within a line), spaces (trimmed at a line's end),
 /// mojibake, references, Traditional words, with no line break.
 fn unbroken(len: usize) -> String {
-    let unit = "經濟發展 測試 Ã¦Âµâ€¹ 娴嬭瘯 &amp; hello world，  我們認為 比se舒適？(s3舒適模式）的價格";
+    let unit =
+        "經濟發展 測試 Ã¦Âµâ€¹ 娴嬭瘯 &amp; hello world，  我們認為 比se舒適？(s3舒適模式）的價格";
     let mut s = String::with_capacity(len + unit.len());
     while s.len() < len {
         s.push_str(unit);
@@ -131,7 +132,11 @@ fn cleaner_holds_a_bounded_piece_of_an_unbroken_line() {
         c.push(&rest[..n], &mut out);
         fed += n;
         rest = &rest[n..];
-        assert!(fed - out.len() <= MAX_PENDING + 4096, "held {}", fed - out.len());
+        assert!(
+            fed - out.len() <= MAX_PENDING + 4096,
+            "held {}",
+            fed - out.len()
+        );
     }
 }
 
@@ -185,13 +190,18 @@ fn repair_work_grows_in_proportion_to_debris() {
     use zhnorm::clean::mojibake::{probe, repair};
     // Debris in short lines and in one long line, and Latin-1 junk: the
     // kinds of input that once cost hundreds of times ordinary text.
-    let cases: [(&str, fn(usize) -> String); 4] = [
+    type Make = fn(usize) -> String;
+    let cases: [(&str, Make); 4] = [
         ("锟斤拷 lines", |n| {
             format!("{}\n", "锟斤拷".repeat(30)).repeat(n)
         }),
         ("锟斤拷 run", |n| "锟斤拷".repeat(30 * n)),
         ("UTF-8 as Latin-1", |n| {
-            "測試中文".bytes().map(char::from).collect::<String>().repeat(8 * n)
+            "測試中文"
+                .bytes()
+                .map(char::from)
+                .collect::<String>()
+                .repeat(8 * n)
         }),
         ("UTF-8 as GBK", |n| "娴嬭瘯涓枃".repeat(10 * n)),
     ];

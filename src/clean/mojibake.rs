@@ -638,7 +638,8 @@ fn candidates(line: &[char], fresh: Option<&[bool]>, out: &mut Vec<(Kind, Segmen
             // The span with a character either side, which its context
             // and its candidates' judgements read.
             let touched = |f: &[bool]| {
-                i == line.len() || f[start.saturating_sub(1)..(i + 1).min(line.len())].contains(&true)
+                i == line.len()
+                    || f[start.saturating_sub(1)..(i + 1).min(line.len())].contains(&true)
             };
             if seen && fresh.is_none_or(touched) {
                 span_candidates(src, line, start..i, out);
@@ -991,8 +992,7 @@ impl Node {
             (r.max, r.max_at)
         };
         let cross = Some((r.max - l.min, r.max_at, l.min_at));
-        let better = |a: Option<(i64, usize, usize)>, b: Option<(i64, usize, usize)>| match (a, b)
-        {
+        let better = |a: Option<(i64, usize, usize)>, b: Option<(i64, usize, usize)>| match (a, b) {
             (None, x) | (x, None) => x,
             (Some(x), Some(y)) => {
                 // Higher total; then the earlier end; then the later start.
@@ -1323,7 +1323,8 @@ mod tests {
             let tree = {
                 let t = MaxSumTree::new(&g);
                 let mut found = Vec::new();
-                let mut todo = vec![0..g.len()];
+                let mut todo: Vec<Range<usize>> = Vec::with_capacity(8);
+                todo.push(0..g.len());
                 while let Some(r) = todo.pop() {
                     let Some(b) = t.best(r.clone()) else { continue };
                     let (mut lo, mut hi) = (b.start, b.end);

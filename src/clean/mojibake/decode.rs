@@ -179,16 +179,18 @@ struct FillKey {
     question: u8,
 }
 
+/// A search's result: the unit's output, cost and provenance, if any.
+type Filled = Option<([char; 2], u32, How)>;
+/// Per-thread caches, by what decides each entry.
+type FillCache = std::collections::HashMap<FillKey, Filled, FastHash>;
+type MaskCache = std::collections::HashMap<u8, Vec<Option<[u64; 4]>>, FastHash>;
+
 thread_local! {
     /// Results of searches over fillings, by what decides them.
-    static FILLINGS: std::cell::RefCell<
-        std::collections::HashMap<FillKey, Option<([char; 2], u32, How)>, FastHash>,
-    > = std::cell::RefCell::new(std::collections::HashMap::default());
+    static FILLINGS: std::cell::RefCell<FillCache> = std::cell::RefCell::new(FillCache::default());
     /// Masks of lost bytes inside a stream, by wrong encoding and the byte
     /// after the hole (256: none known).
-    static LOST_MASKS: std::cell::RefCell<
-        std::collections::HashMap<u8, Vec<Option<[u64; 4]>>, FastHash>,
-    > = std::cell::RefCell::new(std::collections::HashMap::default());
+    static LOST_MASKS: std::cell::RefCell<MaskCache> = std::cell::RefCell::new(MaskCache::default());
 }
 
 /// A multiplicative hash for the small keys of this module: the
@@ -245,7 +247,11 @@ fn value_range(lo: u8, hi: u8) -> [u64; 4] {
         let (a, z) = (u32::from(lo).max(first), u32::from(hi).min(last));
         if a <= z {
             let width = z - a + 1;
-            let bits = if width == 64 { u64::MAX } else { (1u64 << width) - 1 };
+            let bits = if width == 64 {
+                u64::MAX
+            } else {
+                (1u64 << width) - 1
+            };
             *word = bits << (a - first);
         }
     }
