@@ -850,20 +850,28 @@ fn segments(line: &[char], offset: usize, starts: &[u32], units: &[Unit]) -> Vec
 /// total, widened over absorbable neighbours, then the best stretches on
 /// either side of it, and so on.
 fn best_stretches(gains: &[i64], absorb: &[bool]) -> Vec<(Range<usize>, i64)> {
-    if gains.len() <= SCAN_MAX {
-        return best_stretches_by_scan(gains, absorb);
-    }
     // Each stretch found splits its range in two, and scanning every part
     // again costs the square of the run's length when the stretches are
-    // short (a long line of repeated debris). A tree answers each part's
-    // Kadane question in logarithmic time, with the same answer.
-    let tree = MaxSumTree::new(gains);
+    // short (a long line of repeated debris). Once the scans have cost a
+    // few times the run, a tree answers each remaining part's question in
+    // logarithmic time, with the same answer.
+    let mut budget = SCAN_BUDGET * gains.len() as u64 + 256;
+    let mut tree: Option<MaxSumTree> = None;
     let mut found = Vec::new();
     let mut todo: Vec<Range<usize>> = Vec::with_capacity(8);
     todo.push(0..gains.len());
     while let Some(r) = todo.pop() {
-        probe::add(1);
-        let Some(best_range) = tree.best(r.clone()) else {
+        let best = match &tree {
+            Some(t) => t.best(r.clone()),
+            None => {
+                budget = budget.saturating_sub(r.len() as u64 + 1);
+                if budget == 0 {
+                    tree = Some(MaxSumTree::new(gains));
+                }
+                kadane(gains, r.clone())
+            }
+        };
+        let Some(best_range) = best else {
             continue;
         };
         let (mut a, mut z) = (best_range.start, best_range.end);
@@ -881,17 +889,43 @@ fn best_stretches(gains: &[i64], absorb: &[bool]) -> Vec<(Range<usize>, i64)> {
     found
 }
 
-/// Runs of blocks up to this long are scanned directly.
-const SCAN_MAX: usize = 64;
+/// Scanning may cost this many times a run's length before the tree is
+/// built: ordinary runs never get there, and the tree is not free.
+const SCAN_BUDGET: u64 = 8;
 
-/// [`best_stretches`] by scanning each range with Kadane's algorithm: what
-/// the tree must agree with, and faster on short runs.
+/// Kadane's maximum-sum stretch of `gains[r]`, if its total is positive.
+/// Blocks that gain nothing (ASCII read as itself) are not taken at the
+/// edges.
+fn kadane(gains: &[i64], r: Range<usize>) -> Option<Range<usize>> {
+    probe::add(r.len() as u64 + 1);
+    let (mut best, mut best_range) = (0i64, 0..0);
+    let (mut sum, mut from) = (0i64, r.start);
+    for i in r {
+        let x = gains[i];
+        if sum <= 0 {
+            sum = 0;
+            from = i;
+            if x <= 0 {
+                continue;
+            }
+        }
+        sum += x;
+        if sum > best {
+            best = sum;
+            best_range = from..i + 1;
+        }
+    }
+    (best > 0).then_some(best_range)
+}
+
+/// [`best_stretches`] by scanning each range with Kadane's algorithm, as it
+/// was written before the tree: what the tree must agree with.
+#[cfg(test)]
 fn best_stretches_by_scan(gains: &[i64], absorb: &[bool]) -> Vec<(Range<usize>, i64)> {
     let mut found = Vec::new();
     let mut todo: Vec<Range<usize>> = Vec::with_capacity(8);
     todo.push(0..gains.len());
     while let Some(r) = todo.pop() {
-        probe::add(r.len() as u64 + 1);
         // Kadane's maximum-sum subarray. Blocks that gain nothing (ASCII
         // read as itself) are not taken at the edges.
         let (mut best, mut best_range) = (0i64, 0..0);
@@ -939,10 +973,18 @@ fn best_stretches_by_scan(gains: &[i64], absorb: &[bool]) -> Vec<(Range<usize>, 
 /// positive. Each node keeps its minimum (latest), its maximum (earliest),
 /// and its own best stretch under those same tie rules, which combine.
 struct MaxSumTree {
-    /// Leaves at `size..size + n + 1` (prefix positions 0..=n).
+    /// Prefix sums: `prefix[k]` is the total of the first `k` gains.
+    prefix: Vec<i64>,
+    /// Summaries of chunks of [`CHUNK`] prefix positions, as a tree with
+    /// the chunks at `size..`; positions inside a chunk are folded one by
+    /// one when a query starts or ends there, which keeps the tree a
+    /// thirty-second of a tree over every position.
     nodes: Vec<Node>,
     size: usize,
 }
+
+/// Prefix positions per leaf of the tree.
+const CHUNK: usize = 32;
 
 #[derive(Clone, Copy)]
 struct Node {
@@ -1012,41 +1054,70 @@ impl Node {
 
 impl MaxSumTree {
     fn new(gains: &[i64]) -> Self {
-        let n = gains.len() + 1;
-        let size = n.next_power_of_two();
-        let mut nodes = vec![Node::EMPTY; 2 * size];
+        let mut prefix = Vec::with_capacity(gains.len() + 1);
         let mut p = 0i64;
-        nodes[size] = Node::leaf(0, 0);
-        for (i, g) in gains.iter().enumerate() {
+        prefix.push(0);
+        for g in gains {
             p += g;
-            nodes[size + i + 1] = Node::leaf(i + 1, p);
+            prefix.push(p);
+        }
+        let chunks = prefix.len().div_ceil(CHUNK);
+        let size = chunks.next_power_of_two();
+        let mut nodes = vec![Node::EMPTY; 2 * size];
+        let mut tree = MaxSumTree {
+            prefix,
+            nodes: Vec::new(),
+            size,
+        };
+        for (c, node) in nodes[size..size + chunks].iter_mut().enumerate() {
+            let end = ((c + 1) * CHUNK).min(tree.prefix.len());
+            *node = tree.fold(c * CHUNK, end);
         }
         for k in (1..size).rev() {
             nodes[k] = Node::join(&nodes[2 * k], &nodes[2 * k + 1]);
         }
         probe::add(2 * size as u64);
-        MaxSumTree { nodes, size }
+        tree.nodes = nodes;
+        tree
+    }
+
+    /// The summary of prefix positions `from..to`, one by one.
+    fn fold(&self, from: usize, to: usize) -> Node {
+        probe::add((to - from) as u64);
+        (from..to).fold(Node::EMPTY, |acc, k| {
+            Node::join(&acc, &Node::leaf(k, self.prefix[k]))
+        })
     }
 
     /// The stretch Kadane's scan over `r` finds, if its total is positive.
     fn best(&self, r: Range<usize>) -> Option<Range<usize>> {
-        // Prefix positions r.start..=r.end, combined left to right.
-        let (mut lo, mut hi) = (r.start + self.size, r.end + self.size + 1);
-        let (mut left, mut right) = (Node::EMPTY, Node::EMPTY);
-        while lo < hi {
-            probe::add(1);
-            if lo & 1 == 1 {
-                left = Node::join(&left, &self.nodes[lo]);
-                lo += 1;
+        // Prefix positions r.start..=r.end, combined left to right: the
+        // rest of the first chunk, whole chunks, the start of the last.
+        let (s, t) = (r.start, r.end + 1);
+        let (cs, ct) = (s / CHUNK, (t - 1) / CHUNK);
+        let all = if cs == ct {
+            self.fold(s, t)
+        } else {
+            let head = self.fold(s, (cs + 1) * CHUNK);
+            let tail = self.fold(ct * CHUNK, t);
+            let (mut lo, mut hi) = (cs + 1 + self.size, ct + self.size);
+            let (mut left, mut right) = (head, tail);
+            while lo < hi {
+                probe::add(1);
+                if lo & 1 == 1 {
+                    left = Node::join(&left, &self.nodes[lo]);
+                    lo += 1;
+                }
+                if hi & 1 == 1 {
+                    hi -= 1;
+                    right = Node::join(&self.nodes[hi], &right);
+                }
+                lo /= 2;
+                hi /= 2;
             }
-            if hi & 1 == 1 {
-                hi -= 1;
-                right = Node::join(&self.nodes[hi], &right);
-            }
-            lo /= 2;
-            hi /= 2;
-        }
-        match Node::join(&left, &right).best {
+            Node::join(&left, &right)
+        };
+        match all.best {
             Some((total, end, start)) if total > 0 => Some(start..end),
             _ => None,
         }
@@ -1342,6 +1413,19 @@ mod tests {
             };
             assert_eq!(tree, best_stretches_by_scan(&g, &a), "seed {seed}");
             assert_eq!(best_stretches(&g, &a), tree, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn tree_answers_every_range_as_the_scan_does() {
+        for seed in 0..40u64 {
+            let (g, _) = gains(seed, 150, [1, 2, 30][seed as usize % 3]);
+            let t = MaxSumTree::new(&g);
+            for s in 0..=g.len() {
+                for e in s..=g.len() {
+                    assert_eq!(t.best(s..e), kadane(&g, s..e), "seed {seed}, {s}..{e}");
+                }
+            }
         }
     }
 
