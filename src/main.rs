@@ -427,6 +427,13 @@ fn convert_error(e: ConvertError) -> Fatal {
             line,
             message,
         } => Fatal::new(format!("{}:{line}", path.display()), message),
+        ConvertError::DictTooLarge { path, limit } => Fatal::new(
+            path.to_string_lossy(),
+            format!(
+                "larger than {} MiB, the most a dictionary may have",
+                limit / (1024 * 1024)
+            ),
+        ),
         // Listed explicitly so a new variant has to be given a label here.
         e @ ConvertError::UnknownConfig(_) => Fatal::new("--config", e.to_string()),
     }

@@ -5,9 +5,10 @@
 //! The bytes out are those [`crate::pump`] would write: decoding stays
 //! sequential (an encoding verdict and mixed-encoding runs depend on what
 //! came before), and only the steps that look at one line at a time are
-//! split. HTML, JSON Lines, and any document showing a pinyin annotation
-//! (whose verdict is document-wide) go through one pipeline in order, as in
-//! `pump`, from the point where that became known. The document's language
+//! split. HTML, JSON Lines, any document showing a pinyin annotation
+//! (whose verdict is document-wide) and any with a line longer than a
+//! round go through one pipeline in order, as in `pump`, from the point
+//! where that became known. The document's language
 //! is judged once, on the beginning of its cleaned text as a pipeline
 //! judges it, and given to every piece.
 
@@ -29,6 +30,9 @@ use crate::{
 const WINDOW: usize = 1024 * 1024;
 /// Decoded text per piece handed to a thread.
 const PIECE: usize = 128 * 1024;
+/// An unfinished line longer than this sends the rest of the input through
+/// one pipeline in order (see [`pump_split`]).
+const LONG_LINE: usize = WINDOW;
 /// Inputs at least this big are split.
 pub(crate) const SPLIT_MIN: u64 = 4 * 1024 * 1024;
 
@@ -100,6 +104,20 @@ pub(crate) fn pump_split(
         } else {
             pending.rfind('\n').map_or(0, |i| i + 1)
         };
+        if pending.len() - cut > LONG_LINE {
+            // A line longer than a round: holding it until it ends would
+            // hold the whole of a file without line breaks, and pieces
+            // must start at a line. From its line on, one pipeline in
+            // order, as after a pinyin annotation: the same output, in
+            // bounded memory.
+            let mut s = settings.clone();
+            s.pipeline = options;
+            let mut stages = Stages::new(&s, conv).with_language(language);
+            stages.push(&pending, &mut done).map_err(html_failed)?;
+            pending.clear();
+            sequential = Some(stages);
+            continue;
+        }
         ready.clear();
         ready.push_str(&pending[..cut]);
         pending.drain(..cut);

@@ -517,3 +517,55 @@ fn a_kept_page_is_judged_on_its_cleaned_text() {
         (Language::ZhHans, true)
     );
 }
+
+/// A document without a line break, longer than the cleaner holds in one
+/// piece (`zhnorm::clean::MAX_PENDING`): the text fragments without their
+/// line breaks, repeated to `len` bytes.
+fn unbroken_doc(len: usize) -> impl Strategy<Value = String> {
+    let parts: Vec<&'static str> = TEXT_PARTS
+        .iter()
+        .filter(|p| !p.contains(['\n', '\r']))
+        .copied()
+        .collect();
+    proptest::collection::vec(prop::sample::select(parts), 200..400).prop_map(move |v| {
+        let unit = v.concat();
+        let mut text = String::with_capacity(len + unit.len());
+        while text.len() < len {
+            text.push_str(&unit);
+        }
+        text
+    })
+}
+
+/// Cuts anywhere in a document of a few megabytes, as reads of any size
+/// would make them.
+fn wide_cuts() -> impl Strategy<Value = Vec<usize>> {
+    proptest::collection::vec(0usize..1_300_000, 0..40).prop_map(|mut v| {
+        v.sort_unstable();
+        v
+    })
+}
+
+proptest! {
+    // Each case cleans megabytes (slow in a debug build): two cases, each
+    // with many cuts.
+    #![proptest_config(ProptestConfig::with_cases(2))]
+
+    /// A line longer than the cleaner's limit is cut into the same pieces
+    /// however the text arrives, so the output does not depend on how it
+    /// was read either, with or without a line break in sight.
+    #[test]
+    fn newline_free_text_does_not_depend_on_chunking(
+        text in unbroken_doc(1_200_000),
+        cuts in wide_cuts(),
+    ) {
+        let conv = t2s();
+        let whole = run(text_options(), &conv, &text);
+        let pieces = run_in_pieces(text_options(), &conv, &text, &cuts);
+        prop_assert!(whole == pieces, "{} bytes, cuts {:?}", text.len(), cuts);
+        // And read in equal blocks, the way the command line reads.
+        let blocks: Vec<usize> = (1..20).map(|k| k * 65_536).collect();
+        let streamed = run_in_pieces(text_options(), &conv, &text, &blocks);
+        prop_assert!(whole == streamed, "{} bytes in 64 KiB blocks", text.len());
+    }
+}

@@ -89,9 +89,47 @@ impl CleanStats {
     }
 }
 
-/// Longest stretch without a line break held back for the line steps;
-/// beyond it the text is cut at a character boundary.
-const MAX_PENDING: usize = 1024 * 1024;
+/// Longest stretch without a line break held back for the line steps; a
+/// longer line is cut into pieces of at most this size, counted from its
+/// start (see [`long_line_cut`]), so that memory stays bounded and the
+/// pieces are the same however the text arrives.
+pub const MAX_PENDING: usize = 1024 * 1024;
+
+/// How far back from [`MAX_PENDING`] a cut looks for a seam between two
+/// Han characters.
+const SEAM_SEARCH: usize = 64 * 1024;
+
+/// Where the first piece of an over-long line starting `text` ends, given
+/// that `text` holds more than [`MAX_PENDING`] bytes of it. A function of
+/// the line's first [`MAX_PENDING`] bytes alone, so that whether the text
+/// came in one push or many, the line is cut at the same places.
+///
+/// The cut goes between two Han characters where one is near the limit:
+/// there no step sees a line end that was not there (tidy would trim
+/// spaces at one, and Latin words or entity-like text are left whole). If
+/// there is none, at the last character boundary under the limit.
+pub fn long_line_cut(text: &str) -> usize {
+    let limit = MAX_PENDING.min(text.len());
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut floor = end.saturating_sub(SEAM_SEARCH);
+    while !text.is_char_boundary(floor) {
+        floor += 1;
+    }
+    let window = &text[floor..end];
+    let mut next: Option<char> = None;
+    for (i, c) in window.char_indices().rev() {
+        if let Some(n) = next {
+            if crate::model::is_han(c as u32) && crate::model::is_han(n as u32) {
+                return floor + i + c.len_utf8();
+            }
+        }
+        next = Some(c);
+    }
+    end
+}
 
 /// Streaming cleaner: push text in any pieces, get cleaned text back.
 ///
@@ -196,24 +234,43 @@ impl Cleaner {
             return;
         }
         self.pending.push_str(text);
+        // A line over the limit goes on in pieces from its start, whatever
+        // else arrived with it.
+        while self.pending.len() > MAX_PENDING {
+            // The whole lines before the first over-long one, if any.
+            let mut whole = 0;
+            let mut long = false;
+            for nl in memchr::memchr_iter(b'\n', self.pending.as_bytes()) {
+                if nl + 1 - whole > MAX_PENDING {
+                    long = true;
+                    break;
+                }
+                whole = nl + 1;
+            }
+            long |= self.pending.len() - whole > MAX_PENDING;
+            if !long {
+                break;
+            }
+            if whole > 0 {
+                self.clean_block(whole, out);
+            }
+            let cut = long_line_cut(&self.pending);
+            self.clean_block(cut, out);
+        }
         let cut = if last {
             self.pending.len()
         } else {
-            match self.pending.rfind('\n') {
-                Some(i) => i + 1,
-                None if self.pending.len() > MAX_PENDING => {
-                    let mut i = MAX_PENDING;
-                    while !self.pending.is_char_boundary(i) {
-                        i -= 1;
-                    }
-                    i
-                }
-                None => 0,
-            }
+            self.pending.rfind('\n').map_or(0, |i| i + 1)
         };
         if cut == 0 {
             return;
         }
+        self.clean_block(cut, out);
+    }
+
+    /// Runs the line steps over the first `cut` bytes of `pending` (whole
+    /// lines, or a piece of an over-long one) and drops them from it.
+    fn clean_block(&mut self, cut: usize, out: &mut String) {
         let pending = std::mem::take(&mut self.pending);
         let composed = if self.options.mojibake && self.options.tidy.unicode {
             compose_marks(&pending[..cut], &mut self.stats.tidy)

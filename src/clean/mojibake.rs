@@ -545,32 +545,49 @@ struct Edit {
 fn repair_line(line: &str, stats: &mut RepairStats) -> Option<String> {
     let mut chars: Vec<char> = line.chars().collect();
     let mut changed = false;
+    // Characters written by the last round's repairs; `None`: all of them
+    // are new to the scan.
+    let mut fresh: Option<Vec<bool>> = None;
     for _ in 0..MAX_ROUNDS {
-        let edits = find_edits(&chars);
+        let edits = find_edits(&chars, fresh.as_deref());
         if edits.is_empty() {
             break;
         }
         changed = true;
         let mut next = Vec::with_capacity(chars.len());
+        let mut written = Vec::with_capacity(chars.len());
         let mut at = 0;
         for e in &edits {
             next.extend_from_slice(&chars[at..e.range.start]);
+            written.resize(next.len(), false);
             next.extend(e.text.chars());
+            written.resize(next.len(), true);
             at = e.range.end;
             stats.spans_repaired += 1;
             stats.chars_in += e.range.len();
             stats.kinds[e.kind as usize] += 1;
         }
         next.extend_from_slice(&chars[at..]);
+        written.resize(next.len(), false);
         chars = next;
+        fresh = Some(written);
     }
     changed.then(|| chars.into_iter().collect())
 }
 
 /// The repairs to make in one scan of a line, in order, not overlapping.
-fn find_edits(line: &[char]) -> Vec<Edit> {
+///
+/// `fresh` marks the characters the previous scan's repairs wrote (`None`
+/// on the first scan). A span that neither holds nor touches one of them,
+/// and does not end the line, was there unchanged in the previous scan with
+/// the same neighbours, so its candidates are the same; and since none of
+/// them was taken (taking one would have rewritten part of the span), each
+/// failed its judgement, and would again. Such spans are not looked at,
+/// which keeps a long line with a few repairs from being decoded eight
+/// times over.
+fn find_edits(line: &[char], fresh: Option<&[bool]>) -> Vec<Edit> {
     let mut cands = Vec::new();
-    candidates(line, &mut cands);
+    candidates(line, fresh, &mut cands);
     let mut found: Vec<Edit> = cands
         .into_iter()
         .filter_map(|(kind, seg)| {
@@ -604,7 +621,7 @@ fn find_edits(line: &[char]) -> Vec<Edit> {
 }
 
 /// Every candidate repair in a line, of every kind, judged or not.
-fn candidates(line: &[char], out: &mut Vec<(Kind, Segment)>) {
+fn candidates(line: &[char], fresh: Option<&[bool]>, out: &mut Vec<(Kind, Segment)>) {
     for src in [Src::Latin, Src::Gbk, Src::Big5] {
         let mut i = 0;
         while i < line.len() {
@@ -618,7 +635,13 @@ fn candidates(line: &[char], out: &mut Vec<(Kind, Segment)>) {
                 seen |= !line[i].is_ascii() && line[i] != REPLACEMENT;
                 i += 1;
             }
-            if seen {
+            // The span with a character either side, which its context
+            // and its candidates' judgements read.
+            let touched = |f: &[bool]| {
+                i == line.len()
+                    || f[start.saturating_sub(1)..(i + 1).min(line.len())].contains(&true)
+            };
+            if seen && fresh.is_none_or(touched) {
                 span_candidates(src, line, start..i, out);
             }
         }
@@ -827,6 +850,78 @@ fn segments(line: &[char], offset: usize, starts: &[u32], units: &[Unit]) -> Vec
 /// total, widened over absorbable neighbours, then the best stretches on
 /// either side of it, and so on.
 fn best_stretches(gains: &[i64], absorb: &[bool]) -> Vec<(Range<usize>, i64)> {
+    // Each stretch found splits its range in two, and scanning every part
+    // again costs the square of the run's length when the stretches are
+    // short (a long line of repeated debris). Once the scans have cost a
+    // few times the run, a tree answers each remaining part's question in
+    // logarithmic time, with the same answer.
+    let mut budget = SCAN_BUDGET * gains.len() as u64 + 256;
+    let mut tree: Option<MaxSumTree> = None;
+    let mut found = Vec::new();
+    let mut todo: Vec<Range<usize>> = Vec::with_capacity(8);
+    todo.push(0..gains.len());
+    while let Some(r) = todo.pop() {
+        let best = match &tree {
+            Some(t) => t.best(r.clone()),
+            None => {
+                budget = budget.saturating_sub(r.len() as u64 + 1);
+                if budget == 0 {
+                    tree = Some(MaxSumTree::new(gains));
+                }
+                kadane(gains, r.clone())
+            }
+        };
+        let Some(best_range) = best else {
+            continue;
+        };
+        let (mut a, mut z) = (best_range.start, best_range.end);
+        while a > r.start && absorb[a - 1] {
+            a -= 1;
+        }
+        while z < r.end && absorb[z] {
+            z += 1;
+        }
+        probe::add((z - a) as u64);
+        todo.push(r.start..a);
+        todo.push(z..r.end);
+        found.push((a..z, gains[a..z].iter().sum()));
+    }
+    found
+}
+
+/// Scanning may cost this many times a run's length before the tree is
+/// built: ordinary runs never get there, and the tree is not free.
+const SCAN_BUDGET: u64 = 8;
+
+/// Kadane's maximum-sum stretch of `gains[r]`, if its total is positive.
+/// Blocks that gain nothing (ASCII read as itself) are not taken at the
+/// edges.
+fn kadane(gains: &[i64], r: Range<usize>) -> Option<Range<usize>> {
+    probe::add(r.len() as u64 + 1);
+    let (mut best, mut best_range) = (0i64, 0..0);
+    let (mut sum, mut from) = (0i64, r.start);
+    for i in r {
+        let x = gains[i];
+        if sum <= 0 {
+            sum = 0;
+            from = i;
+            if x <= 0 {
+                continue;
+            }
+        }
+        sum += x;
+        if sum > best {
+            best = sum;
+            best_range = from..i + 1;
+        }
+    }
+    (best > 0).then_some(best_range)
+}
+
+/// [`best_stretches`] by scanning each range with Kadane's algorithm, as it
+/// was written before the tree: what the tree must agree with.
+#[cfg(test)]
+fn best_stretches_by_scan(gains: &[i64], absorb: &[bool]) -> Vec<(Range<usize>, i64)> {
     let mut found = Vec::new();
     let mut todo: Vec<Range<usize>> = Vec::with_capacity(8);
     todo.push(0..gains.len());
@@ -865,6 +960,191 @@ fn best_stretches(gains: &[i64], absorb: &[bool]) -> Vec<(Range<usize>, i64)> {
         found.push((a..z, gains[a..z].iter().sum()));
     }
     found
+}
+
+/// Kadane's question over any range of a run of gains, answered from a
+/// segment tree over the prefix sums.
+///
+/// The scan in [`best_stretches_by_scan`] starts a stretch after the last
+/// prefix sum that is a minimum so far (ties: the later one) and keeps the
+/// first end whose total beats every earlier one. So over prefix positions
+/// `s..=t` its answer is the earliest end `e` maximising `P[e] - min P[s..e]`,
+/// started at the latest position of that minimum, if the total is
+/// positive. Each node keeps its minimum (latest), its maximum (earliest),
+/// and its own best stretch under those same tie rules, which combine.
+struct MaxSumTree {
+    /// Prefix sums: `prefix[k]` is the total of the first `k` gains.
+    prefix: Vec<i64>,
+    /// Summaries of chunks of [`CHUNK`] prefix positions, as a tree with
+    /// the chunks at `size..`; positions inside a chunk are folded one by
+    /// one when a query starts or ends there, which keeps the tree a
+    /// thirty-second of a tree over every position.
+    nodes: Vec<Node>,
+    size: usize,
+}
+
+/// Prefix positions per leaf of the tree.
+const CHUNK: usize = 32;
+
+#[derive(Clone, Copy)]
+struct Node {
+    min: i64,
+    min_at: usize,
+    max: i64,
+    max_at: usize,
+    /// (total, end, start) of the node's best stretch; `None` for a leaf.
+    best: Option<(i64, usize, usize)>,
+}
+
+impl Node {
+    const EMPTY: Node = Node {
+        min: i64::MAX,
+        min_at: usize::MAX,
+        max: i64::MIN,
+        max_at: usize::MAX,
+        best: None,
+    };
+
+    fn leaf(at: usize, p: i64) -> Node {
+        Node {
+            min: p,
+            min_at: at,
+            max: p,
+            max_at: at,
+            best: None,
+        }
+    }
+
+    /// `l` followed by `r`.
+    fn join(l: &Node, r: &Node) -> Node {
+        if l.min_at == usize::MAX {
+            return *r;
+        }
+        if r.min_at == usize::MAX {
+            return *l;
+        }
+        let (min, min_at) = if r.min <= l.min {
+            (r.min, r.min_at)
+        } else {
+            (l.min, l.min_at)
+        };
+        let (max, max_at) = if l.max >= r.max {
+            (l.max, l.max_at)
+        } else {
+            (r.max, r.max_at)
+        };
+        let cross = Some((r.max - l.min, r.max_at, l.min_at));
+        let better = |a: Option<(i64, usize, usize)>, b: Option<(i64, usize, usize)>| match (a, b) {
+            (None, x) | (x, None) => x,
+            (Some(x), Some(y)) => {
+                // Higher total; then the earlier end; then the later start.
+                let pick_y = y.0 > x.0 || (y.0 == x.0 && (y.1 < x.1 || (y.1 == x.1 && y.2 > x.2)));
+                Some(if pick_y { y } else { x })
+            }
+        };
+        Node {
+            min,
+            min_at,
+            max,
+            max_at,
+            best: better(better(l.best, r.best), cross),
+        }
+    }
+}
+
+impl MaxSumTree {
+    fn new(gains: &[i64]) -> Self {
+        let mut prefix = Vec::with_capacity(gains.len() + 1);
+        let mut p = 0i64;
+        prefix.push(0);
+        for g in gains {
+            p += g;
+            prefix.push(p);
+        }
+        let chunks = prefix.len().div_ceil(CHUNK);
+        let size = chunks.next_power_of_two();
+        let mut nodes = vec![Node::EMPTY; 2 * size];
+        let mut tree = MaxSumTree {
+            prefix,
+            nodes: Vec::new(),
+            size,
+        };
+        for (c, node) in nodes[size..size + chunks].iter_mut().enumerate() {
+            let end = ((c + 1) * CHUNK).min(tree.prefix.len());
+            *node = tree.fold(c * CHUNK, end);
+        }
+        for k in (1..size).rev() {
+            nodes[k] = Node::join(&nodes[2 * k], &nodes[2 * k + 1]);
+        }
+        probe::add(2 * size as u64);
+        tree.nodes = nodes;
+        tree
+    }
+
+    /// The summary of prefix positions `from..to`, one by one.
+    fn fold(&self, from: usize, to: usize) -> Node {
+        probe::add((to - from) as u64);
+        (from..to).fold(Node::EMPTY, |acc, k| {
+            Node::join(&acc, &Node::leaf(k, self.prefix[k]))
+        })
+    }
+
+    /// The stretch Kadane's scan over `r` finds, if its total is positive.
+    fn best(&self, r: Range<usize>) -> Option<Range<usize>> {
+        // Prefix positions r.start..=r.end, combined left to right: the
+        // rest of the first chunk, whole chunks, the start of the last.
+        let (s, t) = (r.start, r.end + 1);
+        let (cs, ct) = (s / CHUNK, (t - 1) / CHUNK);
+        let all = if cs == ct {
+            self.fold(s, t)
+        } else {
+            let head = self.fold(s, (cs + 1) * CHUNK);
+            let tail = self.fold(ct * CHUNK, t);
+            let (mut lo, mut hi) = (cs + 1 + self.size, ct + self.size);
+            let (mut left, mut right) = (head, tail);
+            while lo < hi {
+                probe::add(1);
+                if lo & 1 == 1 {
+                    left = Node::join(&left, &self.nodes[lo]);
+                    lo += 1;
+                }
+                if hi & 1 == 1 {
+                    hi -= 1;
+                    right = Node::join(&self.nodes[hi], &right);
+                }
+                lo /= 2;
+                hi /= 2;
+            }
+            Node::join(&left, &right)
+        };
+        match all.best {
+            Some((total, end, start)) if total > 0 => Some(start..end),
+            _ => None,
+        }
+    }
+}
+
+/// Counts of the work mojibake repair does, for tests that check it grows
+/// in proportion to the input (a count, unlike a time, does not depend on
+/// the machine).
+#[doc(hidden)]
+pub mod probe {
+    use std::cell::Cell;
+
+    thread_local! {
+        static STEPS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn add(n: u64) {
+        STEPS.with(|s| s.set(s.get() + n));
+    }
+
+    /// Steps counted on this thread since the last call, which resets the
+    /// count: positions scanned in the search for candidates, and
+    /// fillings of lost bytes tried.
+    pub fn take() -> u64 {
+        STEPS.with(|s| s.replace(0))
+    }
 }
 
 /// The gain of a candidate if it passes the thresholds of the module docs.
@@ -1079,5 +1359,87 @@ fn twice_candidates(
             seg.push(c);
         }
         out.push((kind, seg));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator, so the cases are the same on
+    /// every run.
+    fn gains(seed: u64, n: usize, spread: i64) -> (Vec<i64>, Vec<bool>) {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let g: Vec<i64> = (0..n)
+            .map(|_| (next() % (2 * spread as u64 + 1)) as i64 - spread)
+            .collect();
+        let a: Vec<bool> = (0..n).map(|_| next() % 3 == 0).collect();
+        (g, a)
+    }
+
+    #[test]
+    fn tree_finds_the_stretches_the_scan_finds() {
+        for seed in 0..400u64 {
+            let n = 1 + (seed as usize * 37) % 700;
+            // Small spreads make many ties, which is where the two could
+            // part ways.
+            let spread = [1, 2, 3, 50, 4000][seed as usize % 5];
+            let (g, a) = gains(seed, n, spread);
+            let tree = {
+                let t = MaxSumTree::new(&g);
+                let mut found = Vec::new();
+                let mut todo: Vec<Range<usize>> = Vec::with_capacity(8);
+                todo.push(0..g.len());
+                while let Some(r) = todo.pop() {
+                    let Some(b) = t.best(r.clone()) else { continue };
+                    let (mut lo, mut hi) = (b.start, b.end);
+                    while lo > r.start && a[lo - 1] {
+                        lo -= 1;
+                    }
+                    while hi < r.end && a[hi] {
+                        hi += 1;
+                    }
+                    todo.push(r.start..lo);
+                    todo.push(hi..r.end);
+                    found.push((lo..hi, g[lo..hi].iter().sum::<i64>()));
+                }
+                found
+            };
+            assert_eq!(tree, best_stretches_by_scan(&g, &a), "seed {seed}");
+            assert_eq!(best_stretches(&g, &a), tree, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn tree_answers_every_range_as_the_scan_does() {
+        for seed in 0..40u64 {
+            let (g, _) = gains(seed, 150, [1, 2, 30][seed as usize % 3]);
+            let t = MaxSumTree::new(&g);
+            for s in 0..=g.len() {
+                for e in s..=g.len() {
+                    assert_eq!(t.best(s..e), kadane(&g, s..e), "seed {seed}, {s}..{e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn periodic_gains_are_answered_in_near_linear_steps() {
+        // Repeated debris gives a run of equal short stretches: the scan
+        // pays the square of the run, the tree does not.
+        let unit = [30i64, -40, 30, -40];
+        let g: Vec<i64> = unit.iter().copied().cycle().take(40_000).collect();
+        let a = vec![false; g.len()];
+        probe::take();
+        let found = best_stretches(&g, &a);
+        let steps = probe::take();
+        assert_eq!(found.len(), 20_000);
+        assert!(steps < 40 * g.len() as u64, "{steps} steps");
     }
 }

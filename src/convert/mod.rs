@@ -20,7 +20,7 @@ mod user_dict;
 use std::cell::RefCell;
 
 pub use stream::StreamConverter;
-pub use user_dict::UserDict;
+pub use user_dict::{UserDict, MAX_DICT_BYTES, MAX_DICT_LINE};
 
 use engine::{Plan, Scratch};
 use user_dict::UserTrie;
@@ -92,6 +92,14 @@ pub enum ConvertError {
         /// What is wrong with the line.
         message: String,
     },
+    /// A user dictionary file is larger than the limit (see
+    /// [`MAX_DICT_BYTES`]).
+    DictTooLarge {
+        /// The dictionary file.
+        path: std::path::PathBuf,
+        /// The limit, in bytes.
+        limit: u64,
+    },
 }
 
 impl std::fmt::Display for ConvertError {
@@ -112,6 +120,12 @@ impl std::fmt::Display for ConvertError {
             } => {
                 write!(f, "{}: line {line}: {message}", path.display())
             }
+            ConvertError::DictTooLarge { path, limit } => write!(
+                f,
+                "{}: larger than {} MiB, the most a dictionary may have",
+                path.display(),
+                limit / (1024 * 1024)
+            ),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! User dictionaries in OpenCC's text format, applied before the built-in ones.
 
 use std::collections::{HashMap, HashSet};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::ConvertError;
@@ -13,13 +14,61 @@ pub struct UserDict {
     source: PathBuf,
 }
 
+/// Largest dictionary file read. OpenCC's own largest dictionary is a few
+/// megabytes; the limit is there so that a wrong path (`/dev/zero`, a
+/// disk image) fails at once instead of filling memory.
+pub const MAX_DICT_BYTES: u64 = 64 * 1024 * 1024;
+/// Longest line of a dictionary. A line is one key and its values, a few
+/// dozen bytes in practice.
+pub const MAX_DICT_LINE: usize = 64 * 1024;
+
 impl UserDict {
-    /// Reads and parses a dictionary file.
+    /// Reads and parses a dictionary file of at most [`MAX_DICT_BYTES`]
+    /// with lines of at most [`MAX_DICT_LINE`] bytes.
     pub fn from_path(path: &Path) -> Result<Self, ConvertError> {
-        let bytes = std::fs::read(path).map_err(|source| ConvertError::Io {
+        let io = |source| ConvertError::Io {
             path: path.to_owned(),
             source,
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        // Read in chunks and check as it comes: the file may be endless.
+        let mut reader = file.take(MAX_DICT_BYTES + 1);
+        let mut bytes = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        let (mut line, mut line_len) = (1usize, 0usize);
+        loop {
+            let n = match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io(e)),
+            };
+            for &b in &chunk[..n] {
+                if b == b'\n' {
+                    line += 1;
+                    line_len = 0;
+                } else {
+                    line_len += 1;
+                    if line_len > MAX_DICT_LINE {
+                        return Err(ConvertError::DictSyntax {
+                            path: path.to_owned(),
+                            line,
+                            message: format!(
+                                "line longer than {} KiB, the most a dictionary line may have",
+                                MAX_DICT_LINE / 1024
+                            ),
+                        });
+                    }
+                }
+            }
+            bytes.extend_from_slice(&chunk[..n]);
+            if bytes.len() as u64 > MAX_DICT_BYTES {
+                return Err(ConvertError::DictTooLarge {
+                    path: path.to_owned(),
+                    limit: MAX_DICT_BYTES,
+                });
+            }
+        }
         let text = String::from_utf8(bytes).map_err(|e| {
             let offset = e.utf8_error().valid_up_to();
             let raw = e.as_bytes();

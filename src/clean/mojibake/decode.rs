@@ -125,9 +125,142 @@ const INVALID_COST: u32 = 64 * BIT;
 
 const REPLACEMENT: char = '\u{FFFD}';
 
+/// The values each byte of a stream may take, for a stream with holes:
+/// one small index per byte into the few distinct sets a line has (a set
+/// per byte took 32 bytes for each byte of a long line).
+#[derive(Default)]
+struct Masks {
+    ids: Vec<u32>,
+    table: Vec<[u64; 4]>,
+    index: std::collections::HashMap<[u64; 4], u32, FastHash>,
+}
+
+impl Masks {
+    /// `n` bytes, none of which may take any value yet.
+    fn new(n: usize) -> Self {
+        let mut m = Masks {
+            ids: vec![0; n],
+            ..Masks::default()
+        };
+        m.table.push([0; 4]);
+        m.index.insert([0; 4], 0);
+        m
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> &[u64; 4] {
+        &self.table[self.ids[i] as usize]
+    }
+
+    fn set(&mut self, i: usize, mask: [u64; 4]) {
+        let next = self.table.len() as u32;
+        let id = *self.index.entry(mask).or_insert(next);
+        if id == next {
+            self.table.push(mask);
+        }
+        self.ids[i] = id;
+    }
+}
+
+/// Most searches [`FILLINGS`] remembers per thread before starting over.
+const MAX_FILLINGS_CACHED: usize = 4096;
+
+/// Everything the search over a unit's fillings looks at: the values each
+/// byte may take, and the settings [`Decoder::settle`] and
+/// [`Decoder::accepts`] read.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct FillKey {
+    sets: [[u64; 4]; 4],
+    len: u8,
+    dst: u8,
+    src: u8,
+    outer: bool,
+    place: u8,
+    question: u8,
+}
+
+/// A search's result: the unit's output, cost and provenance, if any.
+type Filled = Option<([char; 2], u32, How)>;
+/// Per-thread caches, by what decides each entry.
+type FillCache = std::collections::HashMap<FillKey, Filled, FastHash>;
+type MaskCache = std::collections::HashMap<u8, Vec<Option<[u64; 4]>>, FastHash>;
+
+thread_local! {
+    /// Results of searches over fillings, by what decides them.
+    static FILLINGS: std::cell::RefCell<FillCache> = std::cell::RefCell::new(FillCache::default());
+    /// Masks of lost bytes inside a stream, by wrong encoding and the byte
+    /// after the hole (256: none known).
+    static LOST_MASKS: std::cell::RefCell<MaskCache> = std::cell::RefCell::new(MaskCache::default());
+}
+
+/// A multiplicative hash for the small keys of this module: the
+/// standard library's SipHash is built to resist chosen keys, which these
+/// caches (cleared when full) do not need, and cost more than the lookups
+/// they save.
+#[derive(Default, Clone, Copy)]
+struct FastHash;
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher(0)
+    }
+}
+
+struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95);
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// `lo..=hi` as a bit set over byte values.
+fn value_range(lo: u8, hi: u8) -> [u64; 4] {
+    let mut m = [0u64; 4];
+    for (w, word) in m.iter_mut().enumerate() {
+        let (first, last) = (w as u32 * 64, w as u32 * 64 + 63);
+        let (a, z) = (u32::from(lo).max(first), u32::from(hi).min(last));
+        if a <= z {
+            let width = z - a + 1;
+            let bits = if width == 64 {
+                u64::MAX
+            } else {
+                (1u64 << width) - 1
+            };
+            *word = bits << (a - first);
+        }
+    }
+    m
+}
+
 /// Where a unit with a lost byte sits, for the few places where context
 /// says more than the unigram model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Place {
     Inside,
     /// Last in a line or piece: sentence-final punctuation is likely.
@@ -185,7 +318,7 @@ impl Choice {
 struct Decoder<'a> {
     s: &'a Stream,
     ctx: Ctx,
-    masks: Vec<[u64; 4]>,
+    masks: Masks,
     question: Option<bool>,
     /// Byte offsets where a piece of text ends inside the stream: after a
     /// hole that the following bytes do not continue (see [`decode`]).
@@ -195,7 +328,7 @@ struct Decoder<'a> {
 impl Decoder<'_> {
     #[inline]
     fn allowed(&self, i: usize, v: u8) -> bool {
-        self.masks[i][(v >> 6) as usize] >> (v & 63) & 1 == 1
+        self.masks.get(i)[(v >> 6) as usize] >> (v & 63) & 1 == 1
     }
 
     /// Values byte `i` may take within `lo..=hi`.
@@ -212,17 +345,78 @@ impl Decoder<'_> {
         if self.s.hole[i] == KNOWN {
             return u32::from((lo..=hi).contains(&self.s.bytes[i]));
         }
-        let mut n = 0;
-        for (w, word) in self.masks[i].iter().enumerate() {
-            let from = (w as u32) * 64;
-            for bit in 0..64u32 {
-                let v = from + bit;
-                if word >> bit & 1 == 1 && (u32::from(lo)..=u32::from(hi)).contains(&v) {
-                    n += 1;
-                }
-            }
+        let range = value_range(lo, hi);
+        self.masks
+            .get(i)
+            .iter()
+            .zip(range)
+            .map(|(m, r)| (m & r).count_ones())
+            .sum()
+    }
+
+    /// The values byte `i` may take, as a bit set: a known byte is a set
+    /// of one. Two bytes with the same set give the same fillings.
+    fn value_set(&self, i: usize) -> [u64; 4] {
+        if self.s.hole[i] == KNOWN {
+            let v = self.s.bytes[i];
+            let mut m = [0u64; 4];
+            m[(v >> 6) as usize] = 1 << (v & 63);
+            m
+        } else {
+            *self.masks.get(i)
         }
-        n
+    }
+
+    /// The unit the search over the fillings of bytes `i..i + len` gives,
+    /// looked up in [`FILLINGS`] before it is searched: a line of debris
+    /// (`锟斤拷`, runs of U+FFFD) has the same holes over and over, and
+    /// each search may try a few thousand values.
+    fn filled(
+        &self,
+        dst: Dst,
+        i: usize,
+        len: usize,
+        place: Place,
+        search: impl FnOnce(&mut Choice),
+    ) -> Option<Unit> {
+        let mut sets = [[0u64; 4]; 4];
+        for (k, set) in sets.iter_mut().enumerate().take(len) {
+            *set = self.value_set(i + k);
+        }
+        let key = FillKey {
+            sets,
+            len: len as u8,
+            dst: dst as u8,
+            src: self.ctx.src as u8,
+            outer: self.ctx.outer,
+            place: place as u8,
+            question: self.question.map_or(2, u8::from),
+        };
+        let at = |r: Option<([char; 2], u32, How)>| {
+            r.map(|(out, cost, how)| Unit {
+                start: i as u32,
+                len: len as u8,
+                out,
+                cost,
+                how,
+            })
+        };
+        if let Some(r) = FILLINGS.with(|f| f.borrow().get(&key).copied()) {
+            return at(r);
+        }
+        let mut choice = Choice::default();
+        search(&mut choice);
+        let r = self.settle(i, len, choice).map(|u| (u.out, u.cost, u.how));
+        FILLINGS.with(|f| {
+            let mut f = f.borrow_mut();
+            // Bounded: a cache, not a record; a few hundred entries cover
+            // any one document's kinds of holes.
+            if f.len() >= MAX_FILLINGS_CACHED {
+                f.clear();
+            }
+            f.insert(key, r);
+        });
+        at(r)
     }
 
     /// Whether a unit over these value counts has too many possible
@@ -355,41 +549,43 @@ impl Decoder<'_> {
                 continue;
             }
             let place = self.place(i + len);
-            let mut choice = Choice::default();
-            let mut buf = [0u8; 4];
-            for b0 in self.values(i, lo, hi) {
-                buf[0] = b0;
-                let (lo1, hi1) = match b0 {
-                    0xE0 => (0xA0, 0xBF),
-                    0xED => (0x80, 0x9F),
-                    0xF0 => (0x90, 0xBF),
-                    0xF4 => (0x80, 0x8F),
-                    _ => (0x80, 0xBF),
-                };
-                for b1 in self.values(i + 1, lo1, hi1) {
-                    buf[1] = b1;
-                    if len == 2 {
-                        self.offer_utf8(&buf[..2], place, &mut choice);
-                        continue;
-                    }
-                    for b2 in self.values(i + 2, 0x80, 0xBF) {
-                        buf[2] = b2;
-                        if len == 3 {
-                            self.offer_utf8(&buf[..3], place, &mut choice);
+            let search = |choice: &mut Choice| {
+                let mut buf = [0u8; 4];
+                for b0 in self.values(i, lo, hi) {
+                    buf[0] = b0;
+                    let (lo1, hi1) = match b0 {
+                        0xE0 => (0xA0, 0xBF),
+                        0xED => (0x80, 0x9F),
+                        0xF0 => (0x90, 0xBF),
+                        0xF4 => (0x80, 0x8F),
+                        _ => (0x80, 0xBF),
+                    };
+                    for b1 in self.values(i + 1, lo1, hi1) {
+                        buf[1] = b1;
+                        if len == 2 {
+                            self.offer_utf8(&buf[..2], place, choice);
                             continue;
                         }
-                        for b3 in self.values(i + 3, 0x80, 0xBF) {
-                            buf[3] = b3;
-                            self.offer_utf8(&buf[..4], place, &mut choice);
+                        for b2 in self.values(i + 2, 0x80, 0xBF) {
+                            buf[2] = b2;
+                            if len == 3 {
+                                self.offer_utf8(&buf[..3], place, choice);
+                                continue;
+                            }
+                            for b3 in self.values(i + 3, 0x80, 0xBF) {
+                                buf[3] = b3;
+                                self.offer_utf8(&buf[..4], place, choice);
+                            }
                         }
                     }
                 }
-            }
-            units.extend(self.settle(i, len, choice));
+            };
+            units.extend(self.filled(Dst::Utf8, i, len, place, search));
         }
     }
 
     fn offer_utf8(&self, bytes: &[u8], place: Place, choice: &mut Choice) {
+        super::probe::add(1);
         if let Ok(text) = std::str::from_utf8(bytes) {
             if let Some(c) = text.chars().next() {
                 let out = [c, '\0'];
@@ -432,17 +628,20 @@ impl Decoder<'_> {
                 units.push(self.lost(i, 2));
             } else {
                 let place = self.place(i + 2);
-                let mut choice = Choice::default();
-                for l in self.values(i, 0x81, 0xFE) {
-                    for tr in self.values(i + 1, 0x40, 0xFE) {
-                        if let Some(out) = decode(l, tr) {
-                            if self.accepts(out) {
-                                choice.offer(out, self.pair_cost(out, place));
+                let search = |choice: &mut Choice| {
+                    for l in self.values(i, 0x81, 0xFE) {
+                        for tr in self.values(i + 1, 0x40, 0xFE) {
+                            super::probe::add(1);
+                            if let Some(out) = decode(l, tr) {
+                                if self.accepts(out) {
+                                    choice.offer(out, self.pair_cost(out, place));
+                                }
                             }
                         }
                     }
-                }
-                units.extend(self.settle(i, 2, choice));
+                };
+                let dst = if big5 { Dst::Big5 } else { Dst::Gbk };
+                units.extend(self.filled(dst, i, 2, place, search));
             }
         }
         if !big5 && i + 3 < n && (i..i + 4).all(known) {
@@ -478,12 +677,12 @@ fn read(i: usize, len: usize, out: [char; 2]) -> Unit {
 /// that start no character coming out one by one as [`How::Invalid`].
 pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
     let n = s.bytes.len();
-    let mut masks = Vec::new();
+    let mut masks = Masks::default();
     if s.has_holes {
-        masks = vec![[0u64; 4]; n];
-        for (i, mask) in masks.iter_mut().enumerate() {
+        masks = Masks::new(n);
+        for i in 0..n {
             if s.hole[i] != KNOWN {
-                *mask = hole_mask(s, i, ctx.src, ctx.follow, false);
+                masks.set(i, hole_mask(s, i, ctx.src, ctx.follow, false));
             }
         }
     }
@@ -517,7 +716,7 @@ pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
         let next_bad = out.get(k + 1).is_some_and(|v| v.how == How::Invalid);
         if s.hole[last] == LOST && (u.how == How::Invalid || next_bad) {
             ends[last + 1] = true;
-            d.masks[last] = hole_mask(s, last, ctx.src, None, true);
+            d.masks.set(last, hole_mask(s, last, ctx.src, None, true));
             any = true;
         }
     }
@@ -594,6 +793,26 @@ fn read_known(dst: Dst, bytes: &[u8], i: usize, outer: bool) -> Unit {
 /// Values hole `i` may hold, as a bit set; `end` treats it as the last
 /// byte of a piece.
 fn hole_mask(s: &Stream, i: usize, src: Src, follow: Option<u8>, end: bool) -> [u64; 4] {
+    if s.hole[i] == LOST && !end {
+        // The common case, a lost byte inside a stream: its mask depends
+        // on the wrong encoding and the byte after it only, and 190 table
+        // lookups per hole were most of the cost of a line of debris.
+        let next = src.hole_next(s, i, follow);
+        let slot = next.map_or(256, usize::from);
+        return LOST_MASKS.with(|m| {
+            let mut m = m.borrow_mut();
+            let table = m.entry(src as u8).or_insert_with(|| vec![None; 257]);
+            *table[slot].get_or_insert_with(|| {
+                let mut mask = [0u64; 4];
+                for v in 0x40..=0xFEu8 {
+                    if src.hole_allows_before(v, next) {
+                        mask[(v >> 6) as usize] |= 1 << (v & 63);
+                    }
+                }
+                mask
+            })
+        });
+    }
     let mut mask = [0u64; 4];
     for v in 0x40..=0xFEu8 {
         let ok = match s.hole[i] {
@@ -620,7 +839,8 @@ fn shortest(dst: Dst, d: &Decoder<'_>) -> Vec<Unit> {
     const KEPT: u8 = 0x80;
     let mut cost = vec![u32::MAX; n + 1];
     let mut pick = vec![0u8; n + 1];
-    let mut kept: std::collections::HashMap<usize, Unit> = std::collections::HashMap::new();
+    let mut kept: std::collections::HashMap<usize, Unit, FastHash> =
+        std::collections::HashMap::default();
     cost[n] = 0;
     let mut cands = Vec::with_capacity(8);
     for i in (0..n).rev() {

@@ -138,10 +138,13 @@ impl Src {
     /// `follow` is the byte after the stream, if known (ASCII after the
     /// span, or `None` at the end of the line).
     pub fn hole_allows(self, s: &Stream, i: usize, v: u8, follow: Option<u8>) -> bool {
-        if v < 0x80 {
-            return false;
-        }
-        let next = if i + 1 < s.bytes.len() {
+        self.hole_allows_before(v, self.hole_next(s, i, follow))
+    }
+
+    /// The byte after hole `i` as far as [`Src::hole_allows`] is
+    /// concerned: all it looks at besides the value tried.
+    pub fn hole_next(self, s: &Stream, i: usize, follow: Option<u8>) -> Option<u8> {
+        if i + 1 < s.bytes.len() {
             if s.hole[i + 1] != KNOWN {
                 // Another lost byte: high, but of unknown value. Every high
                 // byte completes a GBK pair, so 0x80 stands in for it there;
@@ -152,7 +155,14 @@ impl Src {
             }
         } else {
             follow
-        };
+        }
+    }
+
+    /// [`Src::hole_allows`] with the byte after the hole given.
+    pub fn hole_allows_before(self, v: u8, next: Option<u8>) -> bool {
+        if v < 0x80 {
+            return false;
+        }
         match self {
             // windows-1252 decoders that refuse its five undefined bytes.
             Src::Latin => matches!(v, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D),

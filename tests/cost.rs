@@ -1,0 +1,229 @@
+//! Bounded cost: no input makes zhnorm take time or memory out of
+//! proportion to its size (issue 12, items 8, 13-15).
+//!
+//! Nothing here is timed. Cost is checked through what can be counted
+//! (the work counters of `zhnorm::clean::mojibake::probe`), memory through
+//! what is held (the size limits), and `-j` independence by comparing
+//! outputs. The throughput figures are in `benches/pathological.rs` and
+//! `scripts/cost_per_mb.py`.
+
+use std::fs;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use zhnorm::convert::{UserDict, MAX_DICT_BYTES, MAX_DICT_LINE};
+
+fn zhnorm() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_zhnorm"))
+}
+
+#[test]
+fn dictionary_with_an_overlong_line_is_refused_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long-line.txt");
+    let mut text = String::from("漢字\t汉字\n");
+    // A well-formed entry whose key is longer than any line may be.
+    text.push_str(&"字".repeat(MAX_DICT_LINE / 3 + 10));
+    text.push_str("\t字\n");
+    fs::write(&path, text).unwrap();
+    let err = UserDict::from_path(&path).expect_err("an over-long line must be refused");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with(&format!("{}: line 2: ", path.display())),
+        "{msg}"
+    );
+    assert!(msg.contains("KiB"), "the message names the limit: {msg}");
+}
+
+#[test]
+fn dictionary_larger_than_the_limit_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.txt");
+    let mut f = std::io::BufWriter::new(fs::File::create(&path).unwrap());
+    // Valid lines all the way: only the size is wrong.
+    let line = b"\xe6\xbc\xa2\xe5\xad\x97\t\xe6\xb1\x89\xe5\xad\x97\n";
+    let mut written = 0u64;
+    while written <= MAX_DICT_BYTES {
+        f.write_all(line).unwrap();
+        written += line.len() as u64;
+    }
+    f.flush().unwrap();
+    drop(f);
+    let err = UserDict::from_path(&path).expect_err("an oversized dictionary must be refused");
+    let msg = err.to_string();
+    assert!(msg.starts_with(&format!("{}: ", path.display())), "{msg}");
+    assert!(msg.contains("MiB"), "the message names the limit: {msg}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn dev_zero_as_dictionary_fails_at_once() {
+    let mut child = zhnorm()
+        .args(["--dict", "/dev/zero"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdin.take());
+    // Not a timing test: before the limit this never ended (memory grew
+    // until the machine gave out); a minute is ample for an immediate
+    // refusal on any machine.
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            assert_eq!(status.code(), Some(2), "{err}");
+            assert!(err.starts_with("zhnorm: /dev/zero:"), "{err}");
+            return;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("--dict /dev/zero was still reading after a minute");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Text that stresses what a cut in the middle of a line could change:
+/// brackets (paired within a line), spaces (trimmed at a line's end),
+/// mojibake, references, Traditional words, with no line break.
+fn unbroken(len: usize) -> String {
+    let unit =
+        "經濟發展 測試 Ã¦Âµâ€¹ 娴嬭瘯 &amp; hello world，  我們認為 比se舒適？(s3舒適模式）的價格";
+    let mut s = String::with_capacity(len + unit.len());
+    while s.len() < len {
+        s.push_str(unit);
+    }
+    s
+}
+
+#[test]
+fn cleaner_holds_a_bounded_piece_of_an_unbroken_line() {
+    use zhnorm::clean::{CleanOptions, Cleaner, MAX_PENDING};
+    // Plain words, which cleaning leaves as they are, so that what comes
+    // out measures what went through.
+    let text = "經濟發展測試我們認為 hello world ".repeat(5 * 1024 * 1024 / 45);
+    // All at once: everything but the last piece comes out before the end.
+    let mut c = Cleaner::new(CleanOptions::default());
+    let mut out = String::new();
+    c.push(&text, &mut out);
+    let before = out.len();
+    c.finish(&mut out);
+    assert_eq!(out, text, "plain text passes unchanged");
+    assert!(
+        text.len() - before <= MAX_PENDING + 4096,
+        "held {} of {} bytes",
+        text.len() - before,
+        text.len()
+    );
+    // In reads: what is held never exceeds the limit and one read.
+    let mut c = Cleaner::new(CleanOptions::default());
+    let (mut out, mut fed) = (String::new(), 0);
+    let mut rest = text.as_str();
+    while !rest.is_empty() {
+        let mut n = 65_536.min(rest.len());
+        while !rest.is_char_boundary(n) {
+            n -= 1;
+        }
+        c.push(&rest[..n], &mut out);
+        fed += n;
+        rest = &rest[n..];
+        assert!(
+            fed - out.len() <= MAX_PENDING + 4096,
+            "held {}",
+            fed - out.len()
+        );
+    }
+}
+
+/// Runs a batch over `input` with `-j jobs` and returns the output bytes.
+fn batch_output(input: &std::path::Path, jobs: &str) -> Vec<u8> {
+    let out = input.parent().unwrap().join(format!("out-j{jobs}"));
+    let o = zhnorm()
+        .args(["-q", "-j", jobs, "-o"])
+        .arg(format!("{}/", out.display()))
+        .arg(input)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "-j {jobs}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    fs::read(out.join(input.file_name().unwrap())).unwrap()
+}
+
+#[test]
+fn jobs_do_not_change_the_output_of_one_huge_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("long.txt");
+    // A few ordinary lines, so that the language is judged and the input
+    // is split, then a line of several megabytes (large enough to be
+    // split across threads at all).
+    let mut text = String::new();
+    for _ in 0..3000 {
+        text.push_str("這是一個關於經濟發展的報導，我們認為測試很重要。\n");
+    }
+    text.push_str(&unbroken(6 * 1024 * 1024));
+    text.push_str("\n最後一行。\n");
+    fs::write(&input, &text).unwrap();
+    let one = batch_output(&input, "1");
+    let two = batch_output(&input, "2");
+    assert!(one.len() > text.len() / 2, "the output is there");
+    if one != two {
+        let at = one.iter().zip(&two).position(|(a, b)| a != b);
+        panic!(
+            "-j 1 and -j 2 differ: {} and {} bytes, first difference at {:?}",
+            one.len(),
+            two.len(),
+            at
+        );
+    }
+}
+
+#[test]
+fn repair_work_grows_in_proportion_to_debris() {
+    use zhnorm::clean::mojibake::{probe, repair};
+    // Debris in short lines and in one long line, and Latin-1 junk: the
+    // kinds of input that once cost hundreds of times ordinary text.
+    type Make = fn(usize) -> String;
+    let cases: [(&str, Make); 4] = [
+        ("锟斤拷 lines", |n| {
+            format!("{}\n", "锟斤拷".repeat(30)).repeat(n)
+        }),
+        ("锟斤拷 run", |n| "锟斤拷".repeat(30 * n)),
+        ("UTF-8 as Latin-1", |n| {
+            "測試中文"
+                .bytes()
+                .map(char::from)
+                .collect::<String>()
+                .repeat(8 * n)
+        }),
+        ("UTF-8 as GBK", |n| "娴嬭瘯涓枃".repeat(10 * n)),
+    ];
+    for (name, make) in cases {
+        let small = make(100);
+        let large = make(400);
+        probe::take();
+        repair(&small);
+        let a = probe::take().max(1);
+        repair(&large);
+        let b = probe::take();
+        // Four times the text, at most about four times the work (the
+        // tree's logarithm and the caches' warm-up allow a little more).
+        assert!(
+            b <= 5 * a,
+            "{name}: {a} steps for {} bytes, {b} for {}",
+            small.len(),
+            large.len()
+        );
+        // And a bounded amount per character: a search through thousands
+        // of fillings per lost byte is what this rules out.
+        let chars = large.chars().count() as u64;
+        assert!(b <= 200 * chars, "{name}: {b} steps for {chars} characters");
+    }
+}
