@@ -1247,6 +1247,16 @@ fn run_job_inner(
         BUFS.with(|b| *b.borrow_mut() = Some(bufs));
         let outcome = match result {
             Ok(o) => o,
+            Err(PumpError::Input(m)) if passes_unchanged(&m, settings) => {
+                drop((reader, writer));
+                let copy = Unchanged {
+                    out,
+                    comp,
+                    out_comp,
+                    meta: &meta,
+                };
+                return copy_unchanged(job, ctx, rec, handoff, copy, m);
+            }
             Err(PumpError::Input(m)) => return Err(m),
             Err(PumpError::Output(e)) => return Err(ctx.output_error(&out_path, &e)),
         };
@@ -1268,6 +1278,67 @@ fn run_job_inner(
     handoff(rec, out, hashing.hash.map(|h| state::hex(&h.finalize())))?;
     rec.outcome = Some(outcome);
     rec.status = Status::Ok;
+    Ok(())
+}
+
+/// Whether an input that failed with `message` is copied as it is: an
+/// HTML page kept as HTML whose markup lol_html could not hold (see
+/// [`zhnorm::html::MAX_MARKUP`]). Its output so far is a part rewrite,
+/// and the page itself is as good an output as a binary file's bytes. In
+/// text mode markup would be no text, so the page fails instead.
+fn passes_unchanged(message: &str, settings: &Settings) -> bool {
+    message == zhnorm::html::TOO_LARGE && settings.pipeline.html == zhnorm::pipeline::HtmlMode::Keep
+}
+
+/// What [`copy_unchanged`] starts over from: the abandoned output and how
+/// the input and its output are compressed.
+struct Unchanged<'a> {
+    out: OutputFile,
+    comp: Compression,
+    out_comp: Compression,
+    meta: &'a fs::Metadata,
+}
+
+/// Writes the input's content, unchanged, as its output instead of the
+/// part written so far: compressed bytes copied as they are when the
+/// output keeps the input's compression, else decompressed. Reported as
+/// copied, with the reason as a warning.
+fn copy_unchanged(
+    job: &Job,
+    ctx: Ctx<'_>,
+    rec: &mut Record,
+    handoff: &HandOver<'_>,
+    copy: Unchanged<'_>,
+    why: String,
+) -> Result<(), String> {
+    let out_path = rec.output.clone().unwrap_or_default();
+    // Dropped first: its temporary file goes, and the new one may reuse
+    // the name.
+    drop(copy.out);
+    let mut out = OutputFile::create_with(&out_path, Some(copy.meta.permissions()))
+        .map_err(|e| ctx.output_error(&out_path, &e))?;
+    let file = File::open(&job.input).map_err(|e| io_message(&e))?;
+    let mut hashing = HashingReader {
+        inner: file,
+        hash: ctx.state.map(|_| Sha1::new()),
+        bytes: 0,
+    };
+    rec.bytes_out = if copy.comp == copy.out_comp {
+        io::copy(&mut hashing, out.writer()).map_err(|e| ctx.output_error(&out_path, &e))?
+    } else {
+        let mut reader =
+            compress::reader(copy.comp, Box::new(&mut hashing)).map_err(|e| io_message(&e))?;
+        io::copy(&mut reader, out.writer()).map_err(|e| ctx.output_error(&out_path, &e))?
+    };
+    io::copy(&mut hashing, &mut io::sink()).map_err(|e| io_message(&e))?;
+    read_as_stamped(ctx.target, rec, hashing.bytes)?;
+    let message = format!("{why}; copied unchanged");
+    if !ctx.cli.quiet {
+        crate::report(&job.input.to_string_lossy(), &format!("warning: {message}"));
+    }
+    handoff(rec, out, hashing.hash.map(|h| state::hex(&h.finalize())))?;
+    rec.status = Status::Copied;
+    rec.error = Some(message);
     Ok(())
 }
 

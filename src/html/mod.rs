@@ -105,6 +105,21 @@ pub type Transform<'t> = Box<dyn FnMut(&str, TextKind, &mut String) + 't>;
 /// Longest text node handed to the transform in one piece, in bytes.
 pub const MAX_TEXT_NODE: usize = 1024 * 1024;
 
+/// What lol_html may hold for one page, in bytes: 32 MiB, the ceiling the
+/// JSON Lines and WARC readers set for one line or record. lol_html holds
+/// a start tag (every attribute of it) or a comment whole before anything
+/// sees it, and keeps a frame for each open element; without a ceiling one
+/// 100 MB attribute cost over half a gigabyte once copied and converted.
+/// A page over it fails with [`HtmlError::is_too_large`]. Real pages stay
+/// far below: a 32 MiB tag is an inlined file, and the element frames fill
+/// the ceiling only at a nesting depth of some hundred thousand.
+pub const MAX_MARKUP: usize = 32 * 1024 * 1024;
+
+/// The message of a page over [`MAX_MARKUP`], so that callers who only see
+/// the message can tell this failure from others.
+pub const TOO_LARGE: &str = "HTML markup over the 32 MiB limit (a tag or comment \
+     longer than 32 MiB, or elements nested over 200,000 deep)";
+
 /// What the transform is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextKind {
@@ -162,6 +177,8 @@ pub struct HtmlError {
 #[derive(Debug)]
 enum ErrorKind {
     Rewriting(RewritingError),
+    /// lol_html reached [`MAX_MARKUP`].
+    TooLarge,
     Spent,
 }
 
@@ -171,13 +188,35 @@ impl HtmlError {
             kind: ErrorKind::Spent,
         }
     }
+
+    /// Whether the page failed for holding more than [`MAX_MARKUP`] at
+    /// once (an enormous tag or comment, or absurd nesting), not for
+    /// anything wrong with it: its bytes can be passed on as they are.
+    pub fn is_too_large(&self) -> bool {
+        matches!(self.kind, ErrorKind::TooLarge)
+    }
 }
 
 impl From<RewritingError> for HtmlError {
     fn from(e: RewritingError) -> Self {
-        HtmlError {
-            kind: ErrorKind::Rewriting(e),
-        }
+        // A `<noscript>` or CDATA section is parsed by a rewriter of its
+        // own, inside a handler of the page's: its failure comes wrapped.
+        let nested_too_large = |inner: &(dyn std::error::Error + Send + Sync + 'static)| {
+            inner
+                .downcast_ref::<HtmlError>()
+                .is_some_and(HtmlError::is_too_large)
+                || inner
+                    .downcast_ref::<RewritingError>()
+                    .is_some_and(|r| matches!(r, RewritingError::MemoryLimitExceeded(_)))
+        };
+        let kind = match e {
+            RewritingError::MemoryLimitExceeded(_) => ErrorKind::TooLarge,
+            RewritingError::ContentHandlerError(inner) if nested_too_large(&*inner) => {
+                ErrorKind::TooLarge
+            }
+            e => ErrorKind::Rewriting(e),
+        };
+        HtmlError { kind }
     }
 }
 
@@ -185,6 +224,7 @@ impl fmt::Display for HtmlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ErrorKind::Rewriting(e) => write!(f, "HTML parsing failed: {e}"),
+            ErrorKind::TooLarge => f.write_str(TOO_LARGE),
             ErrorKind::Spent => f.write_str("HTML parser already failed on earlier input"),
         }
     }
@@ -194,15 +234,16 @@ impl std::error::Error for HtmlError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Rewriting(e) => Some(e),
-            ErrorKind::Spent => None,
+            ErrorKind::TooLarge | ErrorKind::Spent => None,
         }
     }
 }
 
-/// lol_html's defaults already set no ceiling; said explicitly because a
-/// ceiling would turn a page with one huge tag into an error.
+/// The ceiling of [`MAX_MARKUP`]. No graceful bail-out: keep mode holds
+/// back the chunks of a text node split across writes, which lol_html's
+/// bail-out would lose; the caller passes the whole page on instead.
 fn memory_settings() -> MemorySettings {
-    MemorySettings::new().with_max_allowed_memory_usage(usize::MAX)
+    MemorySettings::new().with_max_allowed_memory_usage(MAX_MARKUP)
 }
 
 /// The rewriter's output, shared between lol_html (which owns the sink) and
