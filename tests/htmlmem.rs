@@ -229,12 +229,12 @@ fn deep_nesting_gives_one_line_per_block_with_text() {
             page.push_str("<div>");
         }
     }
-    page.push_str("底");
+    page.push('底');
     want.push_str("底\n");
     for i in (0..depth).rev() {
         page.push_str(if i % 10 == 5 { "</td>" } else { "</div>" });
         if i == depth / 2 {
-            page.push_str("中");
+            page.push('中');
             want.push_str("中\n");
         }
     }
