@@ -241,3 +241,18 @@ fn deep_nesting_gives_one_line_per_block_with_text() {
     page.push_str("</body></html>");
     assert_eq!(extract(&page), want);
 }
+
+#[test]
+fn nesting_past_what_the_ceiling_holds_is_refused_not_buffered() {
+    // lol_html keeps a frame per open element: 300,000 of them are past
+    // the ceiling, where before the page grew memory without bound.
+    let depth = 300_000;
+    let page = format!("{}字{}", "<div>".repeat(depth), "</div>".repeat(depth));
+    let mut ex = Extractor::new();
+    let mut out = String::new();
+    let result = pieces(&page, 64 * 1024)
+        .try_for_each(|piece| ex.push(piece, &mut out))
+        .and_then(|()| ex.finish(&mut out).map(drop));
+    let err = result.unwrap_err();
+    assert!(err.is_too_large(), "{err}");
+}

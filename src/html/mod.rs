@@ -79,6 +79,21 @@
 //!
 //! The output ends with a line break when it is not empty.
 //!
+//! # Memory
+//!
+//! Text is streamed in both modes, but lol_html holds a start tag (all its
+//! attributes) or a comment whole until it ends, and a frame for every
+//! open element. What it holds for a page is capped at [`MAX_MARKUP`]; a
+//! page that needs more (a tag or comment over 32 MiB, or elements nested
+//! about 260,000 deep) fails with [`HtmlError::is_too_large`], which
+//! batch runs answer by passing the page on unchanged. Within the cap a
+//! tag still costs a few times its size: lol_html's buffer, its output and
+//! ours, and for a readable attribute the transform's cleaned and
+//! converted copies (about 200 MB at the most for a 32 MiB `title`).
+//! Text mode adds about 200 bytes for each open block, cell, verbatim or
+//! dropped element: the end-tag handler lol_html keeps for it, the only way
+//! its API tells where an element ends.
+//!
 //! [`EntityMode::Text`]: crate::clean::entities::EntityMode::Text
 
 mod charset;
@@ -111,14 +126,15 @@ pub const MAX_TEXT_NODE: usize = 1024 * 1024;
 /// sees it, and keeps a frame for each open element; without a ceiling one
 /// 100 MB attribute cost over half a gigabyte once copied and converted.
 /// A page over it fails with [`HtmlError::is_too_large`]. Real pages stay
-/// far below: a 32 MiB tag is an inlined file, and the element frames fill
-/// the ceiling only at a nesting depth of some hundred thousand.
+/// far below: a 32 MiB tag is an inlined file, and the element frames (a
+/// little over 64 bytes each, in a vector that doubles) fill the ceiling
+/// at a nesting depth of 262,144.
 pub const MAX_MARKUP: usize = 32 * 1024 * 1024;
 
 /// The message of a page over [`MAX_MARKUP`], so that callers who only see
 /// the message can tell this failure from others.
 pub const TOO_LARGE: &str = "HTML markup over the 32 MiB limit (a tag or comment \
-     longer than 32 MiB, or elements nested over 200,000 deep)";
+     longer than 32 MiB, or elements nested over 262,000 deep)";
 
 /// What the transform is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
