@@ -1561,7 +1561,7 @@ fn summary(records: &[Record], walk_errors: usize, elapsed: Duration, dry_run: b
         count(Status::Ok) + count(Status::Planned)
     );
     for (n, what) in [
-        (count(Status::Copied), "binary copied"),
+        (count(Status::Copied), "copied unchanged"),
         (count(Status::Skipped), "binary skipped"),
         (count(Status::UpToDate), "up to date"),
         (count(Status::Failed) + walk_errors, "failed"),
