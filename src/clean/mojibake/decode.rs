@@ -694,6 +694,7 @@ pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
         ends: Vec::new(),
     };
     if !s.has_holes {
+        super::budget::decoded(n);
         // One reading only: decode straight through.
         let mut out = Vec::with_capacity(n);
         let mut i = 0;
@@ -831,6 +832,7 @@ fn hole_mask(s: &Stream, i: usize, src: Src, follow: Option<u8>, end: bool) -> [
 /// The cheapest reading, by dynamic programming over byte positions.
 fn shortest(dst: Dst, d: &Decoder<'_>) -> Vec<Unit> {
     let n = d.s.bytes.len();
+    super::budget::decoded(n);
     // Cheapest cost from each position to the end, and the first unit of
     // that path. Units read from known bytes are read again on the way
     // back rather than stored, which keeps a long line's table small;
