@@ -85,7 +85,7 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
     let mut mixed = Vec::new();
     while mixed.len() < SIZE {
         let word: String = (0..1 + rng.next() % 3).map(|_| rng.han()).collect();
-        if rng.next() % 2 == 0 {
+        if rng.next().is_multiple_of(2) {
             mixed.extend_from_slice(&encoding_rs::GBK.encode(&word).0);
         } else {
             mixed.extend_from_slice(word.as_bytes());
@@ -106,7 +106,7 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
     let random_high: Vec<u8> = (0..SIZE).map(|_| 0x80 | rng.next() as u8).collect();
     let random_lines: Vec<u8> = (0..SIZE)
         .map(|_| {
-            if rng.next() % 100 == 0 {
+            if rng.next().is_multiple_of(100) {
                 b'\n'
             } else {
                 0x80 | rng.next() as u8
