@@ -227,3 +227,110 @@ fn repair_work_grows_in_proportion_to_debris() {
         assert!(b <= 200 * chars, "{name}: {b} steps for {chars} characters");
     }
 }
+
+/// Lines of the kinds of input that cost most per byte in
+/// `scripts/cost_per_mb.py`, built the same way: debris, random high bytes
+/// read as GBK, GBK and UTF-8 glued together, and real mojibake.
+fn pathological_lines() -> Vec<(&'static str, String)> {
+    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let random_high: Vec<u8> = (0..20_000).map(|_| 0x80 | (next() as u8)).collect();
+    let (gbk_random, _, _) = encoding_rs::GBK.decode(&random_high);
+    let han = "的一是不了人我在有他這中大來上國個到說們為子和你地出道也時年得就那要下";
+    let han: Vec<char> = han.chars().collect();
+    let mut mixed = Vec::new();
+    while mixed.len() < 20_000 {
+        let word: String = (0..1 + next() % 3)
+            .map(|_| han[next() as usize % han.len()])
+            .collect();
+        if next().is_multiple_of(2) {
+            mixed.extend(encoding_rs::GBK.encode(&word).0.iter());
+        } else {
+            mixed.extend(word.as_bytes());
+        }
+    }
+    let (mixed, _, _) = encoding_rs::GB18030.decode(&mixed);
+    let utf8 = "测试中文一下".repeat(800);
+    let utf8_as_gbk = encoding_rs::GBK.decode(utf8.as_bytes()).0.into_owned();
+    vec![
+        ("锟斤拷 run", "锟斤拷".repeat(3000)),
+        ("random high bytes as GBK", gbk_random.replace('\n', " ")),
+        ("GBK and UTF-8 glued", mixed.replace('\n', " ")),
+        ("UTF-8 as GBK", utf8_as_gbk),
+        (
+            "U+FFFD among Han",
+            "好\u{FFFD}經\u{FFFD}\u{FFFD}".repeat(2000),
+        ),
+        (
+            "UTF-8 as Latin-1",
+            "測試中文"
+                .bytes()
+                .map(char::from)
+                .collect::<String>()
+                .repeat(500),
+        ),
+    ]
+}
+
+#[test]
+fn repair_of_a_line_never_spends_more_than_its_budget() {
+    use zhnorm::clean::mojibake::{budget, repair};
+    for (name, line) in pathological_lines() {
+        // Whole, and in short lines, where the floor of each line's budget
+        // counts most.
+        let short: String = line
+            .chars()
+            .collect::<Vec<_>>()
+            .chunks(40)
+            .map(|c| c.iter().collect::<String>() + "\n")
+            .collect();
+        for text in [line.as_str(), short.as_str()] {
+            let limit: u64 = text
+                .split_inclusive('\n')
+                .map(|l| budget::limit(l.trim_end_matches('\n').len()))
+                .sum();
+            budget::take_spent();
+            budget::take_decoded();
+            repair(text);
+            let spent = budget::take_spent();
+            // Counted in the decoder itself, so a decoding that bypassed
+            // the budget would show here.
+            let decoded = budget::take_decoded();
+            assert!(decoded > 0, "{name}: the search ran");
+            assert!(
+                decoded <= spent && spent <= limit,
+                "{name}: {decoded} bytes decoded, {spent} units paid, budget {limit}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_line_whose_budget_runs_out_is_left_as_it_was_and_counted() {
+    use zhnorm::clean::mojibake::{budget, repair};
+    // Mojibake long enough that its floor does not cover it, repaired with
+    // the budget in force, and left alone with no units per
+    // byte: nothing beyond the floor, too little for one decoding of the line.
+    let line: String = encoding_rs::GBK
+        .decode(
+            "这是一个测试，我们认为经济发展很重要。"
+                .repeat(200)
+                .as_bytes(),
+        )
+        .0
+        .into_owned();
+    let (fixed, stats) = repair(&line);
+    assert_ne!(fixed, line, "repaired within the budget");
+    assert_eq!(stats.unsearched, 0);
+    budget::set_per_byte(Some(0));
+    let (cut, stats) = repair(&line);
+    budget::set_per_byte(None);
+    assert_eq!(cut, line, "a search cut short changes nothing");
+    assert_eq!(stats.unsearched, 1, "and says so");
+    assert_eq!(stats.spans_repaired, 0);
+}

@@ -237,6 +237,10 @@ pub struct RepairStats {
     pub irreparable: usize,
     /// Stretches replaced, by [`Kind`] (indexed by `Kind as usize`).
     pub kinds: [usize; 8],
+    /// Lines whose search ran out of its work budget (see [`budget`]):
+    /// what the finished scans repaired stays repaired, the rest of the
+    /// line is left as it was.
+    pub unsearched: usize,
 }
 
 impl RepairStats {
@@ -245,6 +249,7 @@ impl RepairStats {
         self.spans_repaired += other.spans_repaired;
         self.chars_in += other.chars_in;
         self.irreparable += other.irreparable;
+        self.unsearched += other.unsearched;
         for (a, b) in self.kinds.iter_mut().zip(other.kinds) {
             *a += b;
         }
@@ -548,8 +553,16 @@ fn repair_line(line: &str, stats: &mut RepairStats) -> Option<String> {
     // Characters written by the last round's repairs; `None`: all of them
     // are new to the scan.
     let mut fresh: Option<Vec<bool>> = None;
+    budget::start(line.len());
     for _ in 0..MAX_ROUNDS {
         let edits = find_edits(&chars, fresh.as_deref());
+        if budget::exhausted() {
+            // The round was cut short, so its edits are not the ones a
+            // whole scan would choose: the line keeps what the finished
+            // rounds made of it.
+            stats.unsearched += 1;
+            break;
+        }
         if edits.is_empty() {
             break;
         }
@@ -572,6 +585,7 @@ fn repair_line(line: &str, stats: &mut RepairStats) -> Option<String> {
         chars = next;
         fresh = Some(written);
     }
+    budget::finish();
     changed.then(|| chars.into_iter().collect())
 }
 
@@ -643,6 +657,9 @@ fn candidates(line: &[char], fresh: Option<&[bool]>, out: &mut Vec<(Kind, Segmen
             };
             if seen && fresh.is_none_or(touched) {
                 span_candidates(src, line, start..i, out);
+                if budget::exhausted() {
+                    return;
+                }
             }
         }
     }
@@ -686,6 +703,9 @@ fn span_candidates(src: Src, line: &[char], range: Range<usize>, out: &mut Vec<(
             }
             match kind.once() {
                 None => {
+                    if !budget::spend(&stream) {
+                        return;
+                    }
                     let ctx = span_ctx(src, line, &range, false);
                     let units = decode(kind.dst(), &stream, ctx);
                     for seg in segments(line, range.start, &stream.starts, &units) {
@@ -1124,6 +1144,142 @@ impl MaxSumTree {
     }
 }
 
+/// The work a line's repair may do, in proportion to its length.
+///
+/// Decoding a span is what repair spends its time on: every kind decodes
+/// each of its spans, the twice kinds decode again what the first step
+/// gives, a stream with lost bytes is searched up to three times, and
+/// each scan of a line that found something is followed by another. On
+/// real text all this stays within a few times the line's length (see
+/// [`WORK_PER_BYTE`]); on input built of debris or random high bytes it
+/// does not, and then the search stops: the scans already finished keep
+/// their repairs, and the rest of the line is left as it was and counted
+/// in [`RepairStats::unsearched`].
+///
+/// A unit is one byte of a stream handed to the decoder, counted once per
+/// pass the decoder may make over it.
+#[doc(hidden)]
+pub mod budget {
+    use super::stream::Stream;
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// Units a line may spend per byte of its text.
+    pub const WORK_PER_BYTE: u64 = 24;
+    /// Units every line may spend whatever its length, so that a short
+    /// line of mojibake is never cut off.
+    pub const WORK_FLOOR: u64 = 4096;
+
+    thread_local! {
+        /// The limit of the line being repaired, the units left to it, and
+        /// whether a decoding was refused for want of them.
+        static LEFT: Cell<(u64, u64, bool)> = const { Cell::new((0, 0, false)) };
+        /// Units spent since the last [`take_spent`], for tests.
+        static SPENT: Cell<u64> = const { Cell::new(0) };
+        /// Bytes the decoder went over since the last [`take_decoded`],
+        /// pass by pass: the work itself, as the budget's check.
+        static DECODED: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// The largest share of its limit any line has used in this process,
+    /// in thousandths: how close real text comes to being cut off.
+    static PEAK: AtomicU64 = AtomicU64::new(0);
+    /// The most units per byte, in hundredths, that a line long enough for
+    /// its share per byte to outweigh the floor has spent.
+    static PEAK_PER_BYTE: AtomicU64 = AtomicU64::new(0);
+
+    thread_local! {
+        /// Units per byte in force on this thread; see [`set_per_byte`].
+        static PER_BYTE: Cell<u64> = const { Cell::new(WORK_PER_BYTE) };
+    }
+
+    /// The limit of a line of `len` bytes.
+    pub fn limit(len: usize) -> u64 {
+        PER_BYTE.with(Cell::get) * len as u64 + WORK_FLOOR
+    }
+
+    /// Sets the units per byte on this thread (`None`: back to
+    /// [`WORK_PER_BYTE`]), so that tests can make the budget run out on
+    /// inputs of a reasonable size.
+    pub fn set_per_byte(per_byte: Option<u64>) {
+        PER_BYTE.with(|p| p.set(per_byte.unwrap_or(WORK_PER_BYTE)));
+    }
+
+    /// Starts the budget of a line of `len` bytes.
+    pub(crate) fn start(len: usize) {
+        finish();
+        LEFT.with(|l| l.set((limit(len), limit(len), false)));
+    }
+
+    /// Ends the budget of the current line, if any, recording its use.
+    pub(crate) fn finish() {
+        let (limit, left, _) = LEFT.with(|l| l.replace((0, 0, false)));
+        if let Some(share) = ((limit - left) * 1000).checked_div(limit) {
+            PEAK.fetch_max(share, Ordering::Relaxed);
+            let len = (limit - WORK_FLOOR) / PER_BYTE.with(Cell::get).max(1);
+            if len * WORK_PER_BYTE >= WORK_FLOOR {
+                PEAK_PER_BYTE.fetch_max((limit - left) * 100 / len, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Takes what decoding `s` may cost from the budget; `false`, and
+    /// nothing taken, if there is not that much left.
+    pub(crate) fn spend(s: &Stream) -> bool {
+        let passes = if s.has_holes { 3 } else { 1 };
+        let cost = passes * s.bytes.len() as u64;
+        LEFT.with(|l| {
+            let (limit, left, _) = l.get();
+            if cost > left {
+                l.set((limit, left, true));
+                false
+            } else {
+                l.set((limit, left - cost, false));
+                SPENT.with(|c| c.set(c.get() + cost));
+                true
+            }
+        })
+    }
+
+    /// Whether the current line's search was stopped.
+    pub(crate) fn exhausted() -> bool {
+        LEFT.with(|l| l.get().2)
+    }
+
+    /// Units spent on this thread since the last call, which resets the
+    /// count.
+    pub fn take_spent() -> u64 {
+        SPENT.with(|c| c.replace(0))
+    }
+
+    /// Counts one pass of the decoder over `n` bytes.
+    pub(crate) fn decoded(n: usize) {
+        DECODED.with(|c| c.set(c.get() + n as u64));
+    }
+
+    /// Bytes the decoder went over on this thread since the last call
+    /// (each pass counted), which resets the count: what the budget is
+    /// meant to bound, counted where the work is done rather than where
+    /// it is paid for.
+    pub fn take_decoded() -> u64 {
+        DECODED.with(|c| c.replace(0))
+    }
+
+    /// The largest share of its limit, in thousandths, that any line
+    /// repaired in this process has used so far.
+    pub fn peak() -> u64 {
+        PEAK.load(Ordering::Relaxed)
+    }
+
+    /// The most units per byte, in hundredths, that any line repaired in
+    /// this process has spent, among lines long enough
+    /// (`WORK_FLOOR / WORK_PER_BYTE` bytes or more) for the per-byte share
+    /// of the budget to be what limits them.
+    pub fn peak_per_byte() -> u64 {
+        PEAK_PER_BYTE.load(Ordering::Relaxed)
+    }
+}
+
 /// Counts of the work mojibake repair does, for tests that check it grows
 /// in proportion to the input (a count, unlike a time, does not depend on
 /// the machine).
@@ -1267,6 +1423,9 @@ fn twice_candidates(
     out: &mut Vec<(Kind, Segment)>,
 ) {
     let src = kind.src();
+    if !budget::spend(stream) {
+        return;
+    }
     let ctx = span_ctx(src, line, range, true);
     let units = decode(kind.dst(), stream, ctx);
     // Runs of decodable units that start and end on character boundaries.
@@ -1325,6 +1484,9 @@ fn twice_candidates(
             let Some(inner_stream) = src.encode(&mid, whatwg) else {
                 break;
             };
+            if !budget::spend(&inner_stream) {
+                return;
+            }
             let inner_units = decode(once.dst(), &inner_stream, ictx);
             let mut gain = 0;
             let found: Vec<Segment> = segments(&inner, p, &inner_stream.starts, &inner_units)
