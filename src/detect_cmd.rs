@@ -353,14 +353,15 @@ fn json_line(label: &str, o: &Outcome) -> String {
     let m = o.stats.clean.mojibake;
     let _ = writeln!(
         s,
-        "],\"damaged\":{},\"damage_offsets\":[{}],\"entities_decoded\":{},\"entities_double_escaped\":{},\"mojibake_repaired\":{},\"mojibake_chars\":{},\"irreparable\":{}}}",
+        "],\"damaged\":{},\"damage_offsets\":[{}],\"entities_decoded\":{},\"entities_double_escaped\":{},\"mojibake_repaired\":{},\"mojibake_chars\":{},\"irreparable\":{},\"mojibake_unsearched\":{}}}",
         o.decode.damaged,
         offsets.join(","),
         e.decoded,
         e.double_escaped,
         m.spans_repaired,
         m.chars_in,
-        irreparable(o)
+        irreparable(o),
+        m.unsearched
     );
     // Replace the closing brace and line break with the per-step counts.
     s.truncate(s.len() - 2);

@@ -1195,6 +1195,15 @@ fn warn(label: &str, outcome: &Outcome, settings: &Settings) {
             &format!("warning: {irreparable} irreparable mojibake spot(s) (锟斤拷 or U+FFFD runs) left as they are"),
         );
     }
+    // The repair's work limit keeps random bytes and dense debris from
+    // costing minutes; what it did not search is as it came, and says so.
+    let unsearched = outcome.stats.clean.mojibake.unsearched;
+    if unsearched > 0 {
+        report(
+            label,
+            &format!("warning: {unsearched} line(s) too costly to search for mojibake in full (random bytes or dense debris); the unsearched rest of each is left as it came"),
+        );
+    }
 }
 
 fn write_out(out: &mut dyn Write, text: &mut String, flush: bool) -> Result<(), PumpError> {
