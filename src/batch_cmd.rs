@@ -664,17 +664,9 @@ fn delete_gone(
             _ => continue,
         }
         let mut rec = Record {
-            input,
             output: Some(out.clone()),
             status: Status::WouldDelete,
-            bytes_in: 0,
-            bytes_out: 0,
-            outcome: None,
-            error: None,
-            journal: None,
-            stamp: None,
-            opened: None,
-            warc: None,
+            ..Record::of(input, 0)
         };
         if !dry_run {
             match fs::remove_file(&out) {
@@ -987,11 +979,16 @@ fn content_name(name: &std::ffi::OsStr, content: Content) -> std::ffi::OsString 
 impl Record {
     /// A failed record of `job` with nothing done yet.
     fn new(job: &Job) -> Record {
+        Record::of(job.input.clone(), job.size)
+    }
+
+    /// A failed record of `input`, `size` bytes, with nothing done yet.
+    fn of(input: PathBuf, size: u64) -> Record {
         Record {
-            input: job.input.clone(),
+            input,
             output: None,
             status: Status::Failed,
-            bytes_in: job.size,
+            bytes_in: size,
             bytes_out: 0,
             outcome: None,
             error: None,
@@ -1449,21 +1446,17 @@ pub(crate) fn write_single_report(
     let records: Vec<Record> = records
         .into_iter()
         .map(|r| Record {
-            input: PathBuf::from(r.input),
             output: r.output.map(PathBuf::from),
             status: if r.error.is_some() {
                 Status::Failed
             } else {
                 Status::Ok
             },
-            bytes_in: r.bytes_in,
             bytes_out: r.bytes_out,
             outcome: r.outcome,
             error: r.error,
-            journal: None,
-            stamp: None,
-            opened: None,
             warc: r.warc,
+            ..Record::of(PathBuf::from(r.input), r.bytes_in)
         })
         .collect();
     write_report(path, &records, &[], elapsed)
