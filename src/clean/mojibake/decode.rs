@@ -920,6 +920,7 @@ fn shortest_in(dst: Dst, d: &Decoder<'_>, sc: &mut Scratch, fast: bool) -> Vec<U
             pick[i] = best_pick;
             continue;
         }
+        super::probe::searched();
         cands.clear();
         d.units_at(dst, i, cands);
         cands.push(invalid(i));
