@@ -13,6 +13,7 @@ binary; that is timed too, since refusing must be cheap as well.
     python3 scripts/cost_per_mb.py                        # ./target/release/zhnorm
     python3 scripts/cost_per_mb.py --bin /path/zhnorm --size 2
     python3 scripts/cost_per_mb.py --only kun,latin1      # names contain these
+    python3 scripts/cost_per_mb.py --keep /tmp/inputs     # keep the inputs
 
 The reference is ../shared/corpus/bench/news_trad.txt when present (the
 first --size MB of it), else generated Traditional text. Each run is
@@ -121,6 +122,12 @@ def main():
     ap.add_argument("--limit", type=float, default=5.0)
     ap.add_argument("--only", default="", help="comma-separated name fragments")
     ap.add_argument("--jobs", default="1", help="value for -j (default 1)")
+    ap.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="also write each input to DIR (created if need be), so that two "
+        "binaries' outputs can be compared on exactly what was timed",
+    )
     args = ap.parse_args()
     target = os.environ.get("CARGO_TARGET_DIR")
     if not os.path.exists(args.bin) and target:
@@ -147,6 +154,10 @@ def main():
             path = os.path.join(tmp, name.split()[0] + suffix)
             with open(path, "wb") as f:
                 f.write(data)
+            if args.keep:
+                os.makedirs(args.keep, exist_ok=True)
+                with open(os.path.join(args.keep, os.path.basename(path)), "wb") as f:
+                    f.write(data)
             # A file argument, so that decompression and splitting are
             # what a batch run would do.
             out = os.path.join(tmp, "out")

@@ -1289,6 +1289,19 @@ pub mod probe {
 
     thread_local! {
         static STEPS: Cell<u64> = const { Cell::new(0) };
+        static SEARCHED: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn searched() {
+        SEARCHED.with(|s| s.set(s.get() + 1));
+    }
+
+    /// Byte positions at which the decoder's path search listed every
+    /// unit that could start there (positions with a lost byte in reach),
+    /// counted on this thread since the last call, which resets the count.
+    /// The other positions of a stream cost one plain reading.
+    pub fn take_searched() -> u64 {
+        SEARCHED.with(|s| s.replace(0))
     }
 
     pub(crate) fn add(n: u64) {

@@ -541,19 +541,19 @@ impl Decoder<'_> {
                 }
                 continue;
             }
-            let counts: Vec<u32> = (0..len)
-                .map(|k| {
-                    if k == 0 {
-                        self.count(i, lo, hi)
-                    } else {
-                        self.count(i + k, 0x80, 0xBF)
-                    }
-                })
-                .collect();
+            let mut counts = [0u32; 4];
+            for (k, c) in counts.iter_mut().enumerate().take(len) {
+                *c = if k == 0 {
+                    self.count(i, lo, hi)
+                } else {
+                    self.count(i + k, 0x80, 0xBF)
+                };
+            }
+            let counts = &counts[..len];
             if counts.contains(&0) {
                 continue;
             }
-            if Self::too_open(&counts) {
+            if Self::too_open(counts) {
                 units.push(self.lost(i, len));
                 continue;
             }
@@ -838,8 +838,36 @@ fn hole_mask(s: &Stream, i: usize, src: Src, follow: Option<u8>, end: bool) -> [
     mask
 }
 
+/// Scratch tables of [`shortest`], kept per thread: a long line of debris
+/// is searched several times per kind, and allocating (and faulting in)
+/// fresh tables the size of the line each time was a good part of what
+/// such lines cost.
+#[derive(Default)]
+struct Scratch {
+    cost: Vec<u32>,
+    pick: Vec<u8>,
+    /// Units with holes on the cheapest path, by descending start.
+    kept: Vec<(usize, Unit)>,
+    cands: Vec<Unit>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 /// The cheapest reading, by dynamic programming over byte positions.
 fn shortest(dst: Dst, d: &Decoder<'_>) -> Vec<Unit> {
+    SCRATCH.with(|sc| match sc.try_borrow_mut() {
+        Ok(mut sc) => shortest_in(dst, d, &mut sc, true),
+        // Not reentrant today; should that change, fresh tables are as
+        // good, only slower.
+        Err(_) => shortest_in(dst, d, &mut Scratch::default(), true),
+    })
+}
+
+/// [`shortest`] with its tables; `fast: false` leaves out the shortcut
+/// over stretches without holes, for tests to compare against.
+fn shortest_in(dst: Dst, d: &Decoder<'_>, sc: &mut Scratch, fast: bool) -> Vec<Unit> {
     let n = d.s.bytes.len();
     super::budget::decoded(n);
     // Cheapest cost from each position to the end, and the first unit of
@@ -848,18 +876,56 @@ fn shortest(dst: Dst, d: &Decoder<'_>) -> Vec<Unit> {
     // only units with holes are kept aside.
     const INVALID: u8 = 0x40;
     const KEPT: u8 = 0x80;
-    let mut cost = vec![u32::MAX; n + 1];
-    let mut pick = vec![0u8; n + 1];
-    let mut kept: std::collections::HashMap<usize, Unit, FastHash> =
-        std::collections::HashMap::default();
+    let Scratch {
+        cost,
+        pick,
+        kept,
+        cands,
+    } = sc;
+    cost.clear();
+    cost.resize(n + 1, u32::MAX);
+    pick.clear();
+    pick.resize(n + 1, 0);
+    kept.clear();
     cost[n] = 0;
-    let mut cands = Vec::with_capacity(8);
+    // First hole at or after `i`: where none lies within the widest
+    // unit's reach, the units at `i` are those of a stream without holes,
+    // at most one read and the invalid byte, tried in that order as
+    // `units_at` would list them.
+    let mut next_hole = n;
     for i in (0..n).rev() {
+        if d.s.hole[i] != KNOWN {
+            next_hole = i;
+        }
+        if fast && next_hole >= i + 4 {
+            let mut best = u32::MAX;
+            let mut best_pick = 0u8;
+            let u = read_known(dst, &d.s.bytes, i, d.ctx.outer);
+            for (len, unit_cost, p) in [(u.len as usize, u.cost, u.len), (1, INVALID_COST, INVALID)]
+            {
+                if p != INVALID && u.how != How::Read {
+                    continue;
+                }
+                let rest = cost[i + len];
+                if rest == u32::MAX {
+                    continue;
+                }
+                let total = rest.saturating_add(unit_cost);
+                if total < best {
+                    best = total;
+                    best_pick = p;
+                }
+            }
+            cost[i] = best;
+            pick[i] = best_pick;
+            continue;
+        }
+        super::probe::searched();
         cands.clear();
-        d.units_at(dst, i, &mut cands);
+        d.units_at(dst, i, cands);
         cands.push(invalid(i));
         let mut chosen = None;
-        for u in &cands {
+        for u in cands.iter() {
             let rest = cost[i + u.len as usize];
             if rest == u32::MAX {
                 continue;
@@ -875,7 +941,7 @@ fn shortest(dst: Dst, d: &Decoder<'_>) -> Vec<Unit> {
                 How::Read => u.len,
                 How::Invalid => INVALID,
                 _ => {
-                    kept.insert(i, u);
+                    kept.push((i, u));
                     KEPT
                 }
             };
@@ -883,9 +949,19 @@ fn shortest(dst: Dst, d: &Decoder<'_>) -> Vec<Unit> {
     }
     let mut out = Vec::with_capacity(n);
     let mut i = 0;
+    // `kept` runs backwards, and the walk forwards: the next kept unit
+    // the walk can meet is always the last one left.
     while i < n {
         let u = match pick[i] {
-            KEPT => kept[&i],
+            KEPT => {
+                while kept.last().is_some_and(|&(k, _)| k < i) {
+                    kept.pop();
+                }
+                match kept.last() {
+                    Some(&(k, u)) if k == i => u,
+                    _ => unreachable!("a kept pick has its unit"),
+                }
+            }
             0 | INVALID => invalid(i),
             _ => read_known(dst, &d.s.bytes, i, d.ctx.outer),
         };
@@ -912,5 +988,124 @@ fn invalid(i: usize) -> Unit {
         out: [REPLACEMENT, '\0'],
         cost: INVALID_COST,
         how: How::Invalid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A stream of `bytes`, with a hole wherever `holes` says (0: known,
+    /// 1: lost, 2: wild), built the way [`decode`] sets up its decoder.
+    fn decoder(bytes: &[u8], holes: &[u8], src: Src, outer: bool, eol: bool) -> (Stream, Ctx) {
+        let hole: Vec<u8> = holes
+            .iter()
+            .map(|&h| match h % 3 {
+                0 => KNOWN,
+                1 => LOST,
+                _ => super::super::stream::WILD,
+            })
+            .collect();
+        let bytes: Vec<u8> = bytes
+            .iter()
+            .zip(&hole)
+            .map(|(&b, &h)| if h == KNOWN { b } else { 0 })
+            .collect();
+        let has_holes = hole.iter().any(|&h| h != KNOWN);
+        let starts = (0..=bytes.len() as u32).collect();
+        let s = Stream {
+            bytes,
+            hole,
+            starts,
+            has_holes,
+        };
+        let ctx = Ctx {
+            src,
+            follow: None,
+            eol,
+            outer,
+            asked: false,
+        };
+        (s, ctx)
+    }
+
+    fn both_ways(dst: Dst, s: &Stream, ctx: Ctx) -> (String, String) {
+        let mut masks = Masks::new(s.bytes.len());
+        for i in 0..s.bytes.len() {
+            if s.hole[i] != KNOWN {
+                masks.set(i, hole_mask(s, i, ctx.src, ctx.follow, false));
+            }
+        }
+        let d = Decoder {
+            s,
+            ctx,
+            masks,
+            question: None,
+            ends: Vec::new(),
+        };
+        let fast = shortest_in(dst, &d, &mut Scratch::default(), true);
+        let slow = shortest_in(dst, &d, &mut Scratch::default(), false);
+        (format!("{fast:?}"), format!("{slow:?}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// The shortcut over stretches without holes reads exactly what
+        /// the full search reads, holes or none, in every encoding.
+        #[test]
+        fn shortcut_reads_as_the_full_search(
+            bytes in proptest::collection::vec(
+                prop_oneof![3 => 0x80u8..=0xFF, 1 => any::<u8>(), 1 => 0x30u8..=0x39], 0..80),
+            holes in proptest::collection::vec(
+                prop_oneof![12 => Just(0u8), 1 => 1u8..=2], 80),
+            src in 0usize..3,
+            outer in any::<bool>(),
+            eol in any::<bool>(),
+        ) {
+            let src = [Src::Latin, Src::Gbk, Src::Big5][src];
+            let (s, ctx) = decoder(&bytes, &holes[..bytes.len()], src, outer, eol);
+            for dst in [Dst::Utf8, Dst::Gbk, Dst::Big5] {
+                let (fast, slow) = both_ways(dst, &s, ctx);
+                prop_assert_eq!(fast, slow);
+            }
+        }
+    }
+
+    /// Real mojibake and clean text, encoded back as each kind's wrong
+    /// encoding would, read the same both ways.
+    #[test]
+    fn shortcut_reads_real_lines_as_the_full_search() {
+        let lines = [
+            "娴嬭瘯涓枃锛屾垜浠湪杩欓噷銆?",
+            "浣犲ソ锟斤拷涓栫晫\u{FFFD}鍟?",
+            "²âÊÔÖÐÎÄ£¬ÎÒÃÇÔÚÕâÀï¡£",
+            "这是一段正常的中文文本，没有任何问题。",
+            "聆彸眳笢恅",
+        ];
+        for line in lines {
+            let chars: Vec<char> = line.chars().collect();
+            for src in [Src::Latin, Src::Gbk, Src::Big5] {
+                for whatwg in [false, true] {
+                    let Some(s) = src.encode(&chars, whatwg) else {
+                        continue;
+                    };
+                    for outer in [false, true] {
+                        let ctx = Ctx {
+                            src,
+                            follow: None,
+                            eol: true,
+                            outer,
+                            asked: false,
+                        };
+                        for dst in [Dst::Utf8, Dst::Gbk, Dst::Big5] {
+                            let (fast, slow) = both_ways(dst, &s, ctx);
+                            assert_eq!(fast, slow, "{line} {dst:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }
