@@ -12,6 +12,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use zhnorm::clean::mojibake::{budget, probe, repair};
 use zhnorm::convert::{UserDict, MAX_DICT_BYTES, MAX_DICT_LINE};
 
 fn zhnorm() -> Command {
@@ -187,7 +188,6 @@ fn jobs_do_not_change_the_output_of_one_huge_line() {
 
 #[test]
 fn repair_work_grows_in_proportion_to_debris() {
-    use zhnorm::clean::mojibake::{probe, repair};
     // Debris in short lines and in one long line, and Latin-1 junk: the
     // kinds of input that once cost hundreds of times ordinary text.
     type Make = fn(usize) -> String;
@@ -279,7 +279,6 @@ fn pathological_lines() -> Vec<(&'static str, String)> {
 
 #[test]
 fn repair_of_a_line_never_spends_more_than_its_budget() {
-    use zhnorm::clean::mojibake::{budget, repair};
     for (name, line) in pathological_lines() {
         // Whole, and in short lines, where the floor of each line's budget
         // counts most.
@@ -312,7 +311,6 @@ fn repair_of_a_line_never_spends_more_than_its_budget() {
 
 #[test]
 fn a_line_whose_budget_runs_out_is_left_as_it_was_and_counted() {
-    use zhnorm::clean::mojibake::{budget, repair};
     // Mojibake long enough that its floor does not cover it, repaired with
     // the budget in force, and left alone with no units per
     // byte: nothing beyond the floor, too little for one decoding of the line.
@@ -333,4 +331,57 @@ fn a_line_whose_budget_runs_out_is_left_as_it_was_and_counted() {
     assert_eq!(cut, line, "a search cut short changes nothing");
     assert_eq!(stats.unsearched, 1, "and says so");
     assert_eq!(stats.spans_repaired, 0);
+}
+
+// Text full of lost bytes: the decoder's path search weighs every possible
+// unit only near a lost byte, and reads plainly elsewhere.
+
+/// Random high bytes read as GBK, as scraped binary junk comes out: a lost
+/// byte (U+FFFD) every few dozen characters, the rest rare Han characters.
+fn random_high_as_gbk(len: usize, seed: u64) -> String {
+    let mut rng = seed | 1;
+    let bytes: Vec<u8> = (0..len)
+        .map(|_| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            0x80 | rng as u8
+        })
+        .collect();
+    encoding_rs::GBK.decode(&bytes).0.into_owned()
+}
+
+#[test]
+fn random_high_bytes_are_searched_only_near_lost_bytes() {
+    for (name, text) in [
+        ("one long line", random_high_as_gbk(40_000, 7)),
+        (
+            "lines of a hundred bytes",
+            random_high_as_gbk(40_000, 11)
+                .chars()
+                .collect::<Vec<_>>()
+                .chunks(50)
+                .map(|c| c.iter().collect::<String>() + "\n")
+                .collect(),
+        ),
+    ] {
+        assert!(
+            text.contains('\u{FFFD}'),
+            "{name}: the input has lost bytes"
+        );
+        budget::take_decoded();
+        probe::take_searched();
+        repair(&text);
+        let decoded = budget::take_decoded();
+        let searched = probe::take_searched();
+        assert!(decoded > 0, "{name}: repair decoded something");
+        // Lost bytes lie a few dozen bytes apart here, and each puts four
+        // positions in reach of a full search: well under a third of what
+        // is decoded. Searching every position was what made this input
+        // cost thirty times ordinary text.
+        assert!(
+            searched * 3 < decoded,
+            "{name}: {searched} positions searched in full of {decoded} decoded"
+        );
+    }
 }
