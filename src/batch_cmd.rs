@@ -278,7 +278,10 @@ pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
             .collect();
         if let (true, Target::Dir(dir)) = (cli.delete, &target) {
             if walk_errors.is_empty() {
-                let deleted = delete_gone(&mut s, dir, &roots, &plans, cli.dry_run);
+                let found: Vec<bool> = (0..roots.len())
+                    .map(|i| jobs.iter().any(|j| j.root == i))
+                    .collect();
+                let deleted = delete_gone(&mut s, dir, &roots, &found, &plans, cli.dry_run);
                 records.extend(deleted);
             } else {
                 // An unreadable directory or a missing root makes its
@@ -612,6 +615,7 @@ fn delete_gone(
     state: &mut State,
     dir: &Path,
     roots: &[PathBuf],
+    found: &[bool],
     plans: &[Plan],
     dry_run: bool,
 ) -> Vec<Record> {
@@ -622,10 +626,26 @@ fn delete_gone(
             _ => None,
         })
         .collect();
-    let real_roots: Vec<PathBuf> = roots
-        .iter()
-        .filter_map(|r| fs::canonicalize(r).ok())
-        .collect();
+    // A root directory in which the walk found nothing at all, while the
+    // state knows files of it, looks like a file system that is not
+    // mounted (or a share that is down) rather than a tree emptied on
+    // purpose: mirroring that would delete every output of it, so its
+    // outputs are kept and the run says so.
+    let mut real_roots: Vec<PathBuf> = Vec::new();
+    for (root, &found) in roots.iter().zip(found) {
+        let Ok(real) = fs::canonicalize(root) else {
+            continue;
+        };
+        let known = state.entries().any(|(_, e)| e.input.starts_with(&real));
+        if !found && known {
+            crate::report(
+                &root.to_string_lossy(),
+                "--delete: nothing found here, though earlier runs converted files from it (not mounted?); none of their outputs is deleted",
+            );
+            continue;
+        }
+        real_roots.push(real);
+    }
     let Ok(real_dir) = fs::canonicalize(dir) else {
         return Vec::new();
     };

@@ -712,6 +712,40 @@ fn in_place_takes_same_named_files_from_different_directories() {
 
 // Item 19: --delete and a consistent report.
 
+/// A mirror's source that is not mounted looks like a tree whose files
+/// are all gone. `--delete` must not take that for a reason to empty the
+/// mirror: a root in which nothing at all was found keeps its outputs, and
+/// the run says why.
+#[test]
+fn delete_keeps_the_outputs_of_a_root_that_came_up_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("mnt");
+    fs::create_dir_all(input.join("sub")).unwrap();
+    fs::write(input.join("a.txt"), TRAD).unwrap();
+    fs::write(input.join("sub/b.txt"), OTHER_TRAD).unwrap();
+    let out = dir.path().join("out");
+    let o = run(&["-q", "--incremental", "-o", p(&out), p(&input)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        files(&out).iter().filter(|f| !f.starts_with('.')).count(),
+        2
+    );
+    // The mount point stays, its files are not there.
+    fs::remove_file(input.join("a.txt")).unwrap();
+    fs::remove_dir_all(input.join("sub")).unwrap();
+    let o = run(&["--incremental", "--delete", "-o", p(&out), p(&input)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nothing found here"), "{}", stderr(&o));
+    assert!(out.join("a.txt").exists() && out.join("sub/b.txt").exists());
+    // With one file back, the root is evidently there, and what is gone
+    // from it is mirrored.
+    fs::write(input.join("a.txt"), TRAD).unwrap();
+    let o = run(&["-q", "--incremental", "--delete", "-o", p(&out), p(&input)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.join("a.txt").exists());
+    assert!(!out.join("sub/b.txt").exists());
+}
+
 #[test]
 fn delete_removes_only_outputs_whose_inputs_are_gone() {
     let dir = tempfile::tempdir().unwrap();
