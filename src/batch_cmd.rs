@@ -46,7 +46,7 @@ use zhnorm::convert::Converter;
 
 /// How much of a file is looked at to call it binary (as for single
 /// inputs: a NUL byte in the first 64 KiB).
-const BINARY_HEAD: usize = 64 * 1024;
+const BINARY_HEAD: usize = zhnorm::batch::sniff::SNIFF_BYTES;
 
 /// What happened to one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -438,15 +438,7 @@ fn plan(
 fn read_head(path: &Path, size: u64) -> io::Result<Vec<u8>> {
     let mut file = File::open(path)?;
     let mut head = vec![0u8; BINARY_HEAD.min(size as usize)];
-    let mut filled = 0;
-    while filled < head.len() {
-        match file.read(&mut head[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+    let filled = crate::read_full(&mut file, &mut head)?;
     head.truncate(filled);
     Ok(head)
 }

@@ -16,16 +16,12 @@ use crate::cli::Input;
 use crate::{
     damage_message, io_message, open, pump, Buffers, Fatal, Feed, Outcome, PumpError, Settings,
 };
-use zhnorm::batch::compress::{self, Compression};
+use zhnorm::batch::compress;
+use zhnorm::batch::sniff::{sniff, SNIFF_BYTES};
 use zhnorm::batch::walk::{self, WalkOptions};
 use zhnorm::convert::Converter;
 use zhnorm::decode::{Charset, DecodeOptions};
 use zhnorm::pipeline;
-
-/// How much of a file found in a tree is looked at to call it binary: as
-/// in batch runs, a NUL byte in the first 64 KiB of bytes that are not
-/// UTF-16.
-const BINARY_HEAD: usize = 64 * 1024;
 
 /// One thing to report on, in the order given.
 enum Item {
@@ -76,19 +72,16 @@ enum Found {
 fn open_found(path: &Path) -> io::Result<Found> {
     let mut file = File::open(path)?;
     let len = file.metadata()?.len();
-    let mut head = vec![0u8; BINARY_HEAD.min(len as usize)];
+    let mut head = vec![0u8; SNIFF_BYTES.min(len as usize)];
     file.read_exact(&mut head)?;
-    let comp = Compression::detect(path, &head);
-    let binary = comp == Compression::None
-        && head.contains(&0)
-        && !zhnorm::decode::detect(&head, head.len() as u64 == len)
-            .charset
-            .is_utf16();
-    if binary {
+    // The batch run's own verdict, so a compressed image is binary here
+    // too.
+    let sniffed = sniff(&head, Some(path), head.len() as u64 == len);
+    if sniffed.binary {
         return Ok(Found::Binary);
     }
     let bytes: Box<dyn Read> = Box::new(io::Cursor::new(head).chain(file));
-    Ok(Found::Text(compress::reader(comp, bytes)?))
+    Ok(Found::Text(compress::reader(sniffed.compression, bytes)?))
 }
 
 /// Report on every input; `Ok(false)` when some input could not be read.

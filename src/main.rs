@@ -387,12 +387,6 @@ fn format_phrase(f: DataFormat) -> &'static str {
     }
 }
 
-/// The compression `-o FILE` asks for by its extension: what is written
-/// under a `.gz` name is gzip.
-fn output_compression(dest: &Path) -> Compression {
-    Compression::from_path(dest)
-}
-
 /// Fills `buf` as far as the input allows; the count read.
 fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
@@ -502,7 +496,8 @@ fn run_to_file(
     records: &mut Vec<batch_cmd::SingleRecord>,
 ) -> Result<bool, Fatal> {
     let dest_label = dest.to_string_lossy().into_owned();
-    let comp = output_compression(dest);
+    // What is written under a `.gz` name is gzip.
+    let comp = Compression::from_path(dest);
     let dest = resolve_output(dest, inputs).map_err(|m| Fatal::new(&*dest_label, m))?;
     let mut file =
         OutputFile::create(&dest).map_err(|e| Fatal::new(&*dest_label, io_message(&e)))?;

@@ -429,6 +429,10 @@ fn detect_walks_a_directory_as_batch_runs_do() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all("漢字\n".as_bytes()).unwrap();
     fs::write(site.join("a/page.txt.gz"), gz.finish().unwrap()).unwrap();
+    // A compressed image is binary, as a batch run judges it.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    fs::write(site.join("a/icon.png.gz"), gz.finish().unwrap()).unwrap();
 
     let o = run(&["detect", "--json", p(&site)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -443,6 +447,7 @@ fn detect_walks_a_directory_as_batch_runs_do() {
     let rel = |name: &str| p(&site.join(name)).to_owned();
     for name in [
         "a/b/deep.txt",
+        "a/icon.png.gz",
         "a/page.txt.gz",
         "drafts/old.txt",
         "index.html",
@@ -450,9 +455,10 @@ fn detect_walks_a_directory_as_batch_runs_do() {
     ] {
         assert!(paths.contains(&rel(name)), "{name} not reported: {paths:?}");
     }
-    assert_eq!(paths.len(), 5, "{paths:?}");
+    assert_eq!(paths.len(), 6, "{paths:?}");
     let by_path = |name: &str| &records[paths.iter().position(|p| *p == rel(name)).unwrap()];
     assert_eq!(by_path("logo.png")["binary"], true);
+    assert_eq!(by_path("a/icon.png.gz")["binary"], true);
     assert_eq!(by_path("a/page.txt.gz")["encoding"], "UTF-8");
 
     // The batch globs, with the same meaning.
