@@ -10,15 +10,17 @@ files (``part-*``), written by ``saveAsTextFile``.
 * ``--format jsonl`` (default) reads ``*.jsonl`` and ``*.jsonl.gz``. Every
   record comes out with its named string fields (``--field``, default
   ``text``) cleaned and converted and every other byte unchanged: the
-  records ``zhnorm --format jsonl`` writes. Lines end in LF.
+  records ``zhnorm --format jsonl`` writes (a missing final newline is
+  added).
 * ``--format warc`` reads ``*.warc`` and ``*.warc.gz`` and writes one
   ``{"url", "date", "text"}`` record per text record: the records
   ``zhnorm --format warc --to jsonl`` writes.
 
 The work runs in ``mapPartitions`` with the ``zhnorm`` Python package, which
 must be installed on every executor (see the README's "Spark" section). No
-record is lost: a record or file the package refuses is written out as it
-came, counted, and named on standard error. The exit status is 0 when
+JSON Lines record is lost: a line the package refuses is written as it
+came. Every failure (such a line, a WARC batch, a damaged .gz) is counted,
+and the first few are named on standard error. The exit status is 0 when
 nothing failed, 1 when something did, 2 on a usage error.
 """
 

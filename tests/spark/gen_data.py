@@ -75,8 +75,9 @@ def jsonl_record(rng, n):
     return json.dumps(rec, ensure_ascii=False)
 
 
-def write_jsonl(out, records, files, rng):
-    """K files of JSON Lines, alternately plain and gzip; the third is Big5."""
+def write_jsonl(out, records, files, rng, utf8_only=False):
+    """K files of JSON Lines, alternately plain and gzip; the third is Big5
+    unless UTF8_ONLY."""
     os.makedirs(out, exist_ok=True)
     names = []
     n = 0
@@ -87,7 +88,7 @@ def write_jsonl(out, records, files, rng):
             n += 1
         # JSON Lines should be UTF-8, but crawls also hold legacy files,
         # which zhnorm decodes as it decodes any other input.
-        data = ("\n".join(lines) + "\n").encode("big5" if k == 2 else "utf-8")
+        data = ("\n".join(lines) + "\n").encode("big5" if k == 2 and not utf8_only else "utf-8")
         if k % 2:
             name = "part %d,x.jsonl.gz" % k  # a comma and a space in the name
             with open(os.path.join(out, name), "wb") as f:
@@ -178,9 +179,12 @@ def main():
     ap.add_argument("--records", type=int, default=60, help="records per file (default 60)")
     ap.add_argument("--files", type=int, default=4, help="files per format (default 4)")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--utf8", action="store_true",
+                    help="JSON Lines in UTF-8 only (what Spark's textFile can read)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    jn, jcount = write_jsonl(os.path.join(args.out, "jsonl"), args.records, args.files, rng)
+    jn, jcount = write_jsonl(os.path.join(args.out, "jsonl"), args.records, args.files, rng,
+                        args.utf8)
     wn, wcount = write_warc(os.path.join(args.out, "warc"), args.records, args.files, rng)
     print("%s: %d JSON Lines records in %d files, %d WARC targets in %d files"
           % (args.out, jcount, len(jn), wcount, len(wn)), file=sys.stderr)

@@ -1,0 +1,122 @@
+"""Throughput of the two Spark ways, side by side in one Spark application.
+
+    python tests/spark/bench_spark.py [--records N] [--files K] [--master URL]
+        [--zhnorm PATH] [--reps R]
+
+Generates K UTF-8 JSON Lines files of N records (tests/spark/gen_data.py),
+then times, on the same SparkContext (so JVM start-up is not counted):
+
+* job:  examples/spark_normalize.py's own run() (package in mapPartitions),
+        reading the files and writing part files;
+* pipe: the README's RDD.pipe recipe, between textFile + json.loads and
+        json.dumps + saveAsTextFile;
+* cli:  the zhnorm command alone over the same files, one process per file,
+        two at a time (a ceiling for what the pipe can reach).
+
+Each is run R times and the fastest run is reported, in records/s and MB/s
+of uncompressed input.
+"""
+
+import argparse
+import concurrent.futures
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "examples"))
+sys.path.insert(0, str(Path(__file__).parent))
+
+import spark_normalize  # noqa: E402
+from test_spark import readme_pipe_recipe  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--records", type=int, default=25000)
+    ap.add_argument("--files", type=int, default=8)
+    ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--zhnorm", default=str(Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+                                            / "release" / "zhnorm"))
+    args = ap.parse_args()
+    zhnorm_bin = str(Path(args.zhnorm).resolve())
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+    tmp = Path(tempfile.mkdtemp(prefix="zhnorm-spark-bench-"))
+    try:
+        subprocess.run([sys.executable, str(Path(__file__).with_name("gen_data.py")), str(tmp),
+                        "--records", str(args.records), "--files", str(args.files), "--utf8"],
+                       check=True)
+        src = tmp / "jsonl"
+        # Only the plain files: textFile reads .gz too, but the byte count
+        # below is of uncompressed input.
+        for p in src.glob("*.gz"):
+            p.unlink()
+        files = sorted(src.glob("*.jsonl"))
+        n_records = sum(f.read_bytes().count(b"\n") for f in files)
+        n_bytes = sum(f.stat().st_size for f in files)
+        print("input: %d files, %d records, %.1f MB" % (len(files), n_records, n_bytes / 1e6))
+
+        from pyspark import SparkConf, SparkContext
+
+        conf = SparkConf().setMaster(args.master).setAppName("zhnorm-bench")
+        conf.set("spark.ui.showConsoleProgress", "false")
+        sc = SparkContext(conf=conf)
+        sc.setLogLevel("ERROR")
+        # The job's functions live in that module; workers must import it.
+        sc.addPyFile(str(ROOT / "examples" / "spark_normalize.py"))
+        recipe = readme_pipe_recipe().replace(
+            next(line for line in readme_pipe_recipe().splitlines() if line.startswith("ZHNORM = ")),
+            "ZHNORM = %r" % zhnorm_bin)
+
+        def job(out):
+            a = spark_normalize.parse_args([str(src), str(out), "--field", "text", "--field", "title"])
+            assert spark_normalize.run(sc, a) == 0
+
+        def pipe(out):
+            rdd = sc.textFile(",".join(str(f) for f in files)).map(json.loads) \
+                .filter(lambda r: isinstance(r, dict))
+            scope = {"rdd": rdd}
+            exec(recipe, scope)
+            scope["cleaned"].map(lambda r: json.dumps(r, ensure_ascii=False)).saveAsTextFile(str(out))
+
+        def cli(out):
+            out.mkdir()
+
+            def one(f):
+                with open(f, "rb") as i, open(out / f.name, "wb") as o:
+                    subprocess.run([zhnorm_bin, "-q", "--format", "jsonl", "--field", "text",
+                                    "--field", "title"], stdin=i, stdout=o, check=True)
+
+            with concurrent.futures.ThreadPoolExecutor(2) as ex:
+                list(ex.map(one, files))
+
+        for name, fn in (("job (package, mapPartitions)", job), ("RDD.pipe recipe", pipe),
+                         ("zhnorm CLI alone, 2 at a time", cli)):
+            best = None
+            for r in range(args.reps):
+                out = tmp / ("out-%s-%d" % (name.split()[0], r))
+                t0 = time.perf_counter()
+                fn(out)
+                dt = time.perf_counter() - t0
+                best = dt if best is None else min(best, dt)
+                written = sum(len(open(p, "rb").read().splitlines())
+                              for p in glob.glob(str(out / "*")) if not os.path.basename(p).startswith("_"))
+                assert written >= n_records * 0.9, (name, written)
+                shutil.rmtree(out)
+            print("%-32s %6.2f s  %9.0f records/s  %6.2f MB/s"
+                  % (name, best, n_records / best, n_bytes / 1e6 / best))
+        sc.stop()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
