@@ -37,6 +37,14 @@ import spark_normalize  # noqa: E402
 from test_spark import readme_pipe_recipe  # noqa: E402
 
 
+def parse(line):
+    """The JSON value of LINE, or None if it is not JSON."""
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=25000)
@@ -81,7 +89,10 @@ def main():
             assert spark_normalize.run(sc, a) == 0
 
         def pipe(out):
-            rdd = sc.textFile(",".join(str(f) for f in files)).map(json.loads) \
+            # The records must be parsed before the pipe: PySpark feeds the
+            # command from a thread, and an exception there (json.loads on
+            # a line that is not JSON) leaves the task waiting forever.
+            rdd = sc.textFile(",".join(str(f) for f in files)).map(parse) \
                 .filter(lambda r: isinstance(r, dict))
             scope = {"rdd": rdd}
             exec(recipe, scope)
