@@ -7,12 +7,35 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
 
+use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyList, PySlice, PyString};
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PySlice, PyString, PyTuple};
+use rayon::prelude::*;
 
 use zhnorm::convert::{ConvertError, Converter, UserDict, CONFIG_NAMES};
+use zhnorm::{NormalizeError as Failure, OptionError, Options, Outcome};
+
+create_exception!(
+    zhnorm,
+    NormalizeError,
+    PyValueError,
+    "An input that gave no output (the command would fail on that file)."
+);
+create_exception!(
+    zhnorm,
+    BinaryInputError,
+    NormalizeError,
+    "Binary input: a NUL byte that no encoding explains. `offset` is where \
+     it is. Giving `from_encoding` decodes it anyway."
+);
+create_exception!(
+    zhnorm,
+    StrictError,
+    NormalizeError,
+    "With `strict=True`: damage found, or a JSON Lines field that no record has."
+);
 
 /// One converter per built-in configuration, built on first use: building
 /// costs microseconds, which `zhnorm.convert` on short strings would
@@ -208,11 +231,345 @@ fn configs() -> Vec<&'static str> {
     CONFIG_NAMES.to_vec()
 }
 
+/// An option the library refused (unknown name, unreadable dictionary).
+fn option_error(e: OptionError) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// Python's view of an input that gave no output.
+fn failure(py: Python<'_>, e: &Failure) -> PyErr {
+    let message = e.to_string();
+    match e {
+        Failure::Binary { offset } => {
+            let err = BinaryInputError::new_err(message);
+            // An attribute for code that wants to report or skip precisely.
+            let _ = err.value(py).setattr("offset", *offset);
+            err
+        }
+        Failure::Strict { .. } => StrictError::new_err(message),
+        _ => NormalizeError::new_err(message),
+    }
+}
+
+/// `zhnorm._Options`: every setting of one call, parsed once. The Python
+/// side caches these by their arguments, so that a call on a short record
+/// does not parse names again.
+#[pyclass(frozen, module = "zhnorm", name = "_Options")]
+struct PyOptions {
+    /// For bytes, and for `str` read as plain text.
+    options: Arc<Options>,
+    /// For a `str` in a format that needs parsing (HTML, JSON Lines,
+    /// WARC): its UTF-8 bytes with the encoding given, so nothing is
+    /// detected.
+    utf8: Arc<Options>,
+}
+
+#[pymethods]
+impl PyOptions {
+    #[new]
+    #[pyo3(signature = (config, format, html, skip, from_encoding, fields, to, convert_all, convert_only, strict))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        config: &Bound<'_, PyAny>,
+        format: &str,
+        html: &str,
+        skip: Vec<String>,
+        from_encoding: Option<&str>,
+        fields: Vec<String>,
+        to: &str,
+        convert_all: bool,
+        convert_only: bool,
+        strict: bool,
+    ) -> PyResult<Self> {
+        let mut o = Options::default();
+        if let Ok(conv) = config.cast::<PyConverter>() {
+            o.converter = Arc::clone(&conv.get().inner);
+        } else {
+            let name: PyBackedStr = config.extract()?;
+            o.set_config(&name).map_err(option_error)?;
+        }
+        o.set_format(format).map_err(option_error)?;
+        o.set_html(html).map_err(option_error)?;
+        o.set_skip(&skip).map_err(option_error)?;
+        o.set_from(from_encoding).map_err(option_error)?;
+        o.set_fields(&fields);
+        o.set_to(to).map_err(option_error)?;
+        o.convert_all = convert_all;
+        o.convert_only = convert_only;
+        o.strict = strict;
+        let mut utf8 = o.clone();
+        utf8.set_from(Some("utf-8")).map_err(option_error)?;
+        Ok(PyOptions {
+            options: Arc::new(o),
+            utf8: Arc::new(utf8),
+        })
+    }
+}
+
+/// One input as taken from Python, readable without the GIL.
+enum Input {
+    Bytes(PyBackedBytes),
+    Str(PyBackedStr),
+}
+
+impl Input {
+    fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if let Ok(s) = data.cast::<PyString>() {
+            return Ok(Input::Str(s.extract()?));
+        }
+        match data.extract::<PyBackedBytes>() {
+            Ok(b) => Ok(Input::Bytes(b)),
+            Err(_) => Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "expected bytes or str, not {}",
+                data.get_type().name()?
+            ))),
+        }
+    }
+
+    /// The library call the input's type asks for: bytes are decoded as
+    /// the command decodes a file; a `str` is text already.
+    fn run(&self, opts: &PyOptions, want_bytes: bool) -> Result<(Output, Outcome), Failure> {
+        let (data, options): (&[u8], &Options) = match self {
+            Input::Bytes(b) => (b, &opts.options),
+            Input::Str(s) => {
+                if is_plain(&opts.options) && !want_bytes {
+                    let (text, outcome) = zhnorm::normalize_text(s, &opts.options);
+                    return Ok((Output::Text(text), outcome));
+                }
+                (s.as_bytes(), &opts.utf8)
+            }
+        };
+        if want_bytes {
+            let (bytes, outcome) = zhnorm::normalize_bytes(data, options)?;
+            Ok((Output::Bytes(bytes), outcome))
+        } else {
+            let (text, outcome) = zhnorm::normalize(data, options)?;
+            Ok((Output::Text(text), outcome))
+        }
+    }
+}
+
+/// Whether a `str` goes through cleanup and conversion alone.
+fn is_plain(options: &Options) -> bool {
+    matches!(
+        options.format,
+        zhnorm::InputFormat::Auto | zhnorm::InputFormat::Text
+    )
+}
+
+enum Output {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl Output {
+    fn into_py(self, py: Python<'_>) -> Bound<'_, PyAny> {
+        match self {
+            Output::Text(t) => PyString::new(py, &t).into_any(),
+            Output::Bytes(b) => PyBytes::new(py, &b).into_any(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Output::Text(t) => t.len(),
+            Output::Bytes(b) => b.len(),
+        }
+    }
+}
+
+fn run_one(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    opts: &PyOptions,
+    want_bytes: bool,
+) -> PyResult<(Output, Outcome, usize)> {
+    let input = Input::from_py(data)?;
+    let size = match &input {
+        Input::Bytes(b) => b.len(),
+        Input::Str(s) => s.len(),
+    };
+    match py.detach(|| input.run(opts, want_bytes)) {
+        Ok((out, outcome)) => Ok((out, outcome, size)),
+        Err(e) => Err(failure(py, &e)),
+    }
+}
+
+/// `zhnorm.normalize`, after the keywords became `opts`.
+#[pyfunction]
+fn _normalize<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    opts: &PyOptions,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (out, _, _) = run_one(py, data, opts, false)?;
+    Ok(out.into_py(py))
+}
+
+/// `zhnorm.normalize_bytes`: the output as bytes, as the command writes it.
+#[pyfunction]
+fn _normalize_bytes<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    opts: &PyOptions,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (out, _, _) = run_one(py, data, opts, true)?;
+    Ok(out.into_py(py))
+}
+
+/// `zhnorm.normalize_with_report`: the text and the `--report` record's
+/// fields for this input.
+#[pyfunction]
+fn _normalize_with_report<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    opts: &PyOptions,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let (out, outcome, size) = run_one(py, data, opts, false)?;
+    let report = json_to_py(py, &outcome.to_json())?;
+    if let Ok(dict) = report.cast::<PyDict>() {
+        dict.set_item("bytes_in", size)?;
+        dict.set_item("bytes_out", out.len())?;
+    }
+    PyTuple::new(py, [out.into_py(py), report])
+}
+
+/// `zhnorm.detect`: what `zhnorm detect --json` prints, without `path`.
+#[pyfunction]
+fn _detect<'py>(
+    py: Python<'py>,
+    data: PyBackedBytes,
+    opts: &PyOptions,
+) -> PyResult<Bound<'py, PyAny>> {
+    let options = &opts.options;
+    let outcome = py
+        .detach(|| zhnorm::detect(&data, options))
+        .map_err(|e| failure(py, &e))?;
+    let mut json = outcome.detect_json("");
+    if let Some(map) = json.as_object_mut() {
+        map.remove("path");
+    }
+    json_to_py(py, &json)
+}
+
+/// Thread pools by size, built on first use and kept: building one per
+/// call would cost more than many short records.
+fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
+    static POOLS: OnceLock<std::sync::Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>>> =
+        OnceLock::new();
+    let pools = POOLS.get_or_init(Default::default);
+    let mut pools = pools.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, p)) = pools.iter().find(|(n, _)| *n == threads) {
+        return Ok(Arc::clone(p));
+    }
+    let p = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("zhnorm-{i}"))
+        .build()
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+    let p = Arc::new(p);
+    pools.push((threads, Arc::clone(&p)));
+    Ok(p)
+}
+
+/// `zhnorm.normalize_many`: every item on rayon's threads without the GIL,
+/// results in the items' order. With `keep_errors` a failed item's place
+/// holds its exception; otherwise the first failure (by position) is
+/// raised.
+#[pyfunction]
+#[pyo3(signature = (items, opts, threads, keep_errors))]
+fn _normalize_many<'py>(
+    py: Python<'py>,
+    items: &Bound<'py, PyAny>,
+    opts: &PyOptions,
+    threads: Option<usize>,
+    keep_errors: bool,
+) -> PyResult<Bound<'py, PyList>> {
+    let inputs = items
+        .try_iter()?
+        .map(|item| Input::from_py(&item?))
+        .collect::<PyResult<Vec<Input>>>()?;
+    let pool = match threads {
+        Some(0) => return Err(PyValueError::new_err("threads must be at least 1")),
+        Some(n) => Some(pool(n)?),
+        None => None,
+    };
+    let work = || {
+        inputs
+            .par_iter()
+            .map(|input| input.run(opts, false).map(|(out, _)| out))
+            .collect::<Vec<_>>()
+    };
+    let results = py.detach(|| match &pool {
+        Some(p) => p.install(work),
+        None => work(),
+    });
+    let list = PyList::empty(py);
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Ok(out) => list.append(out.into_py(py))?,
+            Err(e) => {
+                let err = failure(py, &e);
+                if !keep_errors {
+                    let note = format!("item {i}");
+                    let _ = err.value(py).call_method1("add_note", (note,));
+                    return Err(err);
+                }
+                list.append(err.into_value(py))?;
+            }
+        }
+    }
+    Ok(list)
+}
+
+/// A JSON value as the Python value `json.loads` would give.
+fn json_to_py<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResult<Bound<'py, PyAny>> {
+    use serde_json::Value;
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_u64() {
+                PyInt::new(py, i).into_any()
+            } else if let Some(i) = n.as_i64() {
+                PyInt::new(py, i).into_any()
+            } else {
+                PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(a) => {
+            let items = a
+                .iter()
+                .map(|x| json_to_py(py, x))
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, items)?.into_any()
+        }
+        Value::Object(m) => {
+            let d = PyDict::new(py);
+            for (k, x) in m {
+                d.set_item(k, json_to_py(py, x)?)?;
+            }
+            d.into_any()
+        }
+    })
+}
+
 #[pymodule]
 fn _zhnorm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<PyConverter>()?;
     m.add_function(wrap_pyfunction!(convert, m)?)?;
     m.add_function(wrap_pyfunction!(configs, m)?)?;
+    m.add_class::<PyOptions>()?;
+    m.add_function(wrap_pyfunction!(_normalize, m)?)?;
+    m.add_function(wrap_pyfunction!(_normalize_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(_normalize_with_report, m)?)?;
+    m.add_function(wrap_pyfunction!(_normalize_many, m)?)?;
+    m.add_function(wrap_pyfunction!(_detect, m)?)?;
+    let py = m.py();
+    m.add("NormalizeError", py.get_type::<NormalizeError>())?;
+    m.add("BinaryInputError", py.get_type::<BinaryInputError>())?;
+    m.add("StrictError", py.get_type::<StrictError>())?;
     Ok(())
 }
