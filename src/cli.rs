@@ -9,11 +9,15 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use zhnorm::clean::tidy::{Eol, TidyOptions};
-use zhnorm::clean::CleanOptions;
-use zhnorm::convert::{CONFIG_DESCRIPTIONS, CONFIG_NAMES};
+use std::sync::Arc;
+
+use zhnorm::clean::tidy::Eol;
+use zhnorm::convert::{Converter, CONFIG_DESCRIPTIONS, CONFIG_NAMES};
 use zhnorm::decode::Charset;
-use zhnorm::pipeline::{self, Format, HtmlMode};
+use zhnorm::normalize::{
+    opencc_config_name, opencc_configs, parse_charset, InputFormat, Options, Step as LibStep,
+};
+use zhnorm::pipeline::{self, HtmlMode};
 
 const EXAMPLES: &str = "\
 EXAMPLES:
@@ -378,12 +382,7 @@ pub enum Command {
 }
 
 fn charset_parser(label: &str) -> Result<Charset, String> {
-    Charset::for_label(label).ok_or_else(|| {
-        format!(
-            "unknown encoding '{label}' (try utf-8, gbk, gb18030, big5, utf-16le, \
-             utf-16be, hz-gb-2312, euc-tw, iso-2022-cn, shift_jis, euc-kr, windows-1252)"
-        )
-    })
+    parse_charset(label).map_err(|e| e.to_string())
 }
 
 /// Accepts the library's configuration names; `--help` describes each so
@@ -443,18 +442,6 @@ impl TypedValueParser for ConfigParser {
     }
 }
 
-/// The configurations OpenCC ships as files: `none` is zhnorm's own.
-fn opencc_configs() -> impl Iterator<Item = &'static str> {
-    CONFIG_NAMES.iter().copied().filter(|&n| n != "none")
-}
-
-/// The built-in configuration an OpenCC config file stands for, by its file
-/// name: `t2s.json` and `/usr/share/opencc/t2s.json` are `t2s`.
-pub fn opencc_config_name(path: &Path) -> Option<&'static str> {
-    let stem = path.file_name()?.to_str()?.strip_suffix(".json")?;
-    opencc_configs().find(|&n| n == stem)
-}
-
 /// Where one input comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -492,65 +479,60 @@ pub fn inputs_of(paths: &[PathBuf]) -> Vec<Input> {
 }
 
 impl Cli {
-    /// How each input's text is handled, from the cleanup flags.
-    pub fn pipeline_options(&self) -> pipeline::Options {
-        let eol = match self.eol {
+    /// Everything that changes output, with `converter` (built from `-c`
+    /// and `--dict` by the caller, which reports their errors).
+    pub fn options(&self, converter: Arc<Converter>) -> Options {
+        let mut o = Options::default();
+        o.converter = converter;
+        o.format = self.input_format();
+        o.html = match self.html_mode {
+            HtmlArg::Keep => HtmlMode::Keep,
+            HtmlArg::Text => HtmlMode::Text,
+        };
+        o.skip = self
+            .skip
+            .iter()
+            .map(|s| match s {
+                Step::Entities => LibStep::Entities,
+                Step::Mojibake => LibStep::Mojibake,
+                Step::Pinyin => LibStep::Pinyin,
+                Step::Punct => LibStep::Punct,
+                Step::Width => LibStep::Width,
+                Step::Unicode => LibStep::Unicode,
+                Step::Markdown => LibStep::Markdown,
+            })
+            .collect();
+        o.keep_pinyin = self.keep_pinyin;
+        o.punct_fix = self.punct == PunctArg::Fix;
+        o.eol = match self.eol {
             EolArg::Keep => Eol::Keep,
             EolArg::Lf => Eol::Lf,
             EolArg::Crlf => Eol::Crlf,
         };
-        let format = match self.format {
-            FormatArg::Auto => Format::Auto,
-            FormatArg::Text => Format::Text,
-            FormatArg::Html => Format::Html,
-            // WARC records are handled before this pipeline, which then sees
-            // each record's payload; its format comes from the record.
-            FormatArg::Warc => Format::Auto,
-            // A JSON field's value is text.
-            FormatArg::Jsonl => Format::Text,
-        };
-        let html = match self.html_mode {
-            HtmlArg::Keep => HtmlMode::Keep,
-            HtmlArg::Text => HtmlMode::Text,
-        };
-        if self.convert_only {
-            return pipeline::Options {
-                clean: CleanOptions {
-                    tidy: TidyOptions {
-                        eol,
-                        ..TidyOptions::none()
-                    },
-                    ..CleanOptions::none()
-                },
-                // Markup is only looked for when asked for by name.
-                format: if format == Format::Auto {
-                    Format::Text
-                } else {
-                    format
-                },
-                html,
-                convert_all: self.convert_all,
-            };
+        o.convert_all = self.convert_all;
+        o.convert_only = self.convert_only;
+        o.fields = self.fields.clone();
+        o.warc_to_jsonl = self.to == ToArg::Jsonl;
+        o.from = self.from;
+        o.strict = self.strict;
+        o
+    }
+
+    /// `--format` as the library names it.
+    pub fn input_format(&self) -> InputFormat {
+        match self.format {
+            FormatArg::Auto => InputFormat::Auto,
+            FormatArg::Text => InputFormat::Text,
+            FormatArg::Html => InputFormat::Html,
+            FormatArg::Jsonl => InputFormat::Jsonl,
+            FormatArg::Warc => InputFormat::Warc,
         }
-        let on = |step: Step| !self.skip.contains(&step);
-        pipeline::Options {
-            clean: CleanOptions {
-                entities: on(Step::Entities),
-                markup: false,
-                mojibake: on(Step::Mojibake),
-                pinyin: on(Step::Pinyin) && !self.keep_pinyin,
-                tidy: TidyOptions {
-                    punct: on(Step::Punct) && self.punct == PunctArg::Fix,
-                    width: on(Step::Width),
-                    unicode: on(Step::Unicode),
-                    markdown: on(Step::Markdown),
-                    eol,
-                },
-            },
-            format,
-            html,
-            convert_all: self.convert_all,
-        }
+    }
+
+    /// How each input's text is handled, from the cleanup flags.
+    pub fn pipeline_options(&self) -> pipeline::Options {
+        let none = Converter::new("none").expect("`none` is built in");
+        self.options(Arc::new(none)).pipeline_options()
     }
 
     /// Parses the process's arguments, exiting with clap's usage message

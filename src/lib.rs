@@ -38,6 +38,11 @@ pub mod decode;
 pub mod html;
 pub mod lang;
 pub mod model;
+pub mod normalize;
 pub mod pipeline;
 
 pub use convert::{ConvertError, Converter, StreamConverter, UserDict, CONFIG_NAMES};
+pub use normalize::{
+    detect, normalize, normalize_bytes, normalize_text, InputFormat, NormalizeError, Normalizer,
+    OptionError, Options, Outcome, Step,
+};
