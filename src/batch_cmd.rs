@@ -38,17 +38,17 @@ use crate::commit::{self, Committer, Handoff, Stamp};
 use crate::files::OutputFile;
 use crate::single::{self, PumpError};
 use crate::{io_message, Fatal};
-use zhnorm::batch::compress::{self, CompressWriter, Compression};
 use zhnorm::batch::lock::Lock;
-use zhnorm::batch::sniff::{sniff, DataFormat, Sniffed};
 use zhnorm::batch::state::{self, Entry, Freshness, State};
 use zhnorm::batch::walk::{self, Job, WalkOptions};
-use zhnorm::batch::warc::WarcStats;
+use zhnorm::formats::compress::{self, CompressWriter, Compression};
+use zhnorm::formats::sniff::{sniff, DataFormat, Sniffed};
+use zhnorm::formats::warc::WarcStats;
 use zhnorm::normalize::{self, Buffers, Normalizer, Options, Outcome, ReadFeed};
 
 /// How much of a file is looked at to call it binary (as for single
 /// inputs: a NUL byte in the first 64 KiB).
-const BINARY_HEAD: usize = zhnorm::batch::sniff::SNIFF_BYTES;
+const BINARY_HEAD: usize = zhnorm::formats::sniff::SNIFF_BYTES;
 
 /// What happened to one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -754,7 +754,9 @@ fn run_all(
                 // The same warnings as a single run (damaged bytes, invalid
                 // JSON lines, irreparable mojibake), unless -q.
                 if let Some(outcome) = &r.outcome {
-                    bar.suspend(|| single::warn(&r.input.to_string_lossy(), outcome, ctx.cli.quiet));
+                    bar.suspend(|| {
+                        single::warn(&r.input.to_string_lossy(), outcome, ctx.cli.quiet)
+                    });
                 }
                 if r.status == Status::Failed {
                     failures.fetch_add(1, Ordering::Relaxed);
@@ -1236,9 +1238,7 @@ fn run_job_inner(
         thread_local! {
             static BUFS: std::cell::RefCell<Option<Buffers>> = const { std::cell::RefCell::new(None) };
         }
-        let mut bufs = BUFS
-            .with(|b| b.borrow_mut().take())
-            .unwrap_or_default();
+        let mut bufs = BUFS.with(|b| b.borrow_mut().take()).unwrap_or_default();
         // A large input is split across the pool's threads as well, which
         // matters when it is the last one left, or the only one.
         let result = if meta.len() >= normalize::SPLIT_MIN && rayon::current_num_threads() > 1 {
@@ -1469,7 +1469,7 @@ pub(crate) fn write_single_report(
 }
 
 fn json_str(s: &str) -> String {
-    serde_json::Value::from(s).to_string()
+    zhnorm::formats::json_string(s)
 }
 
 fn write_report(

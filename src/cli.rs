@@ -15,7 +15,7 @@ use zhnorm::clean::tidy::Eol;
 use zhnorm::convert::{Converter, CONFIG_DESCRIPTIONS, CONFIG_NAMES};
 use zhnorm::decode::Charset;
 use zhnorm::normalize::{
-    opencc_config_name, opencc_configs, parse_charset, InputFormat, Options, Step as LibStep,
+    opencc_config_name, opencc_configs, parse_charset, InputFormat, Options, Step,
 };
 use zhnorm::pipeline::{self, HtmlMode};
 
@@ -165,7 +165,7 @@ pub struct Cli {
     pub punct: PunctArg,
 
     /// Turn cleanup steps off by name; comma-separated or repeated.
-    #[arg(long, value_enum, value_name = "STEP", value_delimiter = ',')]
+    #[arg(long, value_name = "STEP", value_delimiter = ',', value_parser = step_parser())]
     pub skip: Vec<Step>,
 
     /// Line endings: `keep` them as they came (CRLF stays CRLF), or make
@@ -329,26 +329,6 @@ pub enum EolArg {
     Crlf,
 }
 
-/// A cleanup step that `--skip` can turn off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Step {
-    /// HTML character references (`&nbsp;`, `&#20013;`, `&amp;quot;`).
-    Entities,
-    /// Mojibake repair (`娴嬭瘯` → `测试`).
-    Mojibake,
-    /// Pinyin annotations after Traditional characters.
-    Pinyin,
-    /// ASCII punctuation inside Chinese sentences to full width.
-    Punct,
-    /// Full-width Latin letters and digits to ASCII.
-    Width,
-    /// Zero-width and control characters, no-break spaces, NFC,
-    /// compatibility ideographs.
-    Unicode,
-    /// Empty Markdown images and links, lines of bare table pipes.
-    Markdown,
-}
-
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -379,6 +359,12 @@ pub enum Command {
         #[arg(long, value_name = "LABEL", value_parser = charset_parser)]
         from: Option<Charset>,
     },
+}
+
+/// `--skip`: the library's step names, with its help for each.
+fn step_parser() -> impl TypedValueParser<Value = Step> {
+    PossibleValuesParser::new(Step::ALL.map(|s| PossibleValue::new(s.name()).help(s.help())))
+        .try_map(|name| name.parse::<Step>())
 }
 
 fn charset_parser(label: &str) -> Result<Charset, String> {
@@ -489,19 +475,7 @@ impl Cli {
             HtmlArg::Keep => HtmlMode::Keep,
             HtmlArg::Text => HtmlMode::Text,
         };
-        o.skip = self
-            .skip
-            .iter()
-            .map(|s| match s {
-                Step::Entities => LibStep::Entities,
-                Step::Mojibake => LibStep::Mojibake,
-                Step::Pinyin => LibStep::Pinyin,
-                Step::Punct => LibStep::Punct,
-                Step::Width => LibStep::Width,
-                Step::Unicode => LibStep::Unicode,
-                Step::Markdown => LibStep::Markdown,
-            })
-            .collect();
+        o.skip = self.skip.clone();
         o.keep_pinyin = self.keep_pinyin;
         o.punct_fix = self.punct == PunctArg::Fix;
         o.eol = match self.eol {

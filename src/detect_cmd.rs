@@ -16,9 +16,9 @@ use crate::cli::Input;
 use crate::files::{open, ThreadFeed};
 use crate::single::PumpError;
 use crate::{io_message, Fatal};
-use zhnorm::batch::compress;
-use zhnorm::batch::sniff::{sniff, SNIFF_BYTES};
 use zhnorm::batch::walk::{self, WalkOptions};
+use zhnorm::formats::compress;
+use zhnorm::formats::sniff::{sniff, SNIFF_BYTES};
 use zhnorm::normalize::{
     self, damage_message, Buffers, Feed, Normalizer, Options, Outcome, ReadFeed,
 };
@@ -147,10 +147,7 @@ pub(crate) fn run(
             Err(PumpError::Input(message)) => {
                 all_ok = false;
                 if json {
-                    format!(
-                        "{}\n",
-                        serde_json::json!({"path": label, "error": message})
-                    )
+                    format!("{}\n", serde_json::json!({"path": label, "error": message}))
                 } else {
                     crate::report(&label, message);
                     continue;
@@ -224,7 +221,8 @@ fn human_lines(label: &str, o: &Outcome) -> String {
             p.removed, p.kept
         );
     }
-    let tidied: Vec<String> = o.tidy_counts()
+    let tidied: Vec<String> = o
+        .tidy_counts()
         .into_iter()
         .filter(|&(_, n)| n > 0)
         .map(|(name, n)| format!("{n} {}", name.replace('_', " ")))
@@ -241,4 +239,3 @@ fn human_lines(label: &str, o: &Outcome) -> String {
     }
     s
 }
-

@@ -12,13 +12,17 @@ use std::time::Duration;
 
 use crate::cli::Input;
 use crate::io_message;
-use zhnorm::batch::sniff::SNIFF_BYTES;
-use zhnorm::batch::warc::RecordWrite;
+use zhnorm::formats::sniff::SNIFF_BYTES;
+use zhnorm::formats::warc::RecordWrite;
 use zhnorm::normalize::{Fed, Feed, CHUNK};
 
 /// Refuses a `--report` file that is one of the inputs or the output:
 /// writing it would destroy what it reports on.
-pub(crate) fn check_report_path(path: &Path, inputs: &[Input], output: Option<&Path>) -> Result<(), String> {
+pub(crate) fn check_report_path(
+    path: &Path,
+    inputs: &[Input],
+    output: Option<&Path>,
+) -> Result<(), String> {
     let Ok(meta) = fs::metadata(path) else {
         return Ok(());
     };
@@ -400,7 +404,6 @@ impl Drop for OutputFile {
         }
     }
 }
-
 
 /// A live input read by a thread of its own, so that waiting for more can
 /// time out. The thread ends at end of input or error, or blocks in `read`

@@ -10,9 +10,9 @@ use crate::batch_cmd::SingleRecord;
 use crate::cli::{self, Cli, Input};
 use crate::files::{self, Counted, CountedRecords, OutputFile, ThreadFeed};
 use crate::{io_message, report, Fatal};
-use zhnorm::batch::compress::{self, CompressWriter, Compression};
-use zhnorm::batch::sniff::{sniff, DataFormat};
-use zhnorm::batch::warc::{PlainRecords, RecordWrite};
+use zhnorm::formats::compress::{self, CompressWriter, Compression};
+use zhnorm::formats::sniff::{sniff, DataFormat};
+use zhnorm::formats::warc::{PlainRecords, RecordWrite};
 use zhnorm::normalize::{self, Buffers, Normalizer, Options, Outcome, ReadFeed, RunError, CHUNK};
 
 /// Why one input stopped early.

@@ -27,15 +27,15 @@ pub use options::{
 pub use report::damage_message;
 pub use split::{run_split, SPLIT_MIN};
 pub use stream::{
-    read_full, run, Buffers, Feed, Fed, Normalizer, ReadFeed, RunError, CHUNK, QUIET,
+    read_full, run, Buffers, Fed, Feed, Normalizer, ReadFeed, RunError, CHUNK, QUIET,
 };
 pub use warc::run_warc;
 
-use crate::batch::compress;
-use crate::batch::jsonl::JsonlStats;
-use crate::batch::sniff::{sniff, DataFormat, SNIFF_BYTES};
-use crate::batch::warc::{PlainRecords, WarcStats};
 use crate::decode::DecodeReport;
+use crate::formats::compress;
+use crate::formats::jsonl::JsonlStats;
+use crate::formats::sniff::{sniff, DataFormat, SNIFF_BYTES};
+use crate::formats::warc::{PlainRecords, WarcStats};
 use crate::pipeline;
 use stages::JsonlRecords;
 
@@ -171,8 +171,7 @@ fn normalize_any(data: &[u8], options: &Options) -> Result<(Output, Outcome), No
     let read_failed = |e: io::Error| NormalizeError::Input {
         message: e.to_string(),
     };
-    let mut reader =
-        compress::reader(sniffed.compression, Box::new(data)).map_err(read_failed)?;
+    let mut reader = compress::reader(sniffed.compression, Box::new(data)).map_err(read_failed)?;
     if format == DataFormat::Warc {
         let mut out = Vec::with_capacity(data.len());
         let stats = run_warc(&mut reader, &mut PlainRecords(&mut out), options)?;

@@ -52,23 +52,17 @@ impl InputFormat {
     }
 }
 
-/// A cleanup step that can be turned off (`--skip`).
+/// A cleanup step that can be turned off (`--skip`); [`Step::help`] says
+/// what each is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
 pub enum Step {
-    /// HTML character references.
     Entities,
-    /// Mojibake repair.
     Mojibake,
-    /// Pinyin annotations after Traditional characters.
     Pinyin,
-    /// ASCII punctuation inside Chinese sentences made full-width.
     Punct,
-    /// Full-width Latin letters and digits made ASCII.
     Width,
-    /// Invisible and control characters, no-break spaces, NFC,
-    /// compatibility ideographs.
     Unicode,
-    /// Markdown remnants.
     Markdown,
 }
 
@@ -94,6 +88,21 @@ impl Step {
             Step::Width => "width",
             Step::Unicode => "unicode",
             Step::Markdown => "markdown",
+        }
+    }
+
+    /// What it does, in a line, for help texts.
+    pub fn help(self) -> &'static str {
+        match self {
+            Step::Entities => "HTML character references (`&nbsp;`, `&#20013;`, `&amp;quot;`).",
+            Step::Mojibake => "Mojibake repair (`娴嬭瘯` → `测试`).",
+            Step::Pinyin => "Pinyin annotations after Traditional characters.",
+            Step::Punct => "ASCII punctuation inside Chinese sentences to full width.",
+            Step::Width => "Full-width Latin letters and digits to ASCII.",
+            Step::Unicode => {
+                "Zero-width and control characters, no-break spaces, NFC, compatibility ideographs."
+            }
+            Step::Markdown => "Empty Markdown images and links, lines of bare table pipes.",
         }
     }
 }
@@ -162,10 +171,15 @@ impl FromStr for Step {
 
 /// `--html`: `keep` or `text`.
 pub fn parse_html_mode(s: &str) -> Result<HtmlMode, OptionError> {
-    by_name("html mode", s, &[HtmlMode::Keep, HtmlMode::Text], |m| match m {
-        HtmlMode::Keep => "keep",
-        HtmlMode::Text => "text",
-    })
+    by_name(
+        "html mode",
+        s,
+        &[HtmlMode::Keep, HtmlMode::Text],
+        |m| match m {
+            HtmlMode::Keep => "keep",
+            HtmlMode::Text => "text",
+        },
+    )
 }
 
 /// `--to`: `same` (false) or `jsonl` (true): whether WARC becomes JSON
@@ -202,10 +216,7 @@ pub fn parse_charset(label: &str) -> Result<Charset, OptionError> {
             what: "encoding",
             value: label.to_owned(),
             valid: examples.iter().map(|s| (*s).to_owned()).collect(),
-            message: format!(
-                "unknown encoding '{label}' (try {})",
-                examples.join(", ")
-            ),
+            message: format!("unknown encoding '{label}' (try {})", examples.join(", ")),
         }
     })
 }

@@ -4,8 +4,8 @@
 use serde_json::{json, Map, Value};
 
 use super::Outcome;
-use crate::batch::warc::{WarcStats, MAX_RECORD_BYTES};
 use crate::decode::DecodeReport;
+use crate::formats::warc::{WarcStats, MAX_RECORD_BYTES};
 
 impl Outcome {
     /// The fields of this input's `--report` record after the path, the
@@ -97,7 +97,11 @@ impl Outcome {
                 );
             }
             None => {
-                let format = if self.jsonl.is_some() { "jsonl" } else { "text" };
+                let format = if self.jsonl.is_some() {
+                    "jsonl"
+                } else {
+                    "text"
+                };
                 put("format", json!(format));
                 put("html", Value::Null);
             }

@@ -17,9 +17,9 @@ use std::io::{Read, Write};
 use super::stages::Stages;
 use super::stream::{read_full, refuse_binary, RunError};
 use super::{NormalizeError, Options, Outcome};
-use crate::batch::sniff::DataFormat;
 use crate::clean::looks_like_html;
 use crate::decode::AutoDecoder;
+use crate::formats::sniff::DataFormat;
 use crate::lang::Language;
 use crate::pipeline::{self, Format, Pipeline};
 
@@ -56,7 +56,8 @@ pub fn run_split(
             message: e.to_string(),
         })
     };
-    let binary = |d: &AutoDecoder| refuse_binary(d.report(), &decode_options).map_err(RunError::Input);
+    let binary =
+        |d: &AutoDecoder| refuse_binary(d.report(), &decode_options).map_err(RunError::Input);
     let mut decoder = AutoDecoder::new(decode_options);
     let mut input = vec![0u8; WINDOW];
     // Decoded text not yet cleaned, and the whole lines taken from it for

@@ -5,8 +5,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::batch::jsonl::{JsonlRewriter, JsonlStats};
 use crate::convert::Converter;
+use crate::formats::jsonl::{JsonlRewriter, JsonlStats};
 use crate::lang::{self, Evidence, Language};
 use crate::pipeline::{self, Pipeline, PipelineError};
 

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use super::stages::Stages;
 use super::{NormalizeError, Options, Outcome};
-use crate::batch::sniff::DataFormat;
 use crate::convert::Converter;
 use crate::decode::{AutoDecoder, DecodeOptions, DecodeReport, PREFIX};
+use crate::formats::sniff::DataFormat;
 use crate::pipeline;
 
 /// Read size. Large enough that per-call overhead vanishes on files, small
@@ -52,7 +52,7 @@ impl<'o> Normalizer<'o> {
     }
 
     /// A normalizer for an input found to be `format` (by
-    /// [`sniff`](crate::batch::sniff::sniff)); WARC is read as text here.
+    /// [`sniff`](crate::formats::sniff::sniff)); WARC is read as text here.
     pub fn for_format(options: &'o Options, format: DataFormat) -> Self {
         let jsonl = (format == DataFormat::Jsonl).then(|| options.jsonl_fields());
         Self::build(

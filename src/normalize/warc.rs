@@ -1,6 +1,6 @@
 //! WARC and WET input, record by record.
 //!
-//! Records are read by [`crate::batch::warc`]; each text record's payload
+//! Records are read by [`crate::formats::warc`]; each text record's payload
 //! is decoded with the HTTP charset as its declared encoding (weighed like
 //! any declaration, so a wrong header loses to clear evidence), then goes
 //! through the same pipeline as a single input, as HTML or text by its
@@ -9,8 +9,8 @@
 use std::io::Read;
 
 use super::{NormalizeError, Options};
-use crate::batch::warc::{self, RecordWrite, TextPayload, Transform, WarcOutput, WarcStats};
 use crate::decode::{decode_bytes, Charset, DecodeOptions};
+use crate::formats::warc::{self, RecordWrite, TextPayload, Transform, WarcOutput, WarcStats};
 use crate::pipeline::{Format, HtmlMode, Pipeline};
 
 /// Cleans and converts the text records of one WARC stream into `out`:
