@@ -61,8 +61,6 @@
 //! and a line split across many pushed chunks is gathered in one growing
 //! buffer.
 
-use std::fmt::Write as _;
-
 /// What happened to one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineOutcome {

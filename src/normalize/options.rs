@@ -94,15 +94,15 @@ impl Step {
     /// What it does, in a line, for help texts.
     pub fn help(self) -> &'static str {
         match self {
-            Step::Entities => "HTML character references (`&nbsp;`, `&#20013;`, `&amp;quot;`).",
-            Step::Mojibake => "Mojibake repair (`娴嬭瘯` → `测试`).",
-            Step::Pinyin => "Pinyin annotations after Traditional characters.",
-            Step::Punct => "ASCII punctuation inside Chinese sentences to full width.",
-            Step::Width => "Full-width Latin letters and digits to ASCII.",
+            Step::Entities => "HTML character references (`&nbsp;`, `&#20013;`, `&amp;quot;`)",
+            Step::Mojibake => "Mojibake repair (`娴嬭瘯` → `测试`)",
+            Step::Pinyin => "Pinyin annotations after Traditional characters",
+            Step::Punct => "ASCII punctuation inside Chinese sentences to full width",
+            Step::Width => "Full-width Latin letters and digits to ASCII",
             Step::Unicode => {
-                "Zero-width and control characters, no-break spaces, NFC, compatibility ideographs."
+                "Zero-width and control characters, no-break spaces, NFC, compatibility ideographs"
             }
-            Step::Markdown => "Empty Markdown images and links, lines of bare table pipes.",
+            Step::Markdown => "Empty Markdown images and links, lines of bare table pipes",
         }
     }
 }
