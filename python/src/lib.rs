@@ -39,18 +39,21 @@ create_exception!(
 
 /// One converter per built-in configuration, built on first use: building
 /// costs microseconds, which `zhnorm.convert` on short strings would
-/// otherwise pay on every call.
-fn builtin_converter(config: &str) -> Result<Arc<Converter>, ConvertError> {
+/// otherwise pay on every call. `config` is a name as `-c` takes it.
+fn builtin_converter(config: &str) -> PyResult<Arc<Converter>> {
     static CACHE: OnceLock<Vec<OnceLock<Arc<Converter>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| CONFIG_NAMES.iter().map(|_| OnceLock::new()).collect());
-    let Some(i) = CONFIG_NAMES.iter().position(|n| *n == config) else {
-        return Err(ConvertError::UnknownConfig(config.to_owned()));
-    };
-    if let Some(c) = cache[i].get() {
+    let name = zhnorm::normalize::parse_config(config).map_err(option_error)?;
+    let slot = CONFIG_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .and_then(|i| cache.get(i))
+        .ok_or_else(|| PyValueError::new_err(format!("unknown config '{config}'")))?;
+    if let Some(c) = slot.get() {
         return Ok(Arc::clone(c));
     }
-    let built = Arc::new(Converter::new(config)?);
-    Ok(Arc::clone(cache[i].get_or_init(|| built)))
+    let built = Arc::new(Converter::new(name).map_err(convert_error)?);
+    Ok(Arc::clone(slot.get_or_init(|| built)))
 }
 
 /// Python's view of a conversion error: a file that cannot be read is an
@@ -156,10 +159,10 @@ impl PyConverter {
     #[pyo3(signature = (config = "t2s", dicts = Vec::new()))]
     fn new(py: Python<'_>, config: &str, dicts: Vec<PathBuf>) -> PyResult<Self> {
         if dicts.is_empty() {
-            let inner = builtin_converter(config).map_err(convert_error)?;
+            let inner = builtin_converter(config)?;
             return Ok(PyConverter { inner, dicts });
         }
-        let config = config.to_owned();
+        let config = zhnorm::normalize::parse_config(config).map_err(option_error)?;
         // Reading and parsing dictionaries is file I/O: without the GIL.
         let (inner, dicts) = py
             .detach(move || {
@@ -167,7 +170,7 @@ impl PyConverter {
                     .iter()
                     .map(|p| UserDict::from_path(p))
                     .collect::<Result<Vec<_>, _>>()?;
-                let conv = Converter::with_user_dicts(&config, &parsed)?;
+                let conv = Converter::with_user_dicts(config, &parsed)?;
                 Ok::<_, ConvertError>((Arc::new(conv), dicts))
             })
             .map_err(convert_error)?;
@@ -221,7 +224,7 @@ fn convert<'py>(
     text: &Bound<'py, PyString>,
     config: &str,
 ) -> PyResult<Bound<'py, PyString>> {
-    let conv = builtin_converter(config).map_err(convert_error)?;
+    let conv = builtin_converter(config)?;
     convert_str(py, &conv, text)
 }
 
@@ -461,11 +464,13 @@ fn _detect<'py>(
     json_to_py(py, &json)
 }
 
+/// Thread pools by their number of threads.
+type Pools = std::sync::Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>>;
+
 /// Thread pools by size, built on first use and kept: building one per
 /// call would cost more than many short records.
 fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
-    static POOLS: OnceLock<std::sync::Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>>> =
-        OnceLock::new();
+    static POOLS: OnceLock<Pools> = OnceLock::new();
     let pools = POOLS.get_or_init(Default::default);
     let mut pools = pools.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((_, p)) = pools.iter().find(|(n, _)| *n == threads) {

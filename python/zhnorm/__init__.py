@@ -48,25 +48,25 @@ def _cached_options(
     config: Config,
     format: str,
     html: str,
-    skip: Tuple[str, ...],
+    skip: Union[str, Tuple[str, ...]],
     from_encoding: Optional[str],
-    fields: Tuple[str, ...],
+    fields: Union[str, Tuple[str, ...]],
     to: str,
     convert_all: bool,
     convert_only: bool,
     strict: bool,
 ) -> Any:
     return _zhnorm._Options(
-        config, format, html, list(skip), from_encoding, list(fields), to,
-        convert_all, convert_only, strict,
+        config, format, html, _names(skip), from_encoding, _names(fields), to,
+        bool(convert_all), bool(convert_only), bool(strict),
     )
 
 
-def _names(value: Union[str, Iterable[str]]) -> Tuple[str, ...]:
+def _names(value: Union[str, Tuple[str, ...]]) -> List[str]:
     # A single string is a comma-separated list, as the command's --skip.
     if isinstance(value, str):
-        return tuple(n for n in value.split(",") if n)
-    return tuple(value)
+        return [n for n in value.split(",") if n]
+    return list(value)
 
 
 def _options(
@@ -83,11 +83,13 @@ def _options(
 ) -> Any:
     # Options are parsed once per distinct set of arguments: a call on a
     # short record would otherwise spend more time parsing names than
-    # normalizing.
-    return _cached_options(
-        config, format, html, _names(skip), from_encoding, _names(fields), to,
-        bool(convert_all), bool(convert_only), bool(strict),
-    )
+    # normalizing. Lists (unhashable) become tuples for the cache's key.
+    if not isinstance(skip, (tuple, str)):
+        skip = tuple(skip)
+    if not isinstance(fields, (tuple, str)):
+        fields = tuple(fields)
+    return _cached_options(config, format, html, skip, from_encoding, fields, to,
+                           convert_all, convert_only, strict)
 
 
 def normalize(

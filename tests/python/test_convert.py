@@ -52,6 +52,9 @@ def test_examples():
     assert zhnorm.Converter("s2tw").convert("软件") == "軟件"
     assert zhnorm.Converter("s2twp").convert("软件") == "軟體"
     assert zhnorm.Converter().config == "t2s"
+    # OpenCC's file names, as -c takes them.
+    assert zhnorm.convert("漢字", "t2s.json") == "汉字"
+    assert zhnorm.Converter("/usr/share/opencc/s2t.json").config == "s2t"
 
 
 def test_empty_and_ascii():
