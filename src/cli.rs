@@ -9,11 +9,15 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use zhnorm::clean::tidy::{Eol, TidyOptions};
-use zhnorm::clean::CleanOptions;
-use zhnorm::convert::{CONFIG_DESCRIPTIONS, CONFIG_NAMES};
+use std::sync::Arc;
+
+use zhnorm::clean::tidy::Eol;
+use zhnorm::convert::{Converter, CONFIG_DESCRIPTIONS, CONFIG_NAMES};
 use zhnorm::decode::Charset;
-use zhnorm::pipeline::{self, Format, HtmlMode};
+use zhnorm::normalize::{
+    opencc_config_name, opencc_configs, parse_charset, InputFormat, Options, Step,
+};
+use zhnorm::pipeline::{self, HtmlMode};
 
 const EXAMPLES: &str = "\
 EXAMPLES:
@@ -161,7 +165,7 @@ pub struct Cli {
     pub punct: PunctArg,
 
     /// Turn cleanup steps off by name; comma-separated or repeated.
-    #[arg(long, value_enum, value_name = "STEP", value_delimiter = ',')]
+    #[arg(long, value_name = "STEP", value_delimiter = ',', value_parser = step_parser())]
     pub skip: Vec<Step>,
 
     /// Line endings: `keep` them as they came (CRLF stays CRLF), or make
@@ -325,26 +329,6 @@ pub enum EolArg {
     Crlf,
 }
 
-/// A cleanup step that `--skip` can turn off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Step {
-    /// HTML character references (`&nbsp;`, `&#20013;`, `&amp;quot;`).
-    Entities,
-    /// Mojibake repair (`娴嬭瘯` → `测试`).
-    Mojibake,
-    /// Pinyin annotations after Traditional characters.
-    Pinyin,
-    /// ASCII punctuation inside Chinese sentences to full width.
-    Punct,
-    /// Full-width Latin letters and digits to ASCII.
-    Width,
-    /// Zero-width and control characters, no-break spaces, NFC,
-    /// compatibility ideographs.
-    Unicode,
-    /// Empty Markdown images and links, lines of bare table pipes.
-    Markdown,
-}
-
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -377,13 +361,14 @@ pub enum Command {
     },
 }
 
+/// `--skip`: the library's step names, with its help for each.
+fn step_parser() -> impl TypedValueParser<Value = Step> {
+    PossibleValuesParser::new(Step::ALL.map(|s| PossibleValue::new(s.name()).help(s.help())))
+        .try_map(|name| name.parse::<Step>())
+}
+
 fn charset_parser(label: &str) -> Result<Charset, String> {
-    Charset::for_label(label).ok_or_else(|| {
-        format!(
-            "unknown encoding '{label}' (try utf-8, gbk, gb18030, big5, utf-16le, \
-             utf-16be, hz-gb-2312, euc-tw, iso-2022-cn, shift_jis, euc-kr, windows-1252)"
-        )
-    })
+    parse_charset(label).map_err(|e| e.to_string())
 }
 
 /// Accepts the library's configuration names; `--help` describes each so
@@ -443,18 +428,6 @@ impl TypedValueParser for ConfigParser {
     }
 }
 
-/// The configurations OpenCC ships as files: `none` is zhnorm's own.
-fn opencc_configs() -> impl Iterator<Item = &'static str> {
-    CONFIG_NAMES.iter().copied().filter(|&n| n != "none")
-}
-
-/// The built-in configuration an OpenCC config file stands for, by its file
-/// name: `t2s.json` and `/usr/share/opencc/t2s.json` are `t2s`.
-pub fn opencc_config_name(path: &Path) -> Option<&'static str> {
-    let stem = path.file_name()?.to_str()?.strip_suffix(".json")?;
-    opencc_configs().find(|&n| n == stem)
-}
-
 /// Where one input comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -492,65 +465,48 @@ pub fn inputs_of(paths: &[PathBuf]) -> Vec<Input> {
 }
 
 impl Cli {
-    /// How each input's text is handled, from the cleanup flags.
-    pub fn pipeline_options(&self) -> pipeline::Options {
-        let eol = match self.eol {
+    /// Everything that changes output, with `converter` (built from `-c`
+    /// and `--dict` by the caller, which reports their errors).
+    pub fn options(&self, converter: Arc<Converter>) -> Options {
+        let mut o = Options::default();
+        o.converter = converter;
+        o.format = self.input_format();
+        o.html = match self.html_mode {
+            HtmlArg::Keep => HtmlMode::Keep,
+            HtmlArg::Text => HtmlMode::Text,
+        };
+        o.skip = self.skip.clone();
+        o.keep_pinyin = self.keep_pinyin;
+        o.punct_fix = self.punct == PunctArg::Fix;
+        o.eol = match self.eol {
             EolArg::Keep => Eol::Keep,
             EolArg::Lf => Eol::Lf,
             EolArg::Crlf => Eol::Crlf,
         };
-        let format = match self.format {
-            FormatArg::Auto => Format::Auto,
-            FormatArg::Text => Format::Text,
-            FormatArg::Html => Format::Html,
-            // WARC records are handled before this pipeline, which then sees
-            // each record's payload; its format comes from the record.
-            FormatArg::Warc => Format::Auto,
-            // A JSON field's value is text.
-            FormatArg::Jsonl => Format::Text,
-        };
-        let html = match self.html_mode {
-            HtmlArg::Keep => HtmlMode::Keep,
-            HtmlArg::Text => HtmlMode::Text,
-        };
-        if self.convert_only {
-            return pipeline::Options {
-                clean: CleanOptions {
-                    tidy: TidyOptions {
-                        eol,
-                        ..TidyOptions::none()
-                    },
-                    ..CleanOptions::none()
-                },
-                // Markup is only looked for when asked for by name.
-                format: if format == Format::Auto {
-                    Format::Text
-                } else {
-                    format
-                },
-                html,
-                convert_all: self.convert_all,
-            };
+        o.convert_all = self.convert_all;
+        o.convert_only = self.convert_only;
+        o.fields = self.fields.clone();
+        o.warc_to_jsonl = self.to == ToArg::Jsonl;
+        o.from = self.from;
+        o.strict = self.strict;
+        o
+    }
+
+    /// `--format` as the library names it.
+    pub fn input_format(&self) -> InputFormat {
+        match self.format {
+            FormatArg::Auto => InputFormat::Auto,
+            FormatArg::Text => InputFormat::Text,
+            FormatArg::Html => InputFormat::Html,
+            FormatArg::Jsonl => InputFormat::Jsonl,
+            FormatArg::Warc => InputFormat::Warc,
         }
-        let on = |step: Step| !self.skip.contains(&step);
-        pipeline::Options {
-            clean: CleanOptions {
-                entities: on(Step::Entities),
-                markup: false,
-                mojibake: on(Step::Mojibake),
-                pinyin: on(Step::Pinyin) && !self.keep_pinyin,
-                tidy: TidyOptions {
-                    punct: on(Step::Punct) && self.punct == PunctArg::Fix,
-                    width: on(Step::Width),
-                    unicode: on(Step::Unicode),
-                    markdown: on(Step::Markdown),
-                    eol,
-                },
-            },
-            format,
-            html,
-            convert_all: self.convert_all,
-        }
+    }
+
+    /// How each input's text is handled, from the cleanup flags.
+    pub fn pipeline_options(&self) -> pipeline::Options {
+        let none = Converter::new("none").expect("`none` is built in");
+        self.options(Arc::new(none)).pipeline_options()
     }
 
     /// Parses the process's arguments, exiting with clap's usage message
