@@ -280,8 +280,29 @@ def warc_partition(config, tally):
     return run
 
 
+def check_config(config):
+    """A usage error for an unknown --config, if the driver has the package.
+
+    Without this check every record would fail on the executors and be
+    passed through unconverted. The driver itself needs only pyspark.
+    """
+    try:
+        import zhnorm
+    except ImportError:
+        return None
+    try:
+        zhnorm.convert("", config=config)
+    except ValueError as e:
+        return str(e)
+    return None
+
+
 def main(argv=None):
     args = parse_args(argv)
+    problem = check_config(args.config)
+    if problem:
+        print("spark_normalize: --config: %s" % problem, file=sys.stderr)
+        return 2
     conf = SparkConf().setAppName("zhnorm").setMaster(args.master)
     # Progress bars would interleave with the summary on standard error.
     conf.set("spark.ui.showConsoleProgress", "false")

@@ -181,13 +181,15 @@ def main():
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--utf8", action="store_true",
                     help="JSON Lines in UTF-8 only (what Spark's textFile can read)")
+    ap.add_argument("--no-warc", action="store_true", help="JSON Lines only")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     jn, jcount = write_jsonl(os.path.join(args.out, "jsonl"), args.records, args.files, rng,
-                        args.utf8)
-    wn, wcount = write_warc(os.path.join(args.out, "warc"), args.records, args.files, rng)
-    print("%s: %d JSON Lines records in %d files, %d WARC targets in %d files"
-          % (args.out, jcount, len(jn), wcount, len(wn)), file=sys.stderr)
+                             args.utf8)
+    print("%s: %d JSON Lines records in %d files" % (args.out, jcount, len(jn)), file=sys.stderr)
+    if not args.no_warc:
+        wn, wcount = write_warc(os.path.join(args.out, "warc"), args.records, args.files, rng)
+        print("%s: %d WARC targets in %d files" % (args.out, wcount, len(wn)), file=sys.stderr)
 
 
 if __name__ == "__main__":

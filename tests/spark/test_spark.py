@@ -146,6 +146,9 @@ def test_usage_errors(tmp_path):
     r = subprocess.run([sys.executable, str(SCRIPT), "in", "out", "--format", "warc",
                         "--field", "title"], capture_output=True, text=True)
     assert r.returncode == 2 and "--field applies to --format jsonl only" in r.stderr
+    r = subprocess.run([sys.executable, str(SCRIPT), "in", "out", "--config", "t2x"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "--config" in r.stderr and "t2x" in r.stderr
     r = run_job(tmp_path / "missing", tmp_path / "out")
     assert r.returncode == 2 and "no such directory" in r.stderr
     (tmp_path / "empty").mkdir()
