@@ -325,6 +325,11 @@ def run(sc, args):
     if not paths:
         print("spark_normalize: %s: no %s files" % (args.input, " or ".join(suffixes)), file=sys.stderr)
         return 2
+    out_path = sc._jvm.org.apache.hadoop.fs.Path(args.output)
+    if out_path.getFileSystem(sc._jsc.hadoopConfiguration()).exists(out_path):
+        # saveAsTextFile would fail only after the job, with a stack trace.
+        print("spark_normalize: %s: already exists" % args.output, file=sys.stderr)
+        return 2
     tally = Tally(sc)
     # Each file is one task, read as bytes. textFile would split large
     # files, but it decodes every line as UTF-8 in the JVM, turning GBK or

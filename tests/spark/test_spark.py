@@ -154,6 +154,9 @@ def test_usage_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     r = run_job(tmp_path / "empty", tmp_path / "out")
     assert r.returncode == 2 and "no .jsonl or .jsonl.gz files" in r.stderr
+    (tmp_path / "empty" / "a.jsonl").write_text('{"text": "軟體"}\n', encoding="utf-8")
+    r = run_job(tmp_path / "empty", tmp_path / "empty")
+    assert r.returncode == 2 and "already exists" in r.stderr
 
 
 def readme_pipe_recipe():
