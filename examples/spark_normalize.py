@@ -1,7 +1,7 @@
 """Normalize a directory of JSON Lines or WARC files with Spark and zhnorm.
 
     python examples/spark_normalize.py INPUT OUTPUT [--format jsonl|warc]
-        [--field NAME]... [--config NAME] [--master URL]
+        [--field NAME]... [--config NAME] [--chunk-bytes N] [--master URL]
 
 INPUT is a directory (local, HDFS, S3A, ... : any path Hadoop can list);
 its files are read recursively. OUTPUT is a new directory of JSON Lines part
@@ -33,8 +33,9 @@ import zlib
 from pyspark import SparkConf, SparkContext
 from pyspark.accumulators import AccumulatorParam
 
-# How many JSON Lines records go to the package in one call. Larger chunks
-# spend less time crossing into Rust; smaller ones hold less in memory.
+# How many JSON Lines records go to the package in one call, and how many
+# bytes (JSON Lines or .warc.gz members; --chunk-bytes). Larger chunks spend
+# less time crossing into Rust; smaller ones hold less in memory.
 CHUNK_RECORDS = 2000
 CHUNK_BYTES = 8 << 20
 
@@ -60,6 +61,8 @@ def parse_args(argv):
                     help="JSON Lines: top-level string field to clean (repeatable; default text)")
     ap.add_argument("--config", default="t2s", metavar="NAME",
                     help="conversion configuration (default t2s)")
+    ap.add_argument("--chunk-bytes", type=int, default=CHUNK_BYTES, metavar="N",
+                    help="bytes of input per call into the package (default 8 MiB)")
     ap.add_argument("--master", default="local[*]", metavar="URL",
                     help="Spark master (default local[*]; spark://HOST:7077, yarn, k8s://...)")
     args = ap.parse_args(argv)
@@ -67,6 +70,8 @@ def parse_args(argv):
         ap.error("--field applies to --format jsonl only")
     if not args.field:
         args.field = ["text"]
+    if args.chunk_bytes < 1:
+        ap.error("--chunk-bytes must be at least 1")
     return args
 
 
@@ -185,7 +190,7 @@ def batches(pieces, limit):
         yield b"".join(run)
 
 
-def jsonl_partition(fields, config, tally):
+def jsonl_partition(fields, config, chunk_bytes, tally):
     """The mapPartitions function for JSON Lines: (path, bytes) in, lines out.
 
     A file's lines go to the package in chunks, line endings and all, so a
@@ -230,7 +235,7 @@ def jsonl_partition(fields, config, tally):
                 for line in jsonl_lines(path, data):
                     chunk.append(line)
                     size += len(line)
-                    if len(chunk) >= CHUNK_RECORDS or size >= CHUNK_BYTES:
+                    if len(chunk) >= CHUNK_RECORDS or size >= chunk_bytes:
                         yield from flush(zhnorm, path, chunk)
                         chunk, size = [], 0
             except (OSError, EOFError, zlib.error) as e:
@@ -243,7 +248,7 @@ def jsonl_partition(fields, config, tally):
     return run
 
 
-def warc_partition(config, tally):
+def warc_partition(config, chunk_bytes, tally):
     """The mapPartitions function for WARC: (path, bytes) in, JSON lines out.
 
     A .warc.gz goes to the package in batches of whole gzip members, so
@@ -256,7 +261,7 @@ def warc_partition(config, tally):
 
         for path, data in files:
             tally.records_in.add(1)
-            runs = batches(gzip_members(data), CHUNK_BYTES) if path.endswith(".gz") else iter([data])
+            runs = batches(gzip_members(data), chunk_bytes) if path.endswith(".gz") else iter([data])
             n = 0
             while True:
                 try:
@@ -336,10 +341,10 @@ def run(sc, args):
     # Big5 into U+FFFD before zhnorm could see it, and drops CRs.
     rdd = sc.union([sc.binaryFiles(escape_glob(p)) for p in paths])
     if args.format == "jsonl":
-        out = rdd.mapPartitions(jsonl_partition(args.field, args.config, tally))
+        out = rdd.mapPartitions(jsonl_partition(args.field, args.config, args.chunk_bytes, tally))
         unit = "records"
     else:
-        out = rdd.mapPartitions(warc_partition(args.config, tally))
+        out = rdd.mapPartitions(warc_partition(args.config, args.chunk_bytes, tally))
         unit = "files"
     out.saveAsTextFile(args.output)
 
