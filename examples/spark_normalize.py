@@ -135,9 +135,13 @@ class Tally:
 
 
 def split_lines(text):
-    """TEXT's lines without their LF (a CR before it stays with the line)."""
-    lines = text.split("\n")
-    if lines[-1] == "":
+    """TEXT's lines without their LF (a CR before it stays with the line).
+
+    TEXT is the package's output as bytes: saveAsTextFile writes bytes as
+    they are, where a str would be encoded again line by line.
+    """
+    lines = text.split(b"\n")
+    if lines[-1] == b"":
         lines.pop()
     return lines
 
@@ -203,7 +207,8 @@ def jsonl_partition(fields, config, chunk_bytes, tally):
     """
 
     def normalize_chunk(zhnorm, chunk):
-        text = zhnorm.normalize(b"".join(chunk), config=config, format="jsonl", fields=fields)
+        text = zhnorm.normalize_bytes(b"".join(chunk), config=config, format="jsonl",
+                                      fields=fields)
         out = split_lines(text)
         if len(out) != len(chunk):
             raise ValueError("%d lines in, %d out" % (len(chunk), len(out)))
@@ -269,7 +274,8 @@ def warc_partition(config, chunk_bytes, tally):
                     if run_bytes is None:
                         break
                     n += 1
-                    text = zhnorm.normalize(run_bytes, config=config, format="warc", to="jsonl")
+                    text = zhnorm.normalize_bytes(run_bytes, config=config, format="warc",
+                                                  to="jsonl")
                 except Exception as e:
                     # A refused batch costs its own records only; a damaged
                     # .gz ends the file, as nothing after it can be found.

@@ -94,7 +94,8 @@ def main():
             # The records must be parsed before the pipe: PySpark feeds the
             # command from a thread, and an exception there (json.loads on
             # a line that is not JSON) leaves the task waiting forever.
-            rdd = sc.textFile(",".join(str(f) for f in files)).map(parse) \
+            paths = ",".join(spark_normalize.escape_glob(str(f)) for f in files)
+            rdd = sc.textFile(paths).map(parse) \
                 .filter(lambda r: isinstance(r, dict))
             scope = {"rdd": rdd}
             exec(recipe, scope)
