@@ -134,16 +134,24 @@ class Tally:
         self.examples = sc.accumulator([], FirstFew())
 
 
-def split_lines(text):
-    """TEXT's lines without their LF (a CR before it stays with the line).
+def as_element(text):
+    """The package's output TEXT (bytes) as one RDD element, and its line count.
 
-    TEXT is the package's output as bytes: saveAsTextFile writes bytes as
-    they are, where a str would be encoded again line by line.
+    saveAsTextFile writes each element and an LF, bytes as they are. Handing
+    it a whole chunk of lines, less its last LF, writes the same bytes as
+    one element per line would, and Spark's cost per element (pickling,
+    crossing into the JVM, a String per element) is paid once per chunk
+    instead of once per record. Empty output is no element at all: an empty
+    element would write a blank line.
     """
-    lines = text.split(b"\n")
-    if lines[-1] == b"":
-        lines.pop()
-    return lines
+    if not text:
+        return None, 0
+    n = text.count(b"\n")
+    if text.endswith(b"\n"):
+        text = text[:-1]
+    else:
+        n += 1
+    return text, n
 
 
 def jsonl_lines(path, data):
@@ -195,7 +203,7 @@ def batches(pieces, limit):
 
 
 def jsonl_partition(fields, config, chunk_bytes, tally):
-    """The mapPartitions function for JSON Lines: (path, bytes) in, lines out.
+    """The mapPartitions function for JSON Lines: (path, bytes) in, chunks of lines out.
 
     A file's lines go to the package in chunks, line endings and all, so a
     chunk is a small JSON Lines file and comes back as the same number of
@@ -209,26 +217,26 @@ def jsonl_partition(fields, config, chunk_bytes, tally):
     def normalize_chunk(zhnorm, chunk):
         text = zhnorm.normalize_bytes(b"".join(chunk), config=config, format="jsonl",
                                       fields=fields)
-        out = split_lines(text)
-        if len(out) != len(chunk):
-            raise ValueError("%d lines in, %d out" % (len(chunk), len(out)))
-        return out
+        element, n = as_element(text)
+        if n != len(chunk):
+            raise ValueError("%d lines in, %d out" % (len(chunk), n))
+        return element
 
     def flush(zhnorm, path, chunk):
         tally.records_in.add(len(chunk))
         try:
-            out = normalize_chunk(zhnorm, chunk)
+            out = [normalize_chunk(zhnorm, chunk)]
         except Exception:
             out = []
             for line in chunk:
                 try:
-                    out.extend(normalize_chunk(zhnorm, [line]))
+                    out.append(normalize_chunk(zhnorm, [line]))
                 except Exception as e:
                     tally.failed.add(1)
                     tally.examples.add([("%s: line %r" % (path, line[:40]), "%s: %s" % (type(e).__name__, e))])
-                    # saveAsTextFile writes bytes as they are and adds the LF.
+                    # Written as it came; saveAsTextFile adds the LF.
                     out.append(line[:-1] if line.endswith(b"\n") else line)
-        tally.records_out.add(len(out))
+        tally.records_out.add(len(chunk))
         return out
 
     def run(files):
@@ -254,7 +262,7 @@ def jsonl_partition(fields, config, chunk_bytes, tally):
 
 
 def warc_partition(config, chunk_bytes, tally):
-    """The mapPartitions function for WARC: (path, bytes) in, JSON lines out.
+    """The mapPartitions function for WARC: (path, bytes) in, chunks of JSON lines out.
 
     A .warc.gz goes to the package in batches of whole gzip members, so
     memory holds one batch of decompressed records; a plain .warc goes
@@ -284,9 +292,10 @@ def warc_partition(config, chunk_bytes, tally):
                     if isinstance(e, (EOFError, zlib.error)):
                         break
                     continue
-                out = split_lines(text)
-                tally.records_out.add(len(out))
-                yield from out
+                element, n = as_element(text)
+                tally.records_out.add(n)
+                if element is not None:
+                    yield element
 
     return run
 
