@@ -198,21 +198,14 @@ impl PyConverter {
         convert_str(py, &self.inner, text)
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let name = PyString::new(py, self.inner.name()).repr()?;
         if self.dicts.is_empty() {
-            format!("zhnorm.Converter({:?})", self.inner.name())
-        } else {
-            let paths: Vec<String> = self
-                .dicts
-                .iter()
-                .map(|p| format!("{:?}", p.display().to_string()))
-                .collect();
-            format!(
-                "zhnorm.Converter({:?}, dicts=[{}])",
-                self.inner.name(),
-                paths.join(", ")
-            )
+            return Ok(format!("zhnorm.Converter({name})"));
         }
+        let paths: Vec<String> = self.dicts.iter().map(|p| p.display().to_string()).collect();
+        let paths = PyList::new(py, paths)?.repr()?;
+        Ok(format!("zhnorm.Converter({name}, dicts={paths})"))
     }
 }
 

@@ -1,6 +1,7 @@
 # Types of the extension module. The public functions are in __init__.py;
 # the underscored ones take options already parsed by it.
 import os
+import pathlib
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 __version__: str
@@ -36,7 +37,7 @@ class Converter:
     def config(self) -> str:
         """The configuration name, e.g. ``"t2s"``."""
     @property
-    def dicts(self) -> List[str]:
+    def dicts(self) -> List[pathlib.Path]:
         """The user dictionaries, in the order given."""
     def convert(self, text: str) -> str:
         """Convert ``text`` exactly as OpenCC 1.4.2 does with this configuration."""

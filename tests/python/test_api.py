@@ -68,6 +68,17 @@ def test_unknown_names_are_value_errors_naming_them(kw, word):
         zhnorm.normalize_many([b"abc"], **kw)
 
 
+def test_combinations_the_command_refuses_are_value_errors():
+    with pytest.raises(ValueError, match="WARC"):
+        zhnorm.normalize(b"abc", format="text", to="jsonl")
+    with pytest.raises(ValueError, match="JSON Lines"):
+        zhnorm.normalize(b"abc", format="html", fields=["title"])
+
+
+def test_converter_repr():
+    assert repr(zhnorm.Converter("s2t")) == "zhnorm.Converter('s2t')"
+
+
 def test_binary_input_raises_a_documented_value_error():
     data = b"PK\x03\x04\x00\x00\x08\x00" + bytes(range(256)) * 4
     with pytest.raises(zhnorm.BinaryInputError) as e:
