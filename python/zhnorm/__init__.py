@@ -151,8 +151,14 @@ def normalize(
     ``normalize_bytes``); ``TypeError`` for data that is neither bytes nor
     str.
     """
-    opts = _options(config, format, html, skip, from_encoding, fields, to,
-                    convert_all, convert_only, strict)
+    # The per-record hot path: straight to the cache, which only lists
+    # (unhashable) miss; they go the long way.
+    try:
+        opts = _cached_options(config, format, html, skip, from_encoding, fields, to,
+                               convert_all, convert_only, strict)
+    except TypeError:
+        opts = _options(config, format, html, skip, from_encoding, fields, to,
+                        convert_all, convert_only, strict)
     return _zhnorm._normalize(data, opts)
 
 
