@@ -145,8 +145,15 @@ fn convert_str<'py>(
     Ok(joined.cast_into::<PyString>()?)
 }
 
-/// `zhnorm.Converter`: an OpenCC configuration, optionally with user
-/// dictionaries, ready to convert text on any thread.
+/// An OpenCC 1.4.2 configuration, optionally with user dictionaries.
+///
+/// `config` is a name as `-c` takes it (`"t2s"`, `"s2twp"`, `"t2s.json"`;
+/// see `zhnorm.configs()`). `dicts` are files in OpenCC's text format
+/// (`key<TAB>value` per line), as the command's `--dict`: their entries win
+/// over the built-in ones, later files over earlier ones. A missing file
+/// raises `OSError`, an unknown configuration or a malformed dictionary
+/// `ValueError`. A converter is immutable and may be shared by threads; it
+/// can also be given as `config` to `zhnorm.normalize`.
 #[pyclass(frozen, module = "zhnorm", name = "Converter")]
 struct PyConverter {
     inner: Arc<Converter>,
@@ -156,7 +163,7 @@ struct PyConverter {
 #[pymethods]
 impl PyConverter {
     #[new]
-    #[pyo3(signature = (config = "t2s", dicts = Vec::new()))]
+    #[pyo3(signature = (config = "t2s", dicts = Vec::new()), text_signature = "(config='t2s', dicts=())")]
     fn new(py: Python<'_>, config: &str, dicts: Vec<PathBuf>) -> PyResult<Self> {
         if dicts.is_empty() {
             let inner = builtin_converter(config)?;
@@ -209,7 +216,10 @@ impl PyConverter {
     }
 }
 
-/// `zhnorm.convert`: one-off conversion with a built-in configuration.
+/// Converts `text` exactly as OpenCC 1.4.2's `OpenCC(config).convert` does.
+///
+/// Conversion only: no decoding, no cleanup (see `zhnorm.normalize`). An
+/// unknown configuration raises `ValueError`.
 #[pyfunction]
 #[pyo3(signature = (text, config = "t2s"))]
 fn convert<'py>(

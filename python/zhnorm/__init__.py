@@ -56,14 +56,14 @@ def _cached_options(
     convert_only: bool,
     strict: bool,
 ) -> Any:
-    fields = _names(fields)
+    field_names = _names(fields)
     # The command refuses these combinations (its --field and --to).
     if to == "jsonl" and format in ("text", "html", "jsonl"):
         raise ValueError(f'to="jsonl" is for WARC input, not format={format!r}')
-    if fields != ["text"] and format in ("text", "html", "warc"):
+    if field_names != ["text"] and format in ("text", "html", "warc"):
         raise ValueError(f"fields are for JSON Lines input, not format={format!r}")
     return _zhnorm._Options(
-        config, format, html, _names(skip), from_encoding, fields, to,
+        config, format, html, _names(skip), from_encoding, field_names, to,
         bool(convert_all), bool(convert_only), bool(strict),
     )
 
