@@ -262,8 +262,12 @@ fn failure(py: Python<'_>, e: &Failure) -> PyErr {
 /// does not parse names again.
 #[pyclass(frozen, module = "zhnorm", name = "_Options")]
 struct PyOptions {
-    /// For bytes, and for `str` read as plain text.
+    /// For bytes.
     options: Arc<Options>,
+    /// For a `str` with format `auto` or `text`: text, never sniffed for
+    /// markup, as a JSON Lines field is (the library's `normalize_text`
+    /// would look for HTML under `auto`).
+    text: Arc<Options>,
     /// For a `str` in a format that needs parsing (HTML, JSON Lines,
     /// WARC): its UTF-8 bytes with the encoding given, so nothing is
     /// detected.
@@ -305,8 +309,11 @@ impl PyOptions {
         o.strict = strict;
         let mut utf8 = o.clone();
         utf8.set_from(Some("utf-8")).map_err(option_error)?;
+        let mut text = o.clone();
+        text.set_format("text").map_err(option_error)?;
         Ok(PyOptions {
             options: Arc::new(o),
+            text: Arc::new(text),
             utf8: Arc::new(utf8),
         })
     }
@@ -337,13 +344,16 @@ impl Input {
     fn run(&self, opts: &PyOptions, want_bytes: bool) -> Result<(Output, Outcome), Failure> {
         let (data, options): (&[u8], &Options) = match self {
             Input::Bytes(b) => (b, &opts.options),
-            Input::Str(s) => {
-                if is_plain(&opts.options) && !want_bytes {
-                    let (text, outcome) = zhnorm::normalize_text(s, &opts.options);
-                    return Ok((Output::Text(text), outcome));
-                }
-                (s.as_bytes(), &opts.utf8)
+            Input::Str(s) if is_plain(&opts.options) => {
+                let (text, outcome) = zhnorm::normalize_text(s, &opts.text);
+                let out = if want_bytes {
+                    Output::Bytes(text.into_bytes())
+                } else {
+                    Output::Text(text)
+                };
+                return Ok((out, outcome));
             }
+            Input::Str(s) => (s.as_bytes(), &opts.utf8),
         };
         if want_bytes {
             let (bytes, outcome) = zhnorm::normalize_bytes(data, options)?;
