@@ -40,10 +40,13 @@ fn cli(args: &[&str], input: &Path, dir: &Path) -> Option<Vec<u8>> {
     status.success().then(|| std::fs::read(&out).unwrap())
 }
 
+/// Command-line flags, and the same settings made on [`Options`].
+type OptionSet = (&'static [&'static str], fn(&mut Options));
+
 #[test]
 fn one_call_writes_what_the_command_line_writes() {
     let dir = tempfile::tempdir().unwrap();
-    let option_sets: [(&[&str], fn(&mut Options)); 4] = [
+    let option_sets: [OptionSet; 4] = [
         (&[], |_| {}),
         (&["--html", "text"], |o| o.set_html("text").unwrap()),
         (&["-c", "s2twp", "--skip", "punct,width"], |o| {
