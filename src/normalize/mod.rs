@@ -22,7 +22,7 @@ mod warc;
 
 pub use options::{
     opencc_config_name, opencc_configs, parse_charset, parse_config, parse_html_mode, parse_to,
-    InputFormat, OptionError, Options, Step,
+    InputFormat, OptionError, Options, Step, HTML_MODES,
 };
 pub use report::damage_message;
 pub use split::{run_split, SPLIT_MIN};
