@@ -39,6 +39,22 @@ def test_many_raises_the_first_failure_or_returns_it():
         zhnorm.normalize_many(items, errors="ignore")
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_first_failure_by_position_is_raised_across_chunks(threads):
+    # 5,000 items go to the pool in many chunks; failures late in the list
+    # finish first on some runs, yet the first by position is the one raised.
+    items = ["漢字 %d" % i for i in range(5000)]
+    for i in (1500, 1501, 4999):
+        items[i] = b"\x00\x00\x00\x00 binary"
+    with pytest.raises(zhnorm.BinaryInputError) as e:
+        zhnorm.normalize_many(items, threads=threads)
+    if sys.version_info >= (3, 11):
+        assert e.value.__notes__ == ["item 1500"]
+    out = zhnorm.normalize_many(items, threads=threads, errors="return")
+    assert [i for i, x in enumerate(out) if not isinstance(x, str)] == [1500, 1501, 4999]
+    assert out[1499] == "汉字 1499" and out[4998] == "汉字 4998"
+
+
 @pytest.mark.parametrize("threads", [0, -1, 1.5])
 def test_bad_thread_counts(threads):
     with pytest.raises(ValueError):
