@@ -72,6 +72,9 @@ def main() -> int:
     ref = opencc.OpenCC("t2s")
     print(f"zhnorm {zhnorm.__version__}, opencc {opencc.__version__}, "
           f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average (1 min) at the start: {load:.2f}; other work on the CPUs "
+          f"lowers every ratio that needs idle cores (1 and 3)")
     print(f"input: {path} ({len(text.encode()) / 1e6:.1f} MB, {len(lines)} records "
           f"of {sum(map(len, lines)) / max(len(lines), 1):.0f} characters on average)")
 

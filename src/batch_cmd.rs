@@ -900,10 +900,10 @@ pub(crate) fn naming(cli: &Cli, sniffed: &Sniffed) -> (Compression, Content) {
     if sniffed.binary {
         return (Compression::None, Content::Same);
     }
-    let format = normalize::chosen_format(cli.input_format(), sniffed.format);
+    let format = normalize::chosen_format(cli.format, sniffed.format);
     let content = if format == DataFormat::Warc && cli.to == crate::cli::ToArg::Jsonl {
         Content::Jsonl
-    } else if format == DataFormat::Other && cli.html_mode == crate::cli::HtmlArg::Text {
+    } else if format == DataFormat::Other && cli.html_mode == zhnorm::pipeline::HtmlMode::Text {
         Content::Text
     } else {
         Content::Same

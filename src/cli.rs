@@ -15,7 +15,8 @@ use zhnorm::clean::tidy::Eol;
 use zhnorm::convert::{Converter, CONFIG_DESCRIPTIONS, CONFIG_NAMES};
 use zhnorm::decode::Charset;
 use zhnorm::normalize::{
-    opencc_config_name, opencc_configs, parse_charset, InputFormat, Options, Step,
+    opencc_config_name, opencc_configs, parse_charset, parse_html_mode, InputFormat, Options, Step,
+    HTML_MODES,
 };
 use zhnorm::pipeline::{self, HtmlMode};
 
@@ -127,8 +128,8 @@ pub struct Cli {
 
     /// How to read the input: `auto` treats it as HTML when its beginning
     /// looks like markup.
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = FormatArg::Auto)]
-    pub format: FormatArg,
+    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = format_parser())]
+    pub format: InputFormat,
 
     /// JSON Lines input: the top-level string field to clean (repeatable;
     /// default `text`). Refused with --format text, html or warc.
@@ -144,8 +145,8 @@ pub struct Cli {
     /// What to make of HTML: `keep` the page and clean and convert its
     /// text (the charset declaration becomes utf-8), or write only its
     /// readable `text`, one block per line.
-    #[arg(long = "html", value_enum, value_name = "MODE", default_value_t = HtmlArg::Keep)]
-    pub html_mode: HtmlArg,
+    #[arg(long = "html", value_name = "MODE", default_value = "keep", value_parser = html_parser())]
+    pub html_mode: HtmlMode,
 
     /// Leave pinyin annotations after Traditional characters (`經(jīng)`)
     /// in place. Same as `--skip pinyin`.
@@ -254,23 +255,6 @@ pub struct Cli {
     given: Vec<&'static str>,
 }
 
-/// `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// HTML if the input starts like a page, else text.
-    Auto,
-    /// Plain text.
-    Text,
-    /// HTML.
-    Html,
-    /// JSON Lines: the string fields named by --field are cleaned, every
-    /// other byte passes through; one output line per input line.
-    Jsonl,
-    /// WARC or WET records (`.warc`, `.warc.gz`): text records are cleaned
-    /// and converted, with their headers corrected; others are copied.
-    Warc,
-}
-
 /// `--to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ToArg {
@@ -278,15 +262,6 @@ pub enum ToArg {
     Same,
     /// JSON Lines `{url, date, text}` (with --format warc).
     Jsonl,
-}
-
-/// `--html`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HtmlArg {
-    /// Keep the markup; clean and convert text and readable attributes.
-    Keep,
-    /// Only the readable text.
-    Text,
 }
 
 /// `--punct`.
@@ -359,6 +334,18 @@ pub enum Command {
         #[arg(long, value_name = "LABEL", value_parser = charset_parser)]
         from: Option<Charset>,
     },
+}
+
+/// `--format`: the library's format names, with its help for each.
+fn format_parser() -> impl TypedValueParser<Value = InputFormat> {
+    PossibleValuesParser::new(InputFormat::ALL.map(|f| PossibleValue::new(f.name()).help(f.help())))
+        .try_map(|name| name.parse::<InputFormat>())
+}
+
+/// `--html`: the library's mode names, with its help for each.
+fn html_parser() -> impl TypedValueParser<Value = HtmlMode> {
+    PossibleValuesParser::new(HTML_MODES.map(|(_, name, help)| PossibleValue::new(name).help(help)))
+        .try_map(|name| parse_html_mode(&name))
 }
 
 /// `--skip`: the library's step names, with its help for each.
@@ -470,11 +457,8 @@ impl Cli {
     pub fn options(&self, converter: Arc<Converter>) -> Options {
         let mut o = Options::default();
         o.converter = converter;
-        o.format = self.input_format();
-        o.html = match self.html_mode {
-            HtmlArg::Keep => HtmlMode::Keep,
-            HtmlArg::Text => HtmlMode::Text,
-        };
+        o.format = self.format;
+        o.html = self.html_mode;
         o.skip = self.skip.clone();
         o.keep_pinyin = self.keep_pinyin;
         o.punct_fix = self.punct == PunctArg::Fix;
@@ -490,17 +474,6 @@ impl Cli {
         o.from = self.from;
         o.strict = self.strict;
         o
-    }
-
-    /// `--format` as the library names it.
-    pub fn input_format(&self) -> InputFormat {
-        match self.format {
-            FormatArg::Auto => InputFormat::Auto,
-            FormatArg::Text => InputFormat::Text,
-            FormatArg::Html => InputFormat::Html,
-            FormatArg::Jsonl => InputFormat::Jsonl,
-            FormatArg::Warc => InputFormat::Warc,
-        }
     }
 
     /// How each input's text is handled, from the cleanup flags.
@@ -609,15 +582,11 @@ impl Cli {
         }
         // With --format auto these apply to the inputs found to be of the
         // right format; a format named outright cannot have any.
-        let format = self
-            .format
-            .to_possible_value()
-            .map(|v| v.get_name().to_owned());
-        let format = format.unwrap_or_default();
+        let format = self.format.name();
         if self.to == ToArg::Jsonl
             && matches!(
                 self.format,
-                FormatArg::Text | FormatArg::Html | FormatArg::Jsonl
+                InputFormat::Text | InputFormat::Html | InputFormat::Jsonl
             )
         {
             return usage(
@@ -631,7 +600,7 @@ impl Cli {
         if !self.fields.is_empty()
             && matches!(
                 self.format,
-                FormatArg::Text | FormatArg::Html | FormatArg::Warc
+                InputFormat::Text | InputFormat::Html | InputFormat::Warc
             )
         {
             return usage(

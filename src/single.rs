@@ -13,7 +13,9 @@ use crate::{io_message, report, Fatal};
 use zhnorm::formats::compress::{self, CompressWriter, Compression};
 use zhnorm::formats::sniff::{sniff, DataFormat};
 use zhnorm::formats::warc::{PlainRecords, RecordWrite};
-use zhnorm::normalize::{self, Buffers, Normalizer, Options, Outcome, ReadFeed, RunError, CHUNK};
+use zhnorm::normalize::{
+    self, Buffers, InputFormat, Normalizer, Options, Outcome, ReadFeed, RunError, CHUNK,
+};
 
 /// Why one input stopped early.
 pub(crate) enum PumpError {
@@ -88,7 +90,7 @@ pub(crate) fn chosen_format(
     label: &str,
 ) -> DataFormat {
     let format = normalize::chosen_format(options.format, sniffed);
-    if cli.format == cli::FormatArg::Auto && !cli.quiet {
+    if cli.format == InputFormat::Auto && !cli.quiet {
         let phrase = match format {
             DataFormat::Jsonl => "JSON Lines",
             DataFormat::Warc => "WARC",

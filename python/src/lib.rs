@@ -12,7 +12,6 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PySlice, PyString, PyTuple};
-use rayon::prelude::*;
 
 use zhnorm::convert::{ConvertError, Converter, UserDict, CONFIG_NAMES};
 use zhnorm::{NormalizeError as Failure, OptionError, Options, Outcome};
@@ -129,11 +128,9 @@ fn convert_str<'py>(
             start = end;
         }
         drop(to_worker);
-        // Wait without the GIL: other Python threads may run meanwhile.
-        // (The receiver moves in and out, as it cannot be shared.)
         let mut results = results;
         loop {
-            let (next, back) = py.detach(move || (results.recv(), results));
+            let (next, back) = recv_detached(py, results);
             results = back;
             let Ok((piece, out)) = next else { break };
             drop(piece);
@@ -145,8 +142,15 @@ fn convert_str<'py>(
     Ok(joined.cast_into::<PyString>()?)
 }
 
-/// `zhnorm.Converter`: an OpenCC configuration, optionally with user
-/// dictionaries, ready to convert text on any thread.
+/// An OpenCC 1.4.2 configuration, optionally with user dictionaries.
+///
+/// `config` is a name as `-c` takes it (`"t2s"`, `"s2twp"`, `"t2s.json"`;
+/// see `zhnorm.configs()`). `dicts` are files in OpenCC's text format
+/// (`key<TAB>value` per line), as the command's `--dict`: their entries win
+/// over the built-in ones, later files over earlier ones. A missing file
+/// raises `OSError`, an unknown configuration or a malformed dictionary
+/// `ValueError`. A converter is immutable and may be shared by threads; it
+/// can also be given as `config` to `zhnorm.normalize`.
 #[pyclass(frozen, module = "zhnorm", name = "Converter")]
 struct PyConverter {
     inner: Arc<Converter>,
@@ -156,7 +160,7 @@ struct PyConverter {
 #[pymethods]
 impl PyConverter {
     #[new]
-    #[pyo3(signature = (config = "t2s", dicts = Vec::new()))]
+    #[pyo3(signature = (config = "t2s", dicts = Vec::new()), text_signature = "(config='t2s', dicts=())")]
     fn new(py: Python<'_>, config: &str, dicts: Vec<PathBuf>) -> PyResult<Self> {
         if dicts.is_empty() {
             let inner = builtin_converter(config)?;
@@ -198,25 +202,21 @@ impl PyConverter {
         convert_str(py, &self.inner, text)
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let name = PyString::new(py, self.inner.name()).repr()?;
         if self.dicts.is_empty() {
-            format!("zhnorm.Converter({:?})", self.inner.name())
-        } else {
-            let paths: Vec<String> = self
-                .dicts
-                .iter()
-                .map(|p| format!("{:?}", p.display().to_string()))
-                .collect();
-            format!(
-                "zhnorm.Converter({:?}, dicts=[{}])",
-                self.inner.name(),
-                paths.join(", ")
-            )
+            return Ok(format!("zhnorm.Converter({name})"));
         }
+        let paths: Vec<String> = self.dicts.iter().map(|p| p.display().to_string()).collect();
+        let paths = PyList::new(py, paths)?.repr()?;
+        Ok(format!("zhnorm.Converter({name}, dicts={paths})"))
     }
 }
 
-/// `zhnorm.convert`: one-off conversion with a built-in configuration.
+/// Converts `text` exactly as OpenCC 1.4.2's `OpenCC(config).convert` does.
+///
+/// Conversion only: no decoding, no cleanup (see `zhnorm.normalize`). An
+/// unknown configuration raises `ValueError`.
 #[pyfunction]
 #[pyo3(signature = (text, config = "t2s"))]
 fn convert<'py>(
@@ -259,8 +259,12 @@ fn failure(py: Python<'_>, e: &Failure) -> PyErr {
 /// does not parse names again.
 #[pyclass(frozen, module = "zhnorm", name = "_Options")]
 struct PyOptions {
-    /// For bytes, and for `str` read as plain text.
+    /// For bytes.
     options: Arc<Options>,
+    /// For a `str` with format `auto` or `text`: text, never sniffed for
+    /// markup, as a JSON Lines field is (the library's `normalize_text`
+    /// would look for HTML under `auto`).
+    text: Arc<Options>,
     /// For a `str` in a format that needs parsing (HTML, JSON Lines,
     /// WARC): its UTF-8 bytes with the encoding given, so nothing is
     /// detected.
@@ -302,8 +306,11 @@ impl PyOptions {
         o.strict = strict;
         let mut utf8 = o.clone();
         utf8.set_from(Some("utf-8")).map_err(option_error)?;
+        let mut text = o.clone();
+        text.set_format("text").map_err(option_error)?;
         Ok(PyOptions {
             options: Arc::new(o),
+            text: Arc::new(text),
             utf8: Arc::new(utf8),
         })
     }
@@ -334,13 +341,16 @@ impl Input {
     fn run(&self, opts: &PyOptions, want_bytes: bool) -> Result<(Output, Outcome), Failure> {
         let (data, options): (&[u8], &Options) = match self {
             Input::Bytes(b) => (b, &opts.options),
-            Input::Str(s) => {
-                if is_plain(&opts.options) && !want_bytes {
-                    let (text, outcome) = zhnorm::normalize_text(s, &opts.options);
-                    return Ok((Output::Text(text), outcome));
-                }
-                (s.as_bytes(), &opts.utf8)
+            Input::Str(s) if is_plain(&opts.options) => {
+                let (text, outcome) = zhnorm::normalize_text(s, &opts.text);
+                let out = if want_bytes {
+                    Output::Bytes(text.into_bytes())
+                } else {
+                    Output::Text(text)
+                };
+                return Ok((out, outcome));
             }
+            Input::Str(s) => (s.as_bytes(), &opts.utf8),
         };
         if want_bytes {
             let (bytes, outcome) = zhnorm::normalize_bytes(data, options)?;
@@ -486,10 +496,28 @@ fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
     Ok(p)
 }
 
+/// Waits for the next message without the GIL, so that other Python
+/// threads run meanwhile. (The receiver moves in and out, as it cannot be
+/// shared with the closure.)
+fn recv_detached<T: Send>(
+    py: Python<'_>,
+    rx: mpsc::Receiver<T>,
+) -> (Result<T, mpsc::RecvError>, mpsc::Receiver<T>) {
+    py.detach(move || (rx.recv(), rx))
+}
+
+/// One chunk of `normalize_many`'s results, by the chunk's position.
+type Chunk = (usize, Vec<Result<Output, Failure>>);
+
 /// `zhnorm.normalize_many`: every item on rayon's threads without the GIL,
 /// results in the items' order. With `keep_errors` a failed item's place
 /// holds its exception; otherwise the first failure (by position) is
 /// raised.
+///
+/// The items go to the pool in chunks, and this thread turns each finished
+/// chunk into Python strings while the pool works on the next ones: that
+/// part needs the GIL, so done after all the work it would add to the wall
+/// time as much as a third of the work itself takes on short records.
 #[pyfunction]
 #[pyo3(signature = (items, opts, threads, keep_errors))]
 fn _normalize_many<'py>(
@@ -508,41 +536,86 @@ fn _normalize_many<'py>(
         Some(n) => Some(pool(n)?),
         None => None,
     };
-    let work = || {
-        inputs
-            .par_iter()
+    let workers = pool
+        .as_ref()
+        .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
+    // Enough chunks to keep every thread busy while the first results are
+    // converted, few enough that each is worth a task.
+    let size = (inputs.len() / (workers * 8)).max(64);
+    let run_chunk = |k: usize, part: &[Input]| -> Chunk {
+        let outs = part
+            .iter()
             .map(|input| {
                 input.run(opts, false).map(|(mut out, _)| {
-                    // The results live until all are done, and a short
-                    // one can carry kilobytes of spare capacity (the
-                    // converter reserves generously): 50,000 records
-                    // would touch hundreds of megabytes of fresh memory.
+                    // The results wait for this thread, and a short one can
+                    // carry kilobytes of spare capacity (the converter
+                    // reserves generously): 50,000 records would touch
+                    // hundreds of megabytes of fresh memory.
                     out.shrink();
                     out
                 })
             })
-            .collect::<Vec<_>>()
+            .collect();
+        (k, outs)
     };
-    let results = py.detach(|| match &pool {
-        Some(p) => p.install(work),
-        None => work(),
-    });
     let list = PyList::empty(py);
-    for (i, r) in results.into_iter().enumerate() {
-        match r {
-            Ok(out) => list.append(out.into_py(py))?,
-            Err(e) => {
-                let err = failure(py, &e);
-                if !keep_errors {
-                    let note = format!("item {i}");
-                    let _ = err.value(py).call_method1("add_note", (note,));
-                    return Err(err);
+    in_scope(pool.as_deref(), |scope| -> PyResult<()> {
+        let (tx, mut rx) = mpsc::channel::<Chunk>();
+        let chunks = inputs.chunks(size).count();
+        for (k, part) in inputs.chunks(size).enumerate() {
+            let tx = tx.clone();
+            let run_chunk = &run_chunk;
+            scope.spawn(move |_| {
+                let _ = tx.send(run_chunk(k, part));
+            });
+        }
+        let mut pending: Vec<Option<Vec<Result<Output, Failure>>>> =
+            std::iter::repeat_with(|| None).take(chunks).collect();
+        let (mut next, mut first_error) = (0, None);
+        for _ in 0..chunks {
+            let (got, back) = recv_detached(py, rx);
+            rx = back;
+            let Ok((k, outs)) = got else { break };
+            if let Some(slot) = pending.get_mut(k) {
+                *slot = Some(outs);
+            }
+            while let Some(outs) = pending.get_mut(next).and_then(Option::take) {
+                for (j, r) in outs.into_iter().enumerate() {
+                    if first_error.is_some() {
+                        break;
+                    }
+                    match r {
+                        Ok(out) => list.append(out.into_py(py))?,
+                        Err(e) => {
+                            let err = failure(py, &e);
+                            if keep_errors {
+                                list.append(err.into_value(py))?;
+                            } else {
+                                let note = format!("item {}", next * size + j);
+                                let _ = err.value(py).call_method1("add_note", (note,));
+                                first_error = Some(err);
+                            }
+                        }
+                    }
                 }
-                list.append(err.into_value(py))?;
+                next += 1;
             }
         }
-    }
+        first_error.map_or(Ok(()), Err)
+    })?;
     Ok(list)
+}
+
+/// Runs `op` on this thread in a scope whose tasks go to `pool` (rayon's
+/// global pool when `None`).
+fn in_scope<'scope, R>(
+    pool: Option<&'scope rayon::ThreadPool>,
+    op: impl FnOnce(&rayon::Scope<'scope>) -> R,
+) -> R {
+    match pool {
+        Some(p) => p.in_place_scope(op),
+        None => rayon::in_place_scope(op),
+    }
 }
 
 /// A JSON value as the Python value `json.loads` would give.

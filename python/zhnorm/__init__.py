@@ -56,8 +56,14 @@ def _cached_options(
     convert_only: bool,
     strict: bool,
 ) -> Any:
+    field_names = _names(fields)
+    # The command refuses these combinations (its --field and --to).
+    if to == "jsonl" and format in ("text", "html", "jsonl"):
+        raise ValueError(f'to="jsonl" is for WARC input, not format={format!r}')
+    if field_names != ["text"] and format in ("text", "html", "warc"):
+        raise ValueError(f"fields are for JSON Lines input, not format={format!r}")
     return _zhnorm._Options(
-        config, format, html, _names(skip), from_encoding, _names(fields), to,
+        config, format, html, _names(skip), from_encoding, field_names, to,
         bool(convert_all), bool(convert_only), bool(strict),
     )
 
@@ -145,8 +151,14 @@ def normalize(
     ``normalize_bytes``); ``TypeError`` for data that is neither bytes nor
     str.
     """
-    opts = _options(config, format, html, skip, from_encoding, fields, to,
-                    convert_all, convert_only, strict)
+    # The per-record hot path: straight to the cache, which only lists
+    # (unhashable) miss; they go the long way.
+    try:
+        opts = _cached_options(config, format, html, skip, from_encoding, fields, to,
+                               convert_all, convert_only, strict)
+    except TypeError:
+        opts = _options(config, format, html, skip, from_encoding, fields, to,
+                        convert_all, convert_only, strict)
     return _zhnorm._normalize(data, opts)
 
 

@@ -1,8 +1,24 @@
 # Types of the extension module. The public functions are in __init__.py;
 # the underscored ones take options already parsed by it.
 import os
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+import pathlib
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union, final
 
+__all__ = [
+    "__version__",
+    "Converter",
+    "convert",
+    "configs",
+    "_Options",
+    "_normalize",
+    "_normalize_bytes",
+    "_normalize_with_report",
+    "_normalize_many",
+    "_detect",
+    "NormalizeError",
+    "BinaryInputError",
+    "StrictError",
+]
 __version__: str
 
 class NormalizeError(ValueError):
@@ -19,6 +35,7 @@ class BinaryInputError(NormalizeError):
 class StrictError(NormalizeError):
     """With ``strict=True``: damage found, or a JSON Lines field that no record has."""
 
+@final
 class Converter:
     """An OpenCC 1.4.2 configuration, optionally with user dictionaries.
 
@@ -29,14 +46,14 @@ class Converter:
     converter is immutable and may be shared by threads.
     """
 
-    def __init__(
-        self, config: str = "t2s", dicts: Sequence[Union[str, os.PathLike[str]]] = ()
-    ) -> None: ...
+    def __new__(
+        cls, config: str = "t2s", dicts: Sequence[Union[str, os.PathLike[str]]] = ()
+    ) -> Converter: ...
     @property
     def config(self) -> str:
         """The configuration name, e.g. ``"t2s"``."""
     @property
-    def dicts(self) -> List[str]:
+    def dicts(self) -> List[pathlib.Path]:
         """The user dictionaries, in the order given."""
     def convert(self, text: str) -> str:
         """Convert ``text`` exactly as OpenCC 1.4.2 does with this configuration."""
@@ -47,9 +64,10 @@ def convert(text: str, config: str = "t2s") -> str:
 def configs() -> List[str]:
     """The configuration names ``convert`` and ``Converter`` accept."""
 
+@final
 class _Options:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         config: Union[str, Converter],
         format: str,
         html: str,
@@ -60,7 +78,7 @@ class _Options:
         convert_all: bool,
         convert_only: bool,
         strict: bool,
-    ) -> None: ...
+    ) -> _Options: ...
 
 def _normalize(data: Union[bytes, bytearray, str], opts: _Options) -> str: ...
 def _normalize_bytes(data: Union[bytes, bytearray, str], opts: _Options) -> bytes: ...

@@ -22,7 +22,7 @@ mod warc;
 
 pub use options::{
     opencc_config_name, opencc_configs, parse_charset, parse_config, parse_html_mode, parse_to,
-    InputFormat, OptionError, Options, Step,
+    InputFormat, OptionError, Options, Step, HTML_MODES,
 };
 pub use report::damage_message;
 pub use split::{run_split, SPLIT_MIN};
@@ -274,9 +274,9 @@ mod tests {
         let (text, outcome) = normalize_text("漢字&amp;轉換", &o);
         assert_eq!(text, "汉字&转换");
         assert_eq!(outcome.stats.clean.entities.decoded, 1);
-        let line = format!("{{\"text\":\"漢字&amp;轉換\"}}\n");
+        let line = "{\"text\":\"漢字&amp;轉換\"}\n";
         let mut jo = Options::default();
-        jo.format = InputFormat::Jsonl;
+        jo.set_format("jsonl").unwrap();
         let (jsonl, _) = normalize(line.as_bytes(), &jo).unwrap();
         assert_eq!(jsonl, format!("{{\"text\":\"{text}\"}}\n"));
     }

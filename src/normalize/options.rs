@@ -50,6 +50,23 @@ impl InputFormat {
             InputFormat::Warc => "warc",
         }
     }
+
+    /// What it means, in a line, for help texts.
+    pub fn help(self) -> &'static str {
+        match self {
+            InputFormat::Auto => "HTML if the input starts like a page, else text",
+            InputFormat::Text => "Plain text",
+            InputFormat::Html => "HTML",
+            InputFormat::Jsonl => {
+                "JSON Lines: the string fields named by --field are cleaned, every other byte \
+                 passes through; one output line per input line"
+            }
+            InputFormat::Warc => {
+                "WARC or WET records (`.warc`, `.warc.gz`): text records are cleaned and \
+                 converted, with their headers corrected; others are copied"
+            }
+        }
+    }
 }
 
 /// A cleanup step that can be turned off (`--skip`); [`Step::help`] says
@@ -169,17 +186,20 @@ impl FromStr for Step {
     }
 }
 
+/// The HTML modes with the command line's name and help for each.
+pub const HTML_MODES: [(HtmlMode, &str, &str); 2] = [
+    (
+        HtmlMode::Keep,
+        "keep",
+        "Keep the markup; clean and convert text and readable attributes",
+    ),
+    (HtmlMode::Text, "text", "Only the readable text"),
+];
+
 /// `--html`: `keep` or `text`.
 pub fn parse_html_mode(s: &str) -> Result<HtmlMode, OptionError> {
-    by_name(
-        "html mode",
-        s,
-        &[HtmlMode::Keep, HtmlMode::Text],
-        |m| match m {
-            HtmlMode::Keep => "keep",
-            HtmlMode::Text => "text",
-        },
-    )
+    let name = |m: HtmlMode| HTML_MODES.iter().find(|h| h.0 == m).map_or("", |h| h.1);
+    by_name("html mode", s, &HTML_MODES.map(|h| h.0), name)
 }
 
 /// `--to`: `same` (false) or `jsonl` (true): whether WARC becomes JSON

@@ -30,6 +30,21 @@ def test_str_is_cleaned_and_converted_only():
     assert zhnorm.normalize("<p>軟體</p>", format="html", html="text") == "软体\n"
 
 
+def test_str_that_looks_like_a_page_is_still_text():
+    # Only bytes are sniffed for markup, as the command sniffs a file; a str
+    # is cleaned as a JSON Lines field is, whatever it holds.
+    page = "<!DOCTYPE html><html><head><title>軟體</title></head><body><p>軟體&amp;資訊</p></body></html>"
+    want = page.replace("軟體", "软体").replace("&amp;資訊", "&资讯")
+    for kw in ({}, {"html": "text"}, {"format": "text", "html": "text"}):
+        assert zhnorm.normalize(page, **kw) == want
+        assert zhnorm.normalize_bytes(page, **kw) == want.encode()
+        assert zhnorm.normalize_with_report(page, **kw)[0] == want
+        assert zhnorm.normalize_many([page], **kw) == [want]
+    # As bytes it is a page.
+    assert zhnorm.normalize(page.encode(), html="text") == "软体\n软体&资讯\n"
+    assert zhnorm.normalize(page, format="html", html="text") == "软体\n软体&资讯\n"
+
+
 def test_str_and_its_utf8_bytes_agree_on_plain_text():
     s = "第 1 條 中華民國基於三民主義,為民有民治民享之民主共和國。\n"
     assert zhnorm.normalize(s) == zhnorm.normalize(s.encode())
@@ -66,6 +81,17 @@ def test_unknown_names_are_value_errors_naming_them(kw, word):
             call(b"abc", **kw)
     with pytest.raises(ValueError, match=word):
         zhnorm.normalize_many([b"abc"], **kw)
+
+
+def test_combinations_the_command_refuses_are_value_errors():
+    with pytest.raises(ValueError, match="WARC"):
+        zhnorm.normalize(b"abc", format="text", to="jsonl")
+    with pytest.raises(ValueError, match="JSON Lines"):
+        zhnorm.normalize(b"abc", format="html", fields=["title"])
+
+
+def test_converter_repr():
+    assert repr(zhnorm.Converter("s2t")) == "zhnorm.Converter('s2t')"
 
 
 def test_binary_input_raises_a_documented_value_error():

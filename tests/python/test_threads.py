@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -38,14 +39,30 @@ def test_many_raises_the_first_failure_or_returns_it():
         zhnorm.normalize_many(items, errors="ignore")
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_first_failure_by_position_is_raised_across_chunks(threads):
+    # 5,000 items go to the pool in many chunks; failures late in the list
+    # finish first on some runs, yet the first by position is the one raised.
+    items = ["漢字 %d" % i for i in range(5000)]
+    for i in (1500, 1501, 4999):
+        items[i] = b"\x00\x00\x00\x00 binary"
+    with pytest.raises(zhnorm.BinaryInputError) as e:
+        zhnorm.normalize_many(items, threads=threads)
+    if sys.version_info >= (3, 11):
+        assert e.value.__notes__ == ["item 1500"]
+    out = zhnorm.normalize_many(items, threads=threads, errors="return")
+    assert [i for i, x in enumerate(out) if not isinstance(x, str)] == [1500, 1501, 4999]
+    assert out[1499] == "汉字 1499" and out[4998] == "汉字 4998"
+
+
 @pytest.mark.parametrize("threads", [0, -1, 1.5])
 def test_bad_thread_counts(threads):
     with pytest.raises(ValueError):
         zhnorm.normalize_many(["x"], threads=threads)
 
 
-def _ticks_during(call) -> int:
-    """How often a pure-Python thread got to run while `call` ran."""
+def _ticks_during(call, times: int = 5) -> int:
+    """How often a pure-Python thread got to run while `call` ran `times` times."""
     ticks = 0
     stop = threading.Event()
 
@@ -57,26 +74,42 @@ def _ticks_during(call) -> int:
 
     t = threading.Thread(target=spin)
     t.start()
-    time.sleep(0.01)
+    # Only count once the thread is known to be running.
+    while ticks == 0:
+        time.sleep(0.001)
     start = ticks
+    # A thread holding the GIL keeps it for the whole call now: only a
+    # release (or the spinner's own sleep) lets the other thread run.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(10.0)
     try:
-        call()
+        for _ in range(times):
+            call()
     finally:
+        sys.setswitchinterval(interval)
         stop.set()
         t.join()
     return ticks - start
 
 
+def test_a_call_holding_the_gil_freezes_the_thread():
+    # The measure itself can fail.
+    big = b"x" * 200_000_000
+    assert _ticks_during(lambda: big.count(b"y")) <= 10
+
+
 def test_gil_is_released_during_work():
-    # The thread would be frozen for the whole call if the GIL were held:
-    # a switch or two at the call's start and end at most. (The text is
-    # long enough for convert to take its piecewise path too.)
+    # The thread would be frozen for the whole call if the GIL were held
+    # (a GIL-holding call, bytes.count over 200 MB five times, lets it run
+    # once or twice). The threshold is low because on a loaded machine the
+    # thread may wait long for a CPU. (The text is long enough for convert
+    # to take its piecewise path too.)
     big = ("中華民國之主權屬於國民全體。" * 40 + "\n") * 8000
     data = big.encode("big5")
-    assert _ticks_during(lambda: zhnorm.normalize(data)) > 50
-    assert _ticks_during(lambda: zhnorm.normalize_many([data] * 4, threads=2)) > 50
-    assert _ticks_during(lambda: zhnorm.convert(big)) > 20
-    assert _ticks_during(lambda: zhnorm.Converter("s2t").convert(big[:900_000])) > 20
+    assert _ticks_during(lambda: zhnorm.normalize(data), times=1) > 10
+    assert _ticks_during(lambda: zhnorm.normalize_many([data] * 4, threads=2), times=1) > 10
+    assert _ticks_during(lambda: zhnorm.convert(big)) > 10
+    assert _ticks_during(lambda: zhnorm.Converter("s2t").convert(big[:900_000])) > 10
 
 
 def test_threads_calling_normalize_at_once_get_the_same_results():
