@@ -63,8 +63,9 @@ def parse_args(argv):
                     help="conversion configuration (default t2s)")
     ap.add_argument("--chunk-bytes", type=int, default=CHUNK_BYTES, metavar="N",
                     help="bytes of input per call into the package (default 8 MiB)")
-    ap.add_argument("--master", default="local[*]", metavar="URL",
-                    help="Spark master (default local[*]; spark://HOST:7077, yarn, k8s://...)")
+    ap.add_argument("--master", metavar="URL",
+                    help="Spark master: spark://HOST:7077, yarn, k8s://...; default the one "
+                         "spark-submit was given, else local[*]")
     args = ap.parse_args(argv)
     if args.field and args.format != "jsonl":
         ap.error("--field applies to --format jsonl only")
@@ -323,7 +324,12 @@ def main(argv=None):
     if problem:
         print("spark_normalize: --config: %s" % problem, file=sys.stderr)
         return 2
-    conf = SparkConf().setAppName("zhnorm").setMaster(args.master)
+    conf = SparkConf().setAppName("zhnorm")
+    # Set in code, a master would override spark-submit's --master.
+    if args.master:
+        conf.setMaster(args.master)
+    elif not conf.contains("spark.master"):
+        conf.setMaster("local[*]")
     # Progress bars would interleave with the summary on standard error.
     conf.set("spark.ui.showConsoleProgress", "false")
     sc = SparkContext(conf=conf)
