@@ -77,7 +77,7 @@ def jsonl_record(rng, n):
 
 def write_jsonl(out, records, files, rng, utf8_only=False):
     """K files of JSON Lines, alternately plain and gzip; the third is Big5
-    unless UTF8_ONLY."""
+    unless UTF8_ONLY, the fourth has CRLF line endings."""
     os.makedirs(out, exist_ok=True)
     names = []
     n = 0
@@ -88,7 +88,9 @@ def write_jsonl(out, records, files, rng, utf8_only=False):
             n += 1
         # JSON Lines should be UTF-8, but crawls also hold legacy files,
         # which zhnorm decodes as it decodes any other input.
-        data = ("\n".join(lines) + "\n").encode("big5" if k == 2 and not utf8_only else "utf-8")
+        # One file has CRLF line endings, which zhnorm keeps.
+        eol = "\r\n" if k == 3 else "\n"
+        data = (eol.join(lines) + eol).encode("big5" if k == 2 and not utf8_only else "utf-8")
         if k % 2:
             name = "part %d,x.jsonl.gz" % k  # a comma and a space in the name
             with open(os.path.join(out, name), "wb") as f:
