@@ -385,3 +385,51 @@ fn random_high_bytes_are_searched_only_near_lost_bytes() {
         );
     }
 }
+
+#[test]
+fn a_settled_line_changed_in_a_few_places_is_searched_only_there() {
+    // zhnorm tidies a line after repairing it and repairs it again if
+    // tidying changed it: a long line of real mojibake among clean text,
+    // with a few characters dropped afterwards, must not cost a second
+    // search of the whole line. The pieces are set apart by a character no
+    // wrong decoder produces (an emoji), as in a page that lost its line
+    // breaks; a stretch of characters that one could produce is searched
+    // as a whole.
+    let broken = encoding_rs::GBK
+        .decode("这是一个测试，我们认为经济发展很重要。".as_bytes())
+        .0
+        .into_owned();
+    let mut line = String::new();
+    for i in 0..400 {
+        line.push_str(if i % 3 == 0 {
+            &broken
+        } else {
+            "市政府今天宣布，地铁三号线将全线通车。"
+        });
+        line.push_str(&format!(" {i} 😀 "));
+    }
+    let (settled, _) = repair(&line);
+    assert_ne!(settled, line, "the mojibake was repaired");
+    let mut chars: Vec<char> = settled.chars().collect();
+    for at in [chars.len() / 5, chars.len() / 2, chars.len() * 4 / 5] {
+        chars.remove(at);
+    }
+    let changed: String = chars.into_iter().collect();
+    budget::take_decoded();
+    let (again, _) = repair(&changed);
+    let again = again.into_owned();
+    let near = budget::take_decoded();
+    let (scratch, whole) = std::thread::spawn(move || {
+        budget::take_decoded();
+        let out = repair(&changed).0.into_owned();
+        (out, budget::take_decoded())
+    })
+    .join()
+    .unwrap();
+    assert_eq!(again, scratch, "the same repair either way");
+    assert!(whole > 0);
+    assert!(
+        near * 10 < whole,
+        "{near} bytes decoded near the changes, {whole} from scratch"
+    );
+}
