@@ -133,6 +133,8 @@ struct Masks {
     ids: Vec<u32>,
     table: Vec<[u64; 4]>,
     index: std::collections::HashMap<[u64; 4], u32, FastHash>,
+    /// The id [`Masks::set`] gave last.
+    last: u32,
 }
 
 impl Masks {
@@ -153,12 +155,20 @@ impl Masks {
     }
 
     fn set(&mut self, i: usize, mask: [u64; 4]) {
+        // Holes come in runs with the same set (a run of U+FFFD, 锟斤拷
+        // read back): the set given last needs no hashing.
+        let last = self.last as usize;
+        if self.table.get(last) == Some(&mask) {
+            self.ids[i] = self.last;
+            return;
+        }
         let next = self.table.len() as u32;
         let id = *self.index.entry(mask).or_insert(next);
         if id == next {
             self.table.push(mask);
         }
         self.ids[i] = id;
+        self.last = id;
     }
 }
 
