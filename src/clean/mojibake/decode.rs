@@ -937,10 +937,18 @@ fn shortest_in(
         old_cost,
         old_kept,
     } = sc;
-    let again = again.filter(|m| m.len() == n && cost.len() == n + 1 && pick.len() == n + 1);
+    // Where most positions are marked (a line of lost bytes, each read
+    // again as a piece's end) the bookkeeping would cost more than it saves.
+    let again = again.filter(|m| {
+        m.len() == n
+            && cost.len() == n + 1
+            && pick.len() == n + 1
+            && m.iter().filter(|&&x| x).count() * 2 < n
+    });
     if again.is_some() {
         std::mem::swap(cost, old_cost);
         std::mem::swap(kept, old_kept);
+        kept.reserve(old_kept.len());
     } else {
         pick.clear();
         pick.resize(n + 1, 0);
