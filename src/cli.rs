@@ -15,6 +15,8 @@ use zhnorm::convert::{CONFIG_DESCRIPTIONS, CONFIG_NAMES};
 use zhnorm::decode::Charset;
 use zhnorm::pipeline::{self, Format, HtmlMode};
 
+use crate::completions::Generated;
+
 const EXAMPLES: &str = "\
 EXAMPLES:
   Convert a file to Simplified Chinese on standard output:
@@ -375,6 +377,19 @@ pub enum Command {
         #[arg(long, value_name = "LABEL", value_parser = charset_parser)]
         from: Option<Charset>,
     },
+    /// Print a shell completion script.
+    ///
+    /// For example, for bash:
+    /// `zhnorm completions bash > ~/.local/share/bash-completion/completions/zhnorm`
+    Completions {
+        /// The shell the script is for.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    ///
+    /// To install it: `zhnorm man > ~/.local/share/man/man1/zhnorm.1`
+    Man,
 }
 
 fn charset_parser(label: &str) -> Result<Charset, String> {
@@ -554,9 +569,16 @@ impl Cli {
     }
 
     /// Parses the process's arguments, exiting with clap's usage message
-    /// (status 2) when they do not parse.
+    /// (status 2) when they do not parse. Like `--help`, `completions` and
+    /// `man` are answered here, from the command definition, and exit.
     pub fn parse_args() -> Cli {
-        Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit())
+        let cli = Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
+        let generated = match cli.command {
+            Some(Command::Completions { shell }) => Generated::Completions(shell),
+            Some(Command::Man) => Generated::Man,
+            _ => return cli,
+        };
+        std::process::exit(crate::completions::print(generated))
     }
 
     /// Parses `args` (the program name first), with `-i FILE` folded into
