@@ -96,13 +96,19 @@ mod tests {
     #[test]
     fn man_page_describes_the_main_flags() {
         let page = generated(Generated::Man);
-        assert!(page.starts_with(".ie") || page.starts_with(".TH"), "not roff");
+        assert!(
+            page.starts_with(".ie") || page.starts_with(".TH"),
+            "not roff"
+        );
         assert!(page.contains(".TH zhnorm 1"), "no title line for section 1");
         // roff escapes the hyphens of long options.
         for flag in MAIN_FLAGS {
             let escaped = flag.replace('-', "\\-");
             assert!(page.contains(&escaped), "{flag} missing");
         }
-        assert!(page.contains("EXIT STATUS"), "the exit statuses are missing");
+        assert!(
+            page.contains("EXIT STATUS"),
+            "the exit statuses are missing"
+        );
     }
 }

@@ -482,7 +482,11 @@ fn detect_walks_a_directory_as_batch_runs_do() {
 /// (the subcommand is not read as an input named `man`).
 #[test]
 fn completions_and_man_page_print_and_exit() {
-    for args in [&["completions", "fish"][..], &["completions", "zsh"], &["man"]] {
+    for args in [
+        &["completions", "fish"][..],
+        &["completions", "zsh"],
+        &["man"],
+    ] {
         let o = run(args);
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
         let out = stdout(&o);
