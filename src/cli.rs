@@ -388,8 +388,28 @@ pub enum Command {
     },
     /// Print the manual page (roff).
     ///
-    /// To install it: `zhnorm man > ~/.local/share/man/man1/zhnorm.1`
-    Man,
+    /// To install it: `zhnorm man > ~/.local/share/man/man1/zhnorm.1`, and
+    /// `zhnorm man detect > ~/.local/share/man/man1/zhnorm-detect.1` for the
+    /// page of a subcommand.
+    Man {
+        /// The page of this subcommand (zhnorm-SUBCOMMAND) instead.
+        #[arg(value_name = "SUBCOMMAND", value_parser = subcommand_name)]
+        subcommand: Option<String>,
+    },
+}
+
+/// Accepts the name of one of zhnorm's own subcommands, for `zhnorm man`.
+fn subcommand_name(name: &str) -> Result<String, String> {
+    // Built, so that clap's own `help` subcommand, which zhnorm's page
+    // lists too, is among them.
+    let mut cmd = Cli::command();
+    cmd.build();
+    let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+    if names.contains(&name) {
+        Ok(name.to_string())
+    } else {
+        Err(format!("no such subcommand; one of: {}", names.join(", ")))
+    }
 }
 
 fn charset_parser(label: &str) -> Result<Charset, String> {
@@ -575,7 +595,7 @@ impl Cli {
         let cli = Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
         let generated = match cli.command {
             Some(Command::Completions { shell }) => Generated::Completions(shell),
-            Some(Command::Man) => Generated::Man,
+            Some(Command::Man { subcommand }) => Generated::Man(subcommand),
             _ => return cli,
         };
         std::process::exit(crate::completions::print(generated))

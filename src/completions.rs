@@ -11,14 +11,16 @@ use clap_complete::Shell;
 
 use crate::cli::Cli;
 
-/// What to print: one of the two documents generated from the command line
+/// What to print: one of the documents generated from the command line
 /// definition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Generated {
     /// A completion script for this shell.
     Completions(Shell),
-    /// The manual page, in roff (section 1).
-    Man,
+    /// A manual page in roff (section 1): zhnorm's, or with a subcommand's
+    /// name, that subcommand's (zhnorm-detect, ...), which zhnorm's page
+    /// refers to.
+    Man(Option<String>),
 }
 
 /// Writes `what` to `out`.
@@ -31,7 +33,19 @@ pub fn write(what: Generated, out: &mut dyn Write) -> io::Result<()> {
             clap_complete::generate(shell, &mut cmd, "zhnorm", out);
             Ok(())
         }
-        Generated::Man => clap_mangen::Man::new(cmd).render(out),
+        Generated::Man(None) => clap_mangen::Man::new(cmd).render(out),
+        Generated::Man(Some(name)) => {
+            // Building propagates the parent's settings and gives each
+            // subcommand its display name, zhnorm-NAME: the page's title.
+            cmd.build();
+            let Some(sub) = cmd.find_subcommand(&name) else {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("no subcommand {name}"),
+                ));
+            };
+            clap_mangen::Man::new(sub.clone()).render(out)
+        }
     }
 }
 
@@ -95,7 +109,7 @@ mod tests {
 
     #[test]
     fn man_page_describes_the_main_flags() {
-        let page = generated(Generated::Man);
+        let page = generated(Generated::Man(None));
         assert!(
             page.starts_with(".ie") || page.starts_with(".TH"),
             "not roff"
@@ -110,5 +124,34 @@ mod tests {
             page.contains("EXIT STATUS"),
             "the exit statuses are missing"
         );
+    }
+
+    #[test]
+    fn every_page_the_man_page_refers_to_exists() {
+        let page = generated(Generated::Man(None));
+        let mut cmd = Cli::command();
+        cmd.build();
+        assert!(
+            cmd.get_subcommands().count() >= 4,
+            "detect, completions, man, help"
+        );
+        for sub in cmd.get_subcommands() {
+            let title = format!("zhnorm-{}", sub.get_name());
+            // roff escapes the hyphen of a reference.
+            let reference = format!("zhnorm\\-{}(1)", sub.get_name());
+            assert!(page.contains(&reference), "{title} not referred to");
+            let own = generated(Generated::Man(Some(sub.get_name().to_string())));
+            assert!(own.contains(&format!(".TH {title} 1")), "{own}");
+        }
+        // The detect page describes detect's own flags.
+        let detect = generated(Generated::Man(Some("detect".into())));
+        assert!(detect.contains("\\-\\-json") && detect.contains("\\-\\-include"));
+    }
+
+    #[test]
+    fn an_unknown_subcommand_page_is_an_error_not_a_panic() {
+        let mut buf = Vec::new();
+        let err = write(Generated::Man(Some("nope".into())), &mut buf).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
     }
 }

@@ -496,4 +496,8 @@ fn completions_and_man_page_print_and_exit() {
         assert!(stderr(&o).is_empty(), "{args:?}: {}", stderr(&o));
     }
     assert_usage_error(&run(&["completions", "cmd.exe"]), "cmd.exe");
+    let detect = run(&["man", "detect"]);
+    assert!(detect.status.success(), "{}", stderr(&detect));
+    assert!(stdout(&detect).contains(".TH zhnorm-detect 1"));
+    assert_usage_error(&run(&["man", "nope"]), "nope");
 }
