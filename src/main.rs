@@ -7,6 +7,7 @@
 mod batch_cmd;
 mod cli;
 mod commit;
+mod completions;
 mod detect_cmd;
 mod split;
 mod warc_cmd;

@@ -5,7 +5,7 @@
 //! (the work counters of `zhnorm::clean::mojibake::probe`), memory through
 //! what is held (the size limits), and `-j` independence by comparing
 //! outputs. The throughput figures are in `benches/pathological.rs` and
-//! `scripts/cost_per_mb.py`.
+//! `eval/cost_per_mb.py`.
 
 use std::fs;
 use std::io::Write;
@@ -229,7 +229,7 @@ fn repair_work_grows_in_proportion_to_debris() {
 }
 
 /// Lines of the kinds of input that cost most per byte in
-/// `scripts/cost_per_mb.py`, built the same way: debris, random high bytes
+/// `eval/cost_per_mb.py`, built the same way: debris, random high bytes
 /// read as GBK, GBK and UTF-8 glued together, and real mojibake.
 fn pathological_lines() -> Vec<(&'static str, String)> {
     let mut rng = 0x2545_F491_4F6C_DD1Du64;
