@@ -35,18 +35,20 @@ use sha1::{Digest, Sha1};
 
 use crate::cli::{BinaryArg, Cli, ProgressArg};
 use crate::commit::{self, Committer, Handoff, Stamp};
-use crate::{io_message, pump, Buffers, Fatal, Feed, Outcome, OutputFile, PumpError, Settings};
-use zhnorm::batch::compress::{self, CompressWriter, Compression};
+use crate::files::OutputFile;
+use crate::single::{self, PumpError};
+use crate::{io_message, Fatal};
 use zhnorm::batch::lock::Lock;
-use zhnorm::batch::sniff::{sniff, DataFormat, Sniffed};
 use zhnorm::batch::state::{self, Entry, Freshness, State};
 use zhnorm::batch::walk::{self, Job, WalkOptions};
-use zhnorm::batch::warc::WarcStats;
-use zhnorm::convert::Converter;
+use zhnorm::formats::compress::{self, CompressWriter, Compression};
+use zhnorm::formats::sniff::{sniff, DataFormat, Sniffed};
+use zhnorm::formats::warc::WarcStats;
+use zhnorm::normalize::{self, Buffers, Normalizer, Options, Outcome, ReadFeed};
 
 /// How much of a file is looked at to call it binary (as for single
 /// inputs: a NUL byte in the first 64 KiB).
-const BINARY_HEAD: usize = zhnorm::batch::sniff::SNIFF_BYTES;
+const BINARY_HEAD: usize = zhnorm::formats::sniff::SNIFF_BYTES;
 
 /// What happened to one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +142,7 @@ pub(crate) fn wanted(cli: &Cli) -> bool {
 }
 
 /// Runs a batch; `Ok(false)` when some input failed.
-pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
+pub(crate) fn run(cli: &Cli, options: &Options) -> Result<bool, Fatal> {
     let started = Instant::now();
     let roots: Vec<PathBuf> = cli.paths.clone();
     if roots.is_empty() || roots.iter().any(|p| p.as_os_str() == "-") {
@@ -237,7 +239,6 @@ pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
     let bar = progress_bar(cli, jobs.len() as u64, total_bytes);
     let failures = AtomicU64::new(0);
     let disk_full = AtomicBool::new(false);
-    let settings = Settings::from_cli(cli);
     let (commit_tx, commit_rx) = std::sync::mpsc::channel();
     let (mut records, unplaced) = std::thread::scope(|scope| {
         let state = state.as_ref();
@@ -247,8 +248,7 @@ pub(crate) fn run(cli: &Cli, conv: &Converter) -> Result<bool, Fatal> {
             target: &target,
             state,
             cli,
-            settings: &settings,
-            conv,
+            options,
             plans: &plans,
             disk_full,
         };
@@ -438,7 +438,7 @@ fn plan(
 fn read_head(path: &Path, size: u64) -> io::Result<Vec<u8>> {
     let mut file = File::open(path)?;
     let mut head = vec![0u8; BINARY_HEAD.min(size as usize)];
-    let filled = crate::read_full(&mut file, &mut head)?;
+    let filled = normalize::read_full(&mut file, &mut head)?;
     head.truncate(filled);
     Ok(head)
 }
@@ -705,8 +705,7 @@ struct Ctx<'a> {
     target: &'a Target,
     state: Option<&'a State>,
     cli: &'a Cli,
-    settings: &'a Settings,
-    conv: &'a Converter,
+    options: &'a Options,
     /// Each job's plan, by index.
     plans: &'a [Plan],
     /// Set once an output finds its file system full: no job starts after.
@@ -755,7 +754,9 @@ fn run_all(
                 // The same warnings as a single run (damaged bytes, invalid
                 // JSON lines, irreparable mojibake), unless -q.
                 if let Some(outcome) = &r.outcome {
-                    bar.suspend(|| crate::warn(&r.input.to_string_lossy(), outcome, ctx.settings));
+                    bar.suspend(|| {
+                        single::warn(&r.input.to_string_lossy(), outcome, ctx.cli.quiet)
+                    });
                 }
                 if r.status == Status::Failed {
                     failures.fetch_add(1, Ordering::Relaxed);
@@ -899,10 +900,10 @@ pub(crate) fn naming(cli: &Cli, sniffed: &Sniffed) -> (Compression, Content) {
     if sniffed.binary {
         return (Compression::None, Content::Same);
     }
-    let format = crate::format_for(cli, sniffed.format);
+    let format = normalize::chosen_format(cli.format, sniffed.format);
     let content = if format == DataFormat::Warc && cli.to == crate::cli::ToArg::Jsonl {
         Content::Jsonl
-    } else if format == DataFormat::Other && cli.html_mode == crate::cli::HtmlArg::Text {
+    } else if format == DataFormat::Other && cli.html_mode == zhnorm::pipeline::HtmlMode::Text {
         Content::Text
     } else {
         Content::Same
@@ -1101,8 +1102,7 @@ fn run_job_inner(
         target,
         state,
         cli,
-        settings,
-        conv,
+        options,
         ..
     } = ctx;
     let mut file = File::open(&job.input).map_err(|e| io_message(&e))?;
@@ -1120,7 +1120,7 @@ fn run_job_inner(
     let format = if binary {
         DataFormat::Other
     } else {
-        crate::chosen_format(cli, sniffed.format, &job.input.to_string_lossy())
+        single::chosen_format(cli, options, sniffed.format, &job.input.to_string_lossy())
     };
     let to_jsonl = format == DataFormat::Warc && cli.to == crate::cli::ToArg::Jsonl;
     let (name_comp, content) = naming(cli, &sniffed);
@@ -1217,9 +1217,11 @@ fn run_job_inner(
         .map_err(|e| io_message(&e))?;
         if format == DataFormat::Warc {
             // Records, not text: the WARC layer calls the pipeline per record.
-            let stats = crate::warc_cmd::run(&mut reader, &mut writer, cli, conv)?;
-            crate::warc_cmd::warn(&job.input.to_string_lossy(), &stats, cli);
-            rec.warc = Some(stats);
+            let stats = normalize::run_warc(&mut reader, &mut writer, options)
+                .map_err(|e| e.to_string())?;
+            let outcome = Outcome::of_warc(stats, options.warc_to_jsonl);
+            single::warn(&job.input.to_string_lossy(), &outcome, cli.quiet);
+            rec.warc = outcome.warc;
             let counting = writer
                 .finish()
                 .map_err(|e| ctx.output_error(&out_path, &e))?;
@@ -1236,27 +1238,19 @@ fn run_job_inner(
         thread_local! {
             static BUFS: std::cell::RefCell<Option<Buffers>> = const { std::cell::RefCell::new(None) };
         }
-        let mut bufs = BUFS
-            .with(|b| b.borrow_mut().take())
-            .unwrap_or_else(|| Buffers::new(settings.clone()));
-        bufs.settings.jsonl = (format == DataFormat::Jsonl).then(|| crate::jsonl_fields(cli));
+        let mut bufs = BUFS.with(|b| b.borrow_mut().take()).unwrap_or_default();
         // A large input is split across the pool's threads as well, which
         // matters when it is the last one left, or the only one.
-        let result = if meta.len() >= crate::split::SPLIT_MIN && rayon::current_num_threads() > 1 {
-            crate::split::pump_split(&mut reader, Some(conv), &mut writer, &bufs)
+        let result = if meta.len() >= normalize::SPLIT_MIN && rayon::current_num_threads() > 1 {
+            normalize::run_split(&mut reader, options, format, &mut writer)
         } else {
-            pump(
-                Feed::Direct(&mut reader),
-                Some(conv),
-                &mut writer,
-                false,
-                &mut bufs,
-            )
+            let n = Normalizer::for_format(options, format);
+            normalize::run(&mut ReadFeed(&mut reader), n, &mut writer, false, &mut bufs)
         };
         BUFS.with(|b| *b.borrow_mut() = Some(bufs));
-        let outcome = match result {
+        let outcome = match result.map_err(PumpError::from) {
             Ok(o) => o,
-            Err(PumpError::Input(m)) if passes_unchanged(&m, settings) => {
+            Err(PumpError::Input(m)) if passes_unchanged(&m, options) => {
                 drop((reader, writer));
                 let copy = Unchanged {
                     out,
@@ -1278,8 +1272,8 @@ fn run_job_inner(
     // Drain what the decompressor did not need (trailing bytes) so the
     // hash covers the whole file.
     io::copy(&mut hashing, &mut io::sink()).map_err(|e| io_message(&e))?;
-    if settings.strict {
-        if let Some(m) = crate::strict_failure(&outcome) {
+    if options.strict {
+        if let Some(m) = outcome.strict_failure() {
             return Err(m);
         }
     }
@@ -1295,8 +1289,8 @@ fn run_job_inner(
 /// [`zhnorm::html::MAX_MARKUP`]). Its output so far is a part rewrite,
 /// and the page itself is as good an output as a binary file's bytes. In
 /// text mode markup would be no text, so the page fails instead.
-fn passes_unchanged(message: &str, settings: &Settings) -> bool {
-    message == zhnorm::html::TOO_LARGE && settings.pipeline.html == zhnorm::pipeline::HtmlMode::Keep
+fn passes_unchanged(message: &str, options: &Options) -> bool {
+    message == zhnorm::html::TOO_LARGE && options.html == zhnorm::pipeline::HtmlMode::Keep
 }
 
 /// What [`copy_unchanged`] starts over from: the abandoned output and how
@@ -1475,7 +1469,7 @@ pub(crate) fn write_single_report(
 }
 
 fn json_str(s: &str) -> String {
-    crate::detect_cmd::quote(s)
+    zhnorm::formats::json_string(s)
 }
 
 fn write_report(
@@ -1534,12 +1528,15 @@ fn record_json(r: &Record) -> String {
         r.bytes_in,
         r.bytes_out
     );
-    if let Some(o) = &r.outcome {
-        s.push(',');
-        s.push_str(&crate::detect_cmd::outcome_fields(o));
-    }
-    if let Some(w) = &r.warc {
-        s.push_str(&crate::warc_cmd::report_fields(w));
+    let fields = match (&r.outcome, &r.warc) {
+        (Some(o), _) => Some(o.to_json()),
+        (None, Some(w)) => Some(Outcome::of_warc(w.clone(), false).to_json()),
+        (None, None) => None,
+    };
+    if let Some(serde_json::Value::Object(fields)) = fields {
+        for (k, v) in fields {
+            s.push_str(&format!(",{}:{v}", json_str(&k)));
+        }
     }
     s.push_str(&format!(
         ",\"error\":{}}}",

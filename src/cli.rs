@@ -9,11 +9,16 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use zhnorm::clean::tidy::{Eol, TidyOptions};
-use zhnorm::clean::CleanOptions;
-use zhnorm::convert::{CONFIG_DESCRIPTIONS, CONFIG_NAMES};
+use std::sync::Arc;
+
+use zhnorm::clean::tidy::Eol;
+use zhnorm::convert::{Converter, CONFIG_DESCRIPTIONS, CONFIG_NAMES};
 use zhnorm::decode::Charset;
-use zhnorm::pipeline::{self, Format, HtmlMode};
+use zhnorm::normalize::{
+    opencc_config_name, opencc_configs, parse_charset, parse_html_mode, InputFormat, Options, Step,
+    HTML_MODES,
+};
+use zhnorm::pipeline::{self, HtmlMode};
 
 use crate::completions::Generated;
 
@@ -125,8 +130,8 @@ pub struct Cli {
 
     /// How to read the input: `auto` treats it as HTML when its beginning
     /// looks like markup.
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = FormatArg::Auto)]
-    pub format: FormatArg,
+    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = format_parser())]
+    pub format: InputFormat,
 
     /// JSON Lines input: the top-level string field to clean (repeatable;
     /// default `text`). Refused with --format text, html or warc.
@@ -142,8 +147,8 @@ pub struct Cli {
     /// What to make of HTML: `keep` the page and clean and convert its
     /// text (the charset declaration becomes utf-8), or write only its
     /// readable `text`, one block per line.
-    #[arg(long = "html", value_enum, value_name = "MODE", default_value_t = HtmlArg::Keep)]
-    pub html_mode: HtmlArg,
+    #[arg(long = "html", value_name = "MODE", default_value = "keep", value_parser = html_parser())]
+    pub html_mode: HtmlMode,
 
     /// Leave pinyin annotations after Traditional characters (`經(jīng)`)
     /// in place. Same as `--skip pinyin`.
@@ -163,7 +168,7 @@ pub struct Cli {
     pub punct: PunctArg,
 
     /// Turn cleanup steps off by name; comma-separated or repeated.
-    #[arg(long, value_enum, value_name = "STEP", value_delimiter = ',')]
+    #[arg(long, value_name = "STEP", value_delimiter = ',', value_parser = step_parser())]
     pub skip: Vec<Step>,
 
     /// Line endings: `keep` them as they came (CRLF stays CRLF), or make
@@ -252,23 +257,6 @@ pub struct Cli {
     given: Vec<&'static str>,
 }
 
-/// `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// HTML if the input starts like a page, else text.
-    Auto,
-    /// Plain text.
-    Text,
-    /// HTML.
-    Html,
-    /// JSON Lines: the string fields named by --field are cleaned, every
-    /// other byte passes through; one output line per input line.
-    Jsonl,
-    /// WARC or WET records (`.warc`, `.warc.gz`): text records are cleaned
-    /// and converted, with their headers corrected; others are copied.
-    Warc,
-}
-
 /// `--to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ToArg {
@@ -276,15 +264,6 @@ pub enum ToArg {
     Same,
     /// JSON Lines `{url, date, text}` (with --format warc).
     Jsonl,
-}
-
-/// `--html`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HtmlArg {
-    /// Keep the markup; clean and convert text and readable attributes.
-    Keep,
-    /// Only the readable text.
-    Text,
 }
 
 /// `--punct`.
@@ -325,26 +304,6 @@ pub enum EolArg {
     Lf,
     /// All CRLF.
     Crlf,
-}
-
-/// A cleanup step that `--skip` can turn off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Step {
-    /// HTML character references (`&nbsp;`, `&#20013;`, `&amp;quot;`).
-    Entities,
-    /// Mojibake repair (`娴嬭瘯` → `测试`).
-    Mojibake,
-    /// Pinyin annotations after Traditional characters.
-    Pinyin,
-    /// ASCII punctuation inside Chinese sentences to full width.
-    Punct,
-    /// Full-width Latin letters and digits to ASCII.
-    Width,
-    /// Zero-width and control characters, no-break spaces, NFC,
-    /// compatibility ideographs.
-    Unicode,
-    /// Empty Markdown images and links, lines of bare table pipes.
-    Markdown,
 }
 
 /// Subcommands.
@@ -412,13 +371,26 @@ fn subcommand_name(name: &str) -> Result<String, String> {
     }
 }
 
+/// `--format`: the library's format names, with its help for each.
+fn format_parser() -> impl TypedValueParser<Value = InputFormat> {
+    PossibleValuesParser::new(InputFormat::ALL.map(|f| PossibleValue::new(f.name()).help(f.help())))
+        .try_map(|name| name.parse::<InputFormat>())
+}
+
+/// `--html`: the library's mode names, with its help for each.
+fn html_parser() -> impl TypedValueParser<Value = HtmlMode> {
+    PossibleValuesParser::new(HTML_MODES.map(|(_, name, help)| PossibleValue::new(name).help(help)))
+        .try_map(|name| parse_html_mode(&name))
+}
+
+/// `--skip`: the library's step names, with its help for each.
+fn step_parser() -> impl TypedValueParser<Value = Step> {
+    PossibleValuesParser::new(Step::ALL.map(|s| PossibleValue::new(s.name()).help(s.help())))
+        .try_map(|name| name.parse::<Step>())
+}
+
 fn charset_parser(label: &str) -> Result<Charset, String> {
-    Charset::for_label(label).ok_or_else(|| {
-        format!(
-            "unknown encoding '{label}' (try utf-8, gbk, gb18030, big5, utf-16le, \
-             utf-16be, hz-gb-2312, euc-tw, iso-2022-cn, shift_jis, euc-kr, windows-1252)"
-        )
-    })
+    parse_charset(label).map_err(|e| e.to_string())
 }
 
 /// Accepts the library's configuration names; `--help` describes each so
@@ -478,18 +450,6 @@ impl TypedValueParser for ConfigParser {
     }
 }
 
-/// The configurations OpenCC ships as files: `none` is zhnorm's own.
-fn opencc_configs() -> impl Iterator<Item = &'static str> {
-    CONFIG_NAMES.iter().copied().filter(|&n| n != "none")
-}
-
-/// The built-in configuration an OpenCC config file stands for, by its file
-/// name: `t2s.json` and `/usr/share/opencc/t2s.json` are `t2s`.
-pub fn opencc_config_name(path: &Path) -> Option<&'static str> {
-    let stem = path.file_name()?.to_str()?.strip_suffix(".json")?;
-    opencc_configs().find(|&n| n == stem)
-}
-
 /// Where one input comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -527,65 +487,34 @@ pub fn inputs_of(paths: &[PathBuf]) -> Vec<Input> {
 }
 
 impl Cli {
-    /// How each input's text is handled, from the cleanup flags.
-    pub fn pipeline_options(&self) -> pipeline::Options {
-        let eol = match self.eol {
+    /// Everything that changes output, with `converter` (built from `-c`
+    /// and `--dict` by the caller, which reports their errors).
+    pub fn options(&self, converter: Arc<Converter>) -> Options {
+        let mut o = Options::default();
+        o.converter = converter;
+        o.format = self.format;
+        o.html = self.html_mode;
+        o.skip = self.skip.clone();
+        o.keep_pinyin = self.keep_pinyin;
+        o.punct_fix = self.punct == PunctArg::Fix;
+        o.eol = match self.eol {
             EolArg::Keep => Eol::Keep,
             EolArg::Lf => Eol::Lf,
             EolArg::Crlf => Eol::Crlf,
         };
-        let format = match self.format {
-            FormatArg::Auto => Format::Auto,
-            FormatArg::Text => Format::Text,
-            FormatArg::Html => Format::Html,
-            // WARC records are handled before this pipeline, which then sees
-            // each record's payload; its format comes from the record.
-            FormatArg::Warc => Format::Auto,
-            // A JSON field's value is text.
-            FormatArg::Jsonl => Format::Text,
-        };
-        let html = match self.html_mode {
-            HtmlArg::Keep => HtmlMode::Keep,
-            HtmlArg::Text => HtmlMode::Text,
-        };
-        if self.convert_only {
-            return pipeline::Options {
-                clean: CleanOptions {
-                    tidy: TidyOptions {
-                        eol,
-                        ..TidyOptions::none()
-                    },
-                    ..CleanOptions::none()
-                },
-                // Markup is only looked for when asked for by name.
-                format: if format == Format::Auto {
-                    Format::Text
-                } else {
-                    format
-                },
-                html,
-                convert_all: self.convert_all,
-            };
-        }
-        let on = |step: Step| !self.skip.contains(&step);
-        pipeline::Options {
-            clean: CleanOptions {
-                entities: on(Step::Entities),
-                markup: false,
-                mojibake: on(Step::Mojibake),
-                pinyin: on(Step::Pinyin) && !self.keep_pinyin,
-                tidy: TidyOptions {
-                    punct: on(Step::Punct) && self.punct == PunctArg::Fix,
-                    width: on(Step::Width),
-                    unicode: on(Step::Unicode),
-                    markdown: on(Step::Markdown),
-                    eol,
-                },
-            },
-            format,
-            html,
-            convert_all: self.convert_all,
-        }
+        o.convert_all = self.convert_all;
+        o.convert_only = self.convert_only;
+        o.fields = self.fields.clone();
+        o.warc_to_jsonl = self.to == ToArg::Jsonl;
+        o.from = self.from;
+        o.strict = self.strict;
+        o
+    }
+
+    /// How each input's text is handled, from the cleanup flags.
+    pub fn pipeline_options(&self) -> pipeline::Options {
+        let none = Converter::new("none").expect("`none` is built in");
+        self.options(Arc::new(none)).pipeline_options()
     }
 
     /// Parses the process's arguments, exiting with clap's usage message
@@ -695,15 +624,11 @@ impl Cli {
         }
         // With --format auto these apply to the inputs found to be of the
         // right format; a format named outright cannot have any.
-        let format = self
-            .format
-            .to_possible_value()
-            .map(|v| v.get_name().to_owned());
-        let format = format.unwrap_or_default();
+        let format = self.format.name();
         if self.to == ToArg::Jsonl
             && matches!(
                 self.format,
-                FormatArg::Text | FormatArg::Html | FormatArg::Jsonl
+                InputFormat::Text | InputFormat::Html | InputFormat::Jsonl
             )
         {
             return usage(
@@ -717,7 +642,7 @@ impl Cli {
         if !self.fields.is_empty()
             && matches!(
                 self.format,
-                FormatArg::Text | FormatArg::Html | FormatArg::Warc
+                InputFormat::Text | InputFormat::Html | InputFormat::Warc
             )
         {
             return usage(

@@ -20,7 +20,8 @@ use std::time::SystemTime;
 
 use zhnorm::batch::state::{Entry, State};
 
-use crate::{io_message, Unpublished};
+use crate::files::Unpublished;
+use crate::io_message;
 
 /// One finished output on its way to its final name.
 pub(crate) struct Handoff {

@@ -13,15 +13,15 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::cli::Input;
-use crate::{
-    damage_message, io_message, open, pump, Buffers, Fatal, Feed, Outcome, PumpError, Settings,
-};
-use zhnorm::batch::compress;
-use zhnorm::batch::sniff::{sniff, SNIFF_BYTES};
+use crate::files::{open, ThreadFeed};
+use crate::single::PumpError;
+use crate::{io_message, Fatal};
 use zhnorm::batch::walk::{self, WalkOptions};
-use zhnorm::convert::Converter;
-use zhnorm::decode::{Charset, DecodeOptions};
-use zhnorm::pipeline;
+use zhnorm::formats::compress;
+use zhnorm::formats::sniff::{sniff, SNIFF_BYTES};
+use zhnorm::normalize::{
+    self, damage_message, Buffers, Feed, Normalizer, Options, Outcome, ReadFeed,
+};
 
 /// One thing to report on, in the order given.
 enum Item {
@@ -85,29 +85,24 @@ fn open_found(path: &Path) -> io::Result<Found> {
 }
 
 /// Report on every input; `Ok(false)` when some input could not be read.
-/// `conv` is the configuration `converted` is reported for; nothing is
-/// converted.
+/// `options` give the encoding (`--from`) and the configuration
+/// `converted` is reported for; nothing is converted.
 pub(crate) fn run(
     paths: &[PathBuf],
     walk_opts: &WalkOptions,
     json: bool,
-    from: Option<Charset>,
-    pipeline: pipeline::Options,
-    conv: &Converter,
+    options: &Options,
 ) -> Result<bool, Fatal> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut all_ok = true;
-    let mut bufs = Buffers::new(Settings {
-        decode: DecodeOptions {
-            from,
-            ..DecodeOptions::default()
-        },
-        pipeline,
-        jsonl: None,
-        strict: false,
-        quiet: true,
-    });
+    let mut bufs = Buffers::default();
+    // The main command's own stages, converting nothing and writing
+    // nowhere, so the figures are what a real run would find.
+    let mut check = |feed: &mut dyn Feed| {
+        let n = Normalizer::for_detect(options);
+        normalize::run(feed, n, &mut io::sink(), false, &mut bufs).map_err(PumpError::from)
+    };
     for item in items(paths, walk_opts)? {
         let label = match &item {
             Item::Named(input) => input.label().into_owned(),
@@ -115,38 +110,18 @@ pub(crate) fn run(
                 path.to_string_lossy().into_owned()
             }
         };
-        // The main command's own pump, converting nothing and writing
-        // nowhere, so the figures are what a real run would find.
         let mut result = match item {
             Item::Named(input) => match open(&input) {
-                Ok(source) if source.is_live() => pump(
-                    Feed::threaded(source),
-                    None,
-                    &mut io::sink(),
-                    false,
-                    &mut bufs,
-                ),
-                Ok(mut source) => pump(
-                    Feed::Direct(&mut source),
-                    None,
-                    &mut io::sink(),
-                    false,
-                    &mut bufs,
-                ),
+                Ok(source) if source.is_live() => check(&mut ThreadFeed::new(source.into_send())),
+                Ok(mut source) => check(&mut ReadFeed(&mut source)),
                 Err(e) => Err(PumpError::Input(io_message(&e))),
             },
             Item::Found(path) => match open_found(&path) {
-                Ok(Found::Text(mut bytes)) => pump(
-                    Feed::Direct(&mut bytes),
-                    None,
-                    &mut io::sink(),
-                    false,
-                    &mut bufs,
-                ),
+                Ok(Found::Text(mut bytes)) => check(&mut ReadFeed(&mut bytes)),
                 Ok(Found::Binary) => {
                     // Not a failure: a batch run copies such files.
                     let line = if json {
-                        format!("{{\"path\":{},\"binary\":true}}\n", quote(&label))
+                        format!("{}\n", serde_json::json!({"path": label, "binary": true}))
                     } else {
                         format!("{label}: binary, not text (a batch run copies it unchanged)\n")
                     };
@@ -159,10 +134,10 @@ pub(crate) fn run(
         };
         let line = match &mut result {
             Ok(outcome) => {
-                // The pump converted nothing; say what a run would do.
-                outcome.stats.converted = pipeline.converts(outcome.stats.language, Some(conv));
+                // Nothing was converted; say what a run would do.
+                normalize::mark_converted(outcome, options);
                 if json {
-                    json_line(&label, outcome)
+                    format!("{}\n", outcome.detect_json(&label))
                 } else {
                     human_lines(&label, outcome)
                 }
@@ -172,11 +147,7 @@ pub(crate) fn run(
             Err(PumpError::Input(message)) => {
                 all_ok = false;
                 if json {
-                    format!(
-                        "{{\"path\":{},\"error\":{}}}\n",
-                        quote(&label),
-                        quote(message)
-                    )
+                    format!("{}\n", serde_json::json!({"path": label, "error": message}))
                 } else {
                     crate::report(&label, message);
                     continue;
@@ -234,7 +205,7 @@ fn human_lines(label: &str, o: &Outcome) -> String {
         );
     }
     let m = o.stats.clean.mojibake;
-    let irreparable = irreparable(o);
+    let irreparable = o.irreparable();
     if m.spans_repaired > 0 || irreparable > 0 {
         let _ = writeln!(
             s,
@@ -250,7 +221,8 @@ fn human_lines(label: &str, o: &Outcome) -> String {
             p.removed, p.kept
         );
     }
-    let tidied: Vec<String> = tidy_counts(o)
+    let tidied: Vec<String> = o
+        .tidy_counts()
         .into_iter()
         .filter(|&(_, n)| n > 0)
         .map(|(name, n)| format!("{n} {}", name.replace('_', " ")))
@@ -265,155 +237,5 @@ fn human_lines(label: &str, o: &Outcome) -> String {
             h.text_nodes, h.attributes, h.charset_rewritten
         );
     }
-    s
-}
-
-/// The tidy step's counts by name, in a fixed order.
-fn tidy_counts(o: &Outcome) -> [(&'static str, u64); 10] {
-    let t = o.stats.clean.tidy;
-    [
-        ("punct", t.punct),
-        ("width", t.width),
-        ("invisible", t.invisible),
-        ("controls", t.controls),
-        ("nbsp", t.nbsp),
-        ("nfc", t.nfc),
-        ("compat_ideographs", t.compat_ideographs),
-        ("radicals", t.radicals),
-        ("markdown", t.markdown),
-        ("eol", t.eol),
-    ]
-}
-
-/// The fields of [`json_line`] after `path`, without braces: the batch
-/// report puts them in its own records.
-pub(crate) fn outcome_fields(o: &Outcome) -> String {
-    let full = json_line("", o);
-    let head = "{\"path\":\"\",";
-    full[head.len()..full.len() - "}\n".len()].to_owned()
-}
-
-fn json_line(label: &str, o: &Outcome) -> String {
-    let mut s = String::with_capacity(256);
-    let _ = write!(s, "{{\"path\":{}", quote(label));
-    match &o.decode.detection {
-        Some(d) => {
-            let _ = write!(
-                s,
-                ",\"encoding\":{},\"basis\":{},\"confidence\":{:.3},\"bom\":{}",
-                quote(d.charset.name()),
-                quote(d.basis.name()),
-                d.confidence,
-                d.bom_len > 0
-            );
-            match &d.declared {
-                Some(decl) => {
-                    let _ = write!(
-                        s,
-                        ",\"declared\":{{\"label\":{},\"encoding\":{},\"correct\":{}}}",
-                        quote(&decl.label),
-                        decl.charset.map_or("null".to_owned(), |c| quote(c.name())),
-                        decl.correct
-                    );
-                }
-                None => s.push_str(",\"declared\":null"),
-            }
-        }
-        None => s.push_str(
-            ",\"encoding\":null,\"basis\":null,\"confidence\":null,\"bom\":false,\"declared\":null",
-        ),
-    }
-    let _ = write!(
-        s,
-        ",\"bytes\":{},\"mixed\":{},\"runs\":[",
-        o.decode.bytes,
-        o.decode.is_mixed()
-    );
-    for (i, run) in o.decode.runs.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        let _ = write!(
-            s,
-            "{{\"start\":{},\"end\":{},\"encoding\":{}}}",
-            run.bytes.start,
-            run.bytes.end,
-            quote(run.charset.name())
-        );
-    }
-    let offsets: Vec<String> = o.decode.damage_offsets.iter().map(u64::to_string).collect();
-    let e = o.stats.clean.entities;
-    let m = o.stats.clean.mojibake;
-    let _ = writeln!(
-        s,
-        "],\"damaged\":{},\"damage_offsets\":[{}],\"entities_decoded\":{},\"entities_double_escaped\":{},\"mojibake_repaired\":{},\"mojibake_chars\":{},\"irreparable\":{},\"mojibake_unsearched\":{}}}",
-        o.decode.damaged,
-        offsets.join(","),
-        e.decoded,
-        e.double_escaped,
-        m.spans_repaired,
-        m.chars_in,
-        irreparable(o),
-        m.unsearched
-    );
-    // Replace the closing brace and line break with the per-step counts.
-    s.truncate(s.len() - 2);
-    let p = o.stats.clean.pinyin;
-    let _ = write!(
-        s,
-        ",\"pinyin_removed\":{},\"pinyin_kept\":{},\"tidy\":{{",
-        p.removed, p.kept
-    );
-    for (i, (name, n)) in tidy_counts(o).into_iter().enumerate() {
-        let comma = if i > 0 { "," } else { "" };
-        let _ = write!(s, "{comma}\"{name}\":{n}");
-    }
-    s.push('}');
-    match &o.stats.html {
-        Some(h) => {
-            let _ = write!(
-                s,
-                ",\"format\":\"html\",\"html\":{{\"text_nodes\":{},\"attributes\":{},\"charset_rewritten\":{}}}",
-                h.text_nodes, h.attributes, h.charset_rewritten
-            );
-        }
-        None if o.jsonl.is_some() => s.push_str(",\"format\":\"jsonl\",\"html\":null"),
-        None => s.push_str(",\"format\":\"text\",\"html\":null"),
-    }
-    let _ = write!(
-        s,
-        ",\"language\":{},\"converted\":{}",
-        quote(o.stats.language.name()),
-        o.stats.converted
-    );
-    s.push_str("}\n");
-    s
-}
-
-/// Irreparable spots the text itself brought (锟斤拷, U+FFFD runs): the
-/// mojibake scan also finds the U+FFFD that decoding wrote for damage,
-/// which is reported as damage already.
-fn irreparable(o: &Outcome) -> u64 {
-    (o.stats.clean.mojibake.irreparable as u64).saturating_sub(o.decode.damaged)
-}
-
-/// A JSON string literal.
-pub(crate) fn quote(text: &str) -> String {
-    let mut s = String::with_capacity(text.len() + 2);
-    s.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            '\n' => s.push_str("\\n"),
-            '\r' => s.push_str("\\r"),
-            '\t' => s.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(s, "\\u{:04x}", c as u32);
-            }
-            c => s.push(c),
-        }
-    }
-    s.push('"');
     s
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use zhnorm::batch::compress::{CompressWriter, Compression};
+use zhnorm::formats::compress::{CompressWriter, Compression};
 
 fn zhnorm() -> Command {
     Command::new(env!("CARGO_BIN_EXE_zhnorm"))

@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 
 use proptest::prelude::*;
-use zhnorm::batch::compress::{self, output_name, CompressWriter, Compression, ZSTD_FRAME_SIZE};
+use zhnorm::formats::compress::{self, output_name, CompressWriter, Compression, ZSTD_FRAME_SIZE};
 
 const FORMATS: [Compression; 3] = [Compression::Gzip, Compression::Zstd, Compression::Bzip2];
 

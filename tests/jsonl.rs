@@ -1,4 +1,4 @@
-//! JSON Lines rewriting (`zhnorm::batch::jsonl`): hand-written cases, then
+//! JSON Lines rewriting (`zhnorm::formats::jsonl`): hand-written cases, then
 //! properties checked against serde_json as an independent JSON
 //! implementation, then stream chunking.
 //!
@@ -13,8 +13,8 @@ use std::cell::RefCell;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
-use zhnorm::batch::jsonl::{rewrite_line, JsonlRewriter, JsonlStats, LineOutcome};
 use zhnorm::convert::Converter;
+use zhnorm::formats::jsonl::{rewrite_line, JsonlRewriter, JsonlStats, LineOutcome};
 
 /// Wraps the value in markers, so a rewrite is visible.
 fn mark(s: &str) -> String {

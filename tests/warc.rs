@@ -1,4 +1,4 @@
-//! WARC and WET processing (`zhnorm::batch::warc`).
+//! WARC and WET processing (`zhnorm::formats::warc`).
 //!
 //! The fixtures in `tests/fixtures/warc/` are written by
 //! `tests/fixtures/warc/make_fixtures.py`, which builds both the inputs and
@@ -14,7 +14,7 @@ use std::io::{self, Read};
 
 use proptest::prelude::*;
 use sha1::{Digest, Sha1};
-use zhnorm::batch::warc::{
+use zhnorm::formats::warc::{
     looks_like_warc, process, process_with_limit, TextPayload, Transform, WarcError, WarcOutput,
     WarcStats,
 };

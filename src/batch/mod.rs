@@ -1,10 +1,8 @@
-//! The batch layer (issue 5): trees of inputs, compressed files, JSON Lines
-//! and WARC records, on top of the single-input pipeline.
+//! Batch runs: walking trees of inputs, the incremental state that tells
+//! which outputs are up to date, and the lock that keeps two runs out of
+//! one output tree. Each input itself goes through [`mod@crate::normalize`],
+//! in whatever container [`crate::formats`] reads.
 
-pub mod compress;
-pub mod jsonl;
 pub mod lock;
-pub mod sniff;
 pub mod state;
 pub mod walk;
-pub mod warc;

@@ -306,7 +306,7 @@ pub fn walk(
 /// Output path for a job under `out_dir`.
 ///
 /// Renaming for compression (`x.txt.gz` → `x.txt`) is the caller's, with
-/// [`crate::batch::compress::output_name`] on the last component.
+/// [`crate::formats::compress::output_name`] on the last component.
 pub fn output_path(out_dir: &Path, job: &Job) -> PathBuf {
     out_dir.join(&job.relative)
 }

@@ -361,8 +361,7 @@ fn unmarked(c: char) -> char {
 
 /// CJK ideographs, the only characters the spam annotates.
 fn is_han(c: char) -> bool {
-    matches!(c as u32,
-        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
+    crate::model::is_han(c as u32)
 }
 
 fn converters() -> &'static (Converter, Converter) {

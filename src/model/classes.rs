@@ -24,6 +24,22 @@ pub fn is_han(cp: u32) -> bool {
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
 
+/// Whether `cp` belongs to Chinese writing in the wide sense: the
+/// ideographs of [`is_han`], and the radicals, strokes, iteration and zero
+/// marks (々〇), Hangzhou numerals and Bopomofo that only Chinese writing
+/// uses. Punctuation is judged Chinese next to these.
+pub fn is_han_script(cp: u32) -> bool {
+    is_han(cp)
+        || matches!(cp,
+            0x2E80..=0x2FDF
+            | 0x3005
+            | 0x3007
+            | 0x3021..=0x3029
+            | 0x3038..=0x303B
+            | 0x3100..=0x312F
+            | 0x31A0..=0x31EF)
+}
+
 /// Whether `cp` is a kana letter: hiragana and katakana, including the
 /// iteration marks, but not the middle dot `・` (U+30FB) and the long-vowel
 /// mark `ー` (U+30FC), which Chinese text borrows as punctuation. Every kana

@@ -20,7 +20,7 @@
 #[cfg_attr(not(test), allow(dead_code))]
 mod classes;
 
-pub use classes::{is_han, is_hangul, is_kana, BIT};
+pub use classes::{is_han, is_han_script, is_hangul, is_kana, BIT};
 
 /// The cost of every BMP character, built at compile time by `build.rs`
 /// (with [`classes::build_cost_table`]) and embedded.

@@ -19,22 +19,9 @@ pub(super) enum Ctx {
     Strong,
 }
 
-/// Han ideographs in the wide sense: unified and compatibility ideographs
-/// of every extension, radicals, strokes, the iteration and zero marks
-/// (々〇), Hangzhou numerals and Bopomofo, which only Chinese writing uses.
+/// Han ideographs in the wide sense (see [`crate::model::is_han_script`]).
 pub(super) fn is_han(c: char) -> bool {
-    matches!(c as u32,
-        0x4E00..=0x9FFF
-        | 0x3400..=0x4DBF
-        | 0x20000..=0x3FFFF
-        | 0xF900..=0xFAFF
-        | 0x2E80..=0x2FDF
-        | 0x3005
-        | 0x3007
-        | 0x3021..=0x3029
-        | 0x3038..=0x303B
-        | 0x3100..=0x312F
-        | 0x31A0..=0x31EF)
+    crate::model::is_han_script(c as u32)
 }
 
 /// CJK and full-width punctuation, full-width forms of ASCII, and the

@@ -1,28 +1,27 @@
 //! One large input on several threads: decoded in order, then cleaned and
 //! converted in line-aligned pieces at once (see
-//! [`zhnorm::pipeline::run_pieces`]).
+//! [`crate::pipeline::run_pieces`]).
 //!
-//! The bytes out are those [`crate::pump`] would write: decoding stays
+//! The bytes out are those [`run`](super::run) would write: decoding stays
 //! sequential (an encoding verdict and mixed-encoding runs depend on what
 //! came before), and only the steps that look at one line at a time are
 //! split. HTML, JSON Lines, any document showing a pinyin annotation
 //! (whose verdict is document-wide) and any with a line longer than a
-//! round go through one pipeline in order, as in `pump`, from the point
+//! round go through one pipeline in order, as in `run`, from the point
 //! where that became known. The document's language
 //! is judged once, on the beginning of its cleaned text as a pipeline
 //! judges it, and given to every piece.
 
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 
-use zhnorm::clean::looks_like_html;
-use zhnorm::convert::Converter;
-use zhnorm::decode::AutoDecoder;
-use zhnorm::lang::Language;
-use zhnorm::pipeline::{self, Format, Pipeline};
-
-use crate::{
-    damage_message, io_message, read_full, refuse_binary, Buffers, Outcome, PumpError, Stages,
-};
+use super::stages::Stages;
+use super::stream::{read_full, refuse_binary, RunError};
+use super::{NormalizeError, Options, Outcome};
+use crate::clean::looks_like_html;
+use crate::decode::AutoDecoder;
+use crate::formats::sniff::DataFormat;
+use crate::lang::Language;
+use crate::pipeline::{self, Format, Pipeline};
 
 /// Input bytes decoded per round. While one round's lines are cleaned and
 /// converted, the next round is decoded; small rounds keep the buffers in
@@ -34,24 +33,32 @@ const PIECE: usize = 128 * 1024;
 /// one pipeline in order (see [`pump_split`]).
 const LONG_LINE: usize = WINDOW;
 /// Inputs at least this big are split.
-pub(crate) const SPLIT_MIN: u64 = 4 * 1024 * 1024;
+pub const SPLIT_MIN: u64 = 4 * 1024 * 1024;
 
-/// Like [`crate::pump`] for a regular file or a decompressed stream (never
-/// live input: nothing here waits for more).
-pub(crate) fn pump_split(
+/// Like [`run`](super::run) for a regular file or a decompressed stream
+/// (never live input: nothing here waits for more), with the cleaning and
+/// conversion spread over rayon's threads. `format` is what the input was
+/// found to be; WARC is read as text here.
+pub fn run_split(
     reader: &mut dyn Read,
-    conv: Option<&Converter>,
+    options: &Options,
+    format: DataFormat,
     out: &mut dyn Write,
-    bufs: &Buffers,
-) -> Result<Outcome, PumpError> {
-    let settings = &bufs.settings;
-    let read_failed = |e: io::Error| PumpError::Input(io_message(&e));
-    let html_failed = |e: pipeline::PipelineError| PumpError::Input(e.to_string());
-    let binary = |d: &AutoDecoder| match refuse_binary(d.report(), &settings.decode) {
-        Some(m) => Err(PumpError::Input(m)),
-        None => Ok(()),
+) -> Result<Outcome, RunError> {
+    let conv = Some(&*options.converter);
+    let strict = options.strict;
+    let decode_options = options.decode_options();
+    let fields = (format == DataFormat::Jsonl).then(|| options.jsonl_fields());
+    let jsonl = fields.as_deref();
+    let read_failed = RunError::Read;
+    let html_failed = |e: pipeline::PipelineError| {
+        RunError::Input(NormalizeError::Input {
+            message: e.to_string(),
+        })
     };
-    let mut decoder = AutoDecoder::new(settings.decode);
+    let binary =
+        |d: &AutoDecoder| refuse_binary(d.report(), &decode_options).map_err(RunError::Input);
+    let mut decoder = AutoDecoder::new(decode_options);
     let mut input = vec![0u8; WINDOW];
     // Decoded text not yet cleaned, and the whole lines taken from it for
     // the round under way.
@@ -64,7 +71,8 @@ pub(crate) fn pump_split(
     let mut end = decode(&mut decoder, &input[..n], n < WINDOW, &mut pending);
     binary(&decoder)?;
     // The same judgement as the pipeline's, on the same beginning.
-    let mut options = settings.pipeline;
+    let base = options.pipeline_options();
+    let mut options = base;
     let html = match options.format {
         Format::Auto => looks_like_html(&pending),
         Format::Text => false,
@@ -74,22 +82,22 @@ pub(crate) fn pump_split(
     // The language, judged as one pipeline would. The first round holds
     // far more than the verdict needs unless the input is shorter; if it
     // does not, one pipeline judges as it goes.
-    let language = if html || settings.jsonl.is_some() {
+    let language = if html || jsonl.is_some() {
         // One pipeline in order anyway (JSON Lines judge each record).
         None
     } else {
         judge_language(&pending, end, options)
     };
     // Set once the text must go through one pipeline in order.
-    let mut sequential = (html || settings.jsonl.is_some() || language.is_none())
-        .then(|| Stages::new(settings, conv));
+    let mut sequential =
+        (html || jsonl.is_some() || language.is_none()).then(|| Stages::new(base, jsonl, conv));
     let language = language.unwrap_or(Language::Other);
 
     loop {
         if let Some(stages) = &mut sequential {
             stages.push(&pending, &mut done).map_err(html_failed)?;
             pending.clear();
-            out.write_all(done.as_bytes()).map_err(PumpError::Output)?;
+            out.write_all(done.as_bytes()).map_err(RunError::Write)?;
             done.clear();
             if end {
                 break;
@@ -110,9 +118,7 @@ pub(crate) fn pump_split(
             // must start at a line. From its line on, one pipeline in
             // order, as after a pinyin annotation: the same output, in
             // bounded memory.
-            let mut s = settings.clone();
-            s.pipeline = options;
-            let mut stages = Stages::new(&s, conv).with_language(language);
+            let mut stages = Stages::new(options, jsonl, conv).with_language(language);
             stages.push(&pending, &mut done).map_err(html_failed)?;
             pending.clear();
             sequential = Some(stages);
@@ -136,7 +142,7 @@ pub(crate) fn pump_split(
         binary(&decoder)?;
         match pieces {
             Some((o, s)) => {
-                out.write_all(o.as_bytes()).map_err(PumpError::Output)?;
+                out.write_all(o.as_bytes()).map_err(RunError::Write)?;
                 stats.clean.add(&s.clean);
                 stats.language = s.language;
                 stats.converted = s.converted;
@@ -145,9 +151,7 @@ pub(crate) fn pump_split(
                 // A pinyin annotation: from here on in order, which gives
                 // what one pipeline would, since nothing before showed any
                 // (the verdict's evidence was empty and nothing was held).
-                let mut s = settings.clone();
-                s.pipeline = options;
-                let mut stages = Stages::new(&s, conv).with_language(language);
+                let mut stages = Stages::new(options, jsonl, conv).with_language(language);
                 stages.push(&ready, &mut done).map_err(html_failed)?;
                 sequential = Some(stages);
             }
@@ -156,30 +160,29 @@ pub(crate) fn pump_split(
             break;
         }
     }
-    let (mut jsonl, mut jsonl_errors) = (None, Vec::new());
+    let (mut jsonl_stats, mut jsonl_errors) = (None, Vec::new());
     if let Some(stages) = sequential {
         let (s, j, e) = stages.finish(&mut done).map_err(html_failed)?;
         stats.clean.add(&s.clean);
         stats.html = s.html;
         stats.language = s.language;
         stats.converted = s.converted;
-        jsonl = j;
+        jsonl_stats = j;
         jsonl_errors = e;
     }
-    out.write_all(done.as_bytes()).map_err(PumpError::Output)?;
-    out.flush().map_err(PumpError::Output)?;
+    out.write_all(done.as_bytes()).map_err(RunError::Write)?;
+    out.flush().map_err(RunError::Write)?;
     let outcome = Outcome {
         decode: decoder.report().clone(),
         stats,
-        jsonl,
+        jsonl: jsonl_stats,
         jsonl_errors,
+        ..Outcome::default()
     };
-    if settings.strict {
-        if let Some(m) = damage_message(&outcome.decode) {
-            return Err(PumpError::Input(m));
-        }
+    match outcome.strict_failure() {
+        Some(message) if strict => Err(RunError::Input(NormalizeError::Strict { message })),
+        _ => Ok(outcome),
     }
-    Ok(outcome)
 }
 
 /// The language one pipeline with `options` would find in a document

@@ -61,8 +61,6 @@
 //! and a line split across many pushed chunks is gathered in one growing
 //! buffer.
 
-use std::fmt::Write as _;
-
 /// What happened to one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineOutcome {
@@ -120,7 +118,7 @@ const MAX_ERRORS: usize = 100;
 /// returns unchanged keeps its original bytes.
 ///
 /// ```
-/// use zhnorm::batch::jsonl::{rewrite_line, LineOutcome};
+/// use zhnorm::formats::jsonl::{rewrite_line, LineOutcome};
 ///
 /// let mut out = String::new();
 /// let outcome = rewrite_line(
@@ -1111,38 +1109,15 @@ fn decode_string(body: &[u8], out: &mut String) {
     }
 }
 
-/// Writes `s` as a JSON string token: quotes, `"` and `\` escaped, control
-/// characters escaped, everything else as itself (non-ASCII stays UTF-8,
-/// which keeps Chinese text readable and half the size of `\u` escapes).
+/// Writes `s` as a JSON string token (serde_json's escaping: quotes,
+/// backslashes and control characters escaped, everything else as itself,
+/// so Chinese text stays readable and half the size of `\u` escapes).
 fn push_json_string(s: &str, out: &mut String) {
-    out.reserve(s.len() + 2);
-    out.push('"');
-    push_json_body(s, out);
-    out.push('"');
+    out.push_str(&super::json_string(s));
 }
 
 /// The body of [`push_json_string`], without the quotes.
 fn push_json_body(s: &str, out: &mut String) {
-    let mut copied = 0;
-    for (i, &c) in s.as_bytes().iter().enumerate() {
-        if !STRING_STOP[usize::from(c)] {
-            continue;
-        }
-        // `c` is ASCII, so `i` is a char boundary.
-        out.push_str(&s[copied..i]);
-        match c {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x08 => out.push_str("\\b"),
-            0x0C => out.push_str("\\f"),
-            _ => {
-                let _ = write!(out, "\\u{c:04x}");
-            }
-        }
-        copied = i + 1;
-    }
-    out.push_str(&s[copied..]);
+    let token = super::json_string(s);
+    out.push_str(&token[1..token.len() - 1]);
 }

@@ -1115,37 +1115,9 @@ fn json_opt(out: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
-/// A JSON string literal (RFC 8259): quote, backslash and the C0 controls are
-/// escaped, everything else (Chinese included) is written as UTF-8.
+/// A JSON string literal, as [`super::json_string`] writes it.
 fn json_string(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
-    let bytes = s.as_bytes();
-    let mut plain = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0C => b"\\f",
-            0x00..=0x1F => b"",
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[plain..i]);
-        if esc.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(b >> 4)]);
-            out.push(HEX[usize::from(b & 15)]);
-        } else {
-            out.extend_from_slice(esc);
-        }
-        plain = i + 1;
-    }
-    out.extend_from_slice(&bytes[plain..]);
-    out.push(b'"');
+    out.extend_from_slice(super::json_string(s).as_bytes());
 }
 
 #[cfg(test)]
