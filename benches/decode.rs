@@ -13,7 +13,7 @@
 //! decoder) per encoding; the decoder fed in 256 KiB reads as the CLI does;
 //! the cleanup stage (entities and mojibake) on clean text, which is what
 //! nearly all input is. Whole-process figures, side by side with a UTF-8
-//! run, come from `scripts/decode_share.py`.
+//! run, come from `eval/decode_share.py`.
 
 use std::hint::black_box;
 use std::path::PathBuf;

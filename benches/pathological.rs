@@ -5,7 +5,7 @@
 //! Every input is decoded (auto-detected, as the command line does) and
 //! goes through the default pipeline with t2s, in 64 KiB reads. Criterion
 //! reports bytes per second; divide the reference's figure by an input's
-//! to get its cost ratio. `scripts/cost_per_mb.py` gives the same ratios
+//! to get its cost ratio. `eval/cost_per_mb.py` gives the same ratios
 //! for the whole release binary, with a limit.
 //!
 //! The reference is the first 256 KiB of `news_trad.txt` (from

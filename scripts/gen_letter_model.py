@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate src/model/letters.tsv, the letter-frequency models that let
 zhnorm's detector judge a non-Chinese reading of a file by a model of its
-own script (issue 11).
+own script.
 
 Usage: python3 scripts/gen_letter_model.py > src/model/letters.tsv
 

@@ -20,6 +20,8 @@ use zhnorm::normalize::{
 };
 use zhnorm::pipeline::{self, HtmlMode};
 
+use crate::completions::Generated;
+
 const EXAMPLES: &str = "\
 EXAMPLES:
   Convert a file to Simplified Chinese on standard output:
@@ -334,6 +336,39 @@ pub enum Command {
         #[arg(long, value_name = "LABEL", value_parser = charset_parser)]
         from: Option<Charset>,
     },
+    /// Print a shell completion script.
+    ///
+    /// For example, for bash:
+    /// `zhnorm completions bash > ~/.local/share/bash-completion/completions/zhnorm`
+    Completions {
+        /// The shell the script is for.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    ///
+    /// To install it: `zhnorm man > ~/.local/share/man/man1/zhnorm.1`, and
+    /// `zhnorm man detect > ~/.local/share/man/man1/zhnorm-detect.1` for the
+    /// page of a subcommand.
+    Man {
+        /// The page of this subcommand (zhnorm-SUBCOMMAND) instead.
+        #[arg(value_name = "SUBCOMMAND", value_parser = subcommand_name)]
+        subcommand: Option<String>,
+    },
+}
+
+/// Accepts the name of one of zhnorm's own subcommands, for `zhnorm man`.
+fn subcommand_name(name: &str) -> Result<String, String> {
+    // Built, so that clap's own `help` subcommand, which zhnorm's page
+    // lists too, is among them.
+    let mut cmd = Cli::command();
+    cmd.build();
+    let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+    if names.contains(&name) {
+        Ok(name.to_string())
+    } else {
+        Err(format!("no such subcommand; one of: {}", names.join(", ")))
+    }
 }
 
 /// `--format`: the library's format names, with its help for each.
@@ -483,9 +518,16 @@ impl Cli {
     }
 
     /// Parses the process's arguments, exiting with clap's usage message
-    /// (status 2) when they do not parse.
+    /// (status 2) when they do not parse. Like `--help`, `completions` and
+    /// `man` are answered here, from the command definition, and exit.
     pub fn parse_args() -> Cli {
-        Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit())
+        let cli = Cli::try_parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
+        let generated = match cli.command {
+            Some(Command::Completions { shell }) => Generated::Completions(shell),
+            Some(Command::Man { subcommand }) => Generated::Man(subcommand),
+            _ => return cli,
+        };
+        std::process::exit(crate::completions::print(generated))
     }
 
     /// Parses `args` (the program name first), with `-i FILE` folded into

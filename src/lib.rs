@@ -13,7 +13,7 @@
 //!
 //! [`lang`] tells Chinese from Japanese and Korean, which are cleaned but
 //! not converted. [`pipeline`] wires the stages after decoding for one
-//! input, and [`normalize`] is the one entry point for a whole input:
+//! input, and [`mod@normalize`] is the one entry point for a whole input:
 //! format sniffing, the binary-input rule, the stage order and the outcome
 //! that reports describe. The command-line tool, its batch runs, WARC and
 //! JSON Lines, and the Python package all go through it, so a library

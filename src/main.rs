@@ -7,6 +7,7 @@
 mod batch_cmd;
 mod cli;
 mod commit;
+mod completions;
 mod detect_cmd;
 mod files;
 mod single;
@@ -49,6 +50,9 @@ fn main() -> ExitCode {
                 };
                 detect_cmd::run(paths, &walk_opts, *json, &options)
             }
+            // `Cli::parse_args` prints these and exits before any
+            // converter is built; nothing is left to do.
+            Some(Command::Completions { .. } | Command::Man { .. }) => Ok(true),
             None => run(&cli, &options),
         }
     });

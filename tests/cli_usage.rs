@@ -476,3 +476,28 @@ fn detect_walks_a_directory_as_batch_runs_do() {
     assert!(!out.contains("old.txt"), "{out}");
     assert!(!out.contains("index.html"), "{out}");
 }
+
+/// `completions` and `man` print what the unit tests of `completions.rs`
+/// check, through the real command line: status 0, and nothing converted
+/// (the subcommand is not read as an input named `man`).
+#[test]
+fn completions_and_man_page_print_and_exit() {
+    for args in [
+        &["completions", "fish"][..],
+        &["completions", "zsh"],
+        &["man"],
+    ] {
+        let o = run(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let out = stdout(&o);
+        // A long option with no hyphen inside, which fish and roff would
+        // spell differently.
+        assert!(out.contains("incremental"), "{args:?}: {out}");
+        assert!(stderr(&o).is_empty(), "{args:?}: {}", stderr(&o));
+    }
+    assert_usage_error(&run(&["completions", "cmd.exe"]), "cmd.exe");
+    let detect = run(&["man", "detect"]);
+    assert!(detect.status.success(), "{}", stderr(&detect));
+    assert!(stdout(&detect).contains(".TH zhnorm-detect 1"));
+    assert_usage_error(&run(&["man", "nope"]), "nope");
+}

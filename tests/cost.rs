@@ -5,7 +5,7 @@
 //! (the work counters of `zhnorm::clean::mojibake::probe`), memory through
 //! what is held (the size limits), and `-j` independence by comparing
 //! outputs. The throughput figures are in `benches/pathological.rs` and
-//! `scripts/cost_per_mb.py`.
+//! `eval/cost_per_mb.py`.
 
 use std::fs;
 use std::io::Write;
@@ -229,7 +229,7 @@ fn repair_work_grows_in_proportion_to_debris() {
 }
 
 /// Lines of the kinds of input that cost most per byte in
-/// `scripts/cost_per_mb.py`, built the same way: debris, random high bytes
+/// `eval/cost_per_mb.py`, built the same way: debris, random high bytes
 /// read as GBK, GBK and UTF-8 glued together, and real mojibake.
 fn pathological_lines() -> Vec<(&'static str, String)> {
     let mut rng = 0x2545_F491_4F6C_DD1Du64;
@@ -384,4 +384,52 @@ fn random_high_bytes_are_searched_only_near_lost_bytes() {
             "{name}: {searched} positions searched in full of {decoded} decoded"
         );
     }
+}
+
+#[test]
+fn a_settled_line_changed_in_a_few_places_is_searched_only_there() {
+    // zhnorm tidies a line after repairing it and repairs it again if
+    // tidying changed it: a long line of real mojibake among clean text,
+    // with a few characters dropped afterwards, must not cost a second
+    // search of the whole line. The pieces are set apart by a character no
+    // wrong decoder produces (an emoji), as in a page that lost its line
+    // breaks; a stretch of characters that one could produce is searched
+    // as a whole.
+    let broken = encoding_rs::GBK
+        .decode("这是一个测试，我们认为经济发展很重要。".as_bytes())
+        .0
+        .into_owned();
+    let mut line = String::new();
+    for i in 0..400 {
+        line.push_str(if i % 3 == 0 {
+            &broken
+        } else {
+            "市政府今天宣布，地铁三号线将全线通车。"
+        });
+        line.push_str(&format!(" {i} 😀 "));
+    }
+    let (settled, _) = repair(&line);
+    assert_ne!(settled, line, "the mojibake was repaired");
+    let mut chars: Vec<char> = settled.chars().collect();
+    for at in [chars.len() / 5, chars.len() / 2, chars.len() * 4 / 5] {
+        chars.remove(at);
+    }
+    let changed: String = chars.into_iter().collect();
+    budget::take_decoded();
+    let (again, _) = repair(&changed);
+    let again = again.into_owned();
+    let near = budget::take_decoded();
+    let (scratch, whole) = std::thread::spawn(move || {
+        budget::take_decoded();
+        let out = repair(&changed).0.into_owned();
+        (out, budget::take_decoded())
+    })
+    .join()
+    .unwrap();
+    assert_eq!(again, scratch, "the same repair either way");
+    assert!(whole > 0);
+    assert!(
+        near * 10 < whole,
+        "{near} bytes decoded near the changes, {whole} from scratch"
+    );
 }

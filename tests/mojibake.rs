@@ -541,3 +541,73 @@ fn icon_characters_and_a_quoted_bom_are_left_alone() {
         assert_eq!(repair(line).0, line, "{line:?}");
     }
 }
+
+/// A line long enough for repair to remember it once settled, of pieces
+/// mostly set apart by characters no wrong decoder produces (an emoji, a
+/// Thai letter), so that the line holds many spans and a change leaves most
+/// of them as they were.
+fn long_line() -> impl Strategy<Value = String> {
+    (prop::collection::vec(any_line(), 4..12), any::<u8>()).prop_map(|(v, sep)| {
+        let sep = [" 😀 ", "ก", " "][usize::from(sep % 3)];
+        let mut line = v.join(sep);
+        while line.chars().count() < 300 {
+            line.push_str(&v.concat());
+            line.push_str("，然后继续报道这件事。");
+        }
+        line.replace(['\n', '\r'], " ")
+    })
+}
+
+/// Small changes of the kind tidying makes (a character dropped, swapped or
+/// added), and some it does not, such as new mojibake.
+fn edit(line: &str, edits: &[(prop::sample::Index, u8)]) -> String {
+    let mut chars: Vec<char> = line.chars().collect();
+    for (at, how) in edits {
+        if chars.is_empty() {
+            break;
+        }
+        let i = at.index(chars.len());
+        match how % 5 {
+            0 => {
+                chars.remove(i);
+            }
+            1 => chars[i] = '，',
+            2 => chars.insert(i, '\u{200B}'),
+            3 => {
+                for (k, c) in utf8_as(GBK, "测试中文").chars().enumerate() {
+                    chars.insert(i + k, c);
+                }
+            }
+            _ => chars.insert(i, ' '),
+        }
+    }
+    chars.into_iter().collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Repair remembers the last long line it settled on and searches a
+    /// line that differs from it only near the differences: what comes out
+    /// must be what a search from scratch (on a thread that remembers
+    /// nothing) gives.
+    #[test]
+    fn a_line_changed_after_repair_repairs_as_from_scratch(
+        line in long_line(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6),
+    ) {
+        let (settled, _) = repair(&line);
+        let changed = edit(&settled, &edits);
+        let (after, after_stats) = repair(&changed);
+        let after = after.into_owned();
+        let scratch = changed.clone();
+        let (fresh, fresh_stats) = std::thread::spawn(move || {
+            let (out, stats) = repair(&scratch);
+            (out.into_owned(), stats)
+        })
+        .join()
+        .unwrap();
+        prop_assert_eq!(&after, &fresh);
+        prop_assert_eq!(after_stats, fresh_stats);
+    }
+}

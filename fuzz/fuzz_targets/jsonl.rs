@@ -15,7 +15,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use zhnorm::batch::jsonl::{rewrite_line, JsonlRewriter, JsonlStats, LineOutcome};
+use zhnorm::formats::jsonl::{rewrite_line, JsonlRewriter, JsonlStats, LineOutcome};
 
 const FIELDS: &[&str] = &["text", "a"];
 

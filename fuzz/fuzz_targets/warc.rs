@@ -8,7 +8,7 @@
 //! input byte read, every output byte accounted for.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use zhnorm::batch::warc::{
+use zhnorm::formats::warc::{
     process_with_limit, TextPayload, Transform, WarcOutput, MAX_RECORD_BYTES,
 };
 

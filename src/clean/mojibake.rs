@@ -550,9 +550,11 @@ struct Edit {
 fn repair_line(line: &str, stats: &mut RepairStats) -> Option<String> {
     let mut chars: Vec<char> = line.chars().collect();
     let mut changed = false;
-    // Characters written by the last round's repairs; `None`: all of them
-    // are new to the scan.
-    let mut fresh: Option<Vec<bool>> = None;
+    // Characters written by the last round's repairs, or on the first
+    // round, those not found unchanged in the line this thread last
+    // settled; `None`: all of them are new to the scan.
+    let mut fresh: Option<Vec<bool>> = settled::fresh(&chars);
+    let mut settles = false;
     budget::start(line.len());
     for _ in 0..MAX_ROUNDS {
         let edits = find_edits(&chars, fresh.as_deref());
@@ -564,6 +566,7 @@ fn repair_line(line: &str, stats: &mut RepairStats) -> Option<String> {
             break;
         }
         if edits.is_empty() {
+            settles = true;
             break;
         }
         changed = true;
@@ -586,19 +589,141 @@ fn repair_line(line: &str, stats: &mut RepairStats) -> Option<String> {
         fresh = Some(written);
     }
     budget::finish();
+    if settles {
+        settled::remember(&chars);
+    }
     changed.then(|| chars.into_iter().collect())
+}
+
+/// The last long line this thread's repair settled on, kept so that a line
+/// that differs from it in a few places is searched only near them.
+///
+/// zhnorm tidies a line after repairing it, and repairs it again if tidying
+/// changed anything (a removed zero-width space can join a broken phrase),
+/// so every long line that tidying touches used to be searched twice in
+/// full. A settled line is one whose last scan found nothing, with the
+/// search complete: repairing it again changes nothing. In a line that
+/// differs from it, a span whose characters and both neighbours occur
+/// unchanged in the settled line is a span of the settled line too, with the
+/// same candidates, none of which passed; only the spans near a difference
+/// and the span that ends the line (whose context reads the whole line) are
+/// searched again, exactly as [`find_edits`] does after a round of repairs.
+/// The result is the same as a search from scratch, only cheaper.
+mod settled {
+    use std::cell::RefCell;
+
+    /// Lines shorter than this (in characters) are neither kept nor
+    /// compared: searching them again costs little, and copying every line
+    /// would cost more than it saves.
+    const MIN_CHARS: usize = 256;
+    /// How far apart (in characters, on either side) the two lines may
+    /// pick up again after a difference: tidying removes or replaces a
+    /// character or a few.
+    const MAX_SHIFT: usize = 16;
+    /// Characters that must agree for the two lines to count as back in
+    /// step after a difference.
+    const WINDOW: usize = 8;
+
+    thread_local! {
+        /// The settled line; empty when there is none.
+        static LINE: RefCell<Vec<char>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Keeps `line` as the last settled line, if it is long enough.
+    pub(super) fn remember(line: &[char]) {
+        if line.len() >= MIN_CHARS {
+            LINE.with(|l| {
+                let mut l = l.borrow_mut();
+                l.clear();
+                l.extend_from_slice(line);
+            });
+        }
+    }
+
+    /// Marks the characters of `line` that do not lie, with both
+    /// neighbours, inside a stretch found unchanged in the settled line;
+    /// `None` when there is no settled line or nothing of it was found.
+    pub(super) fn fresh(line: &[char]) -> Option<Vec<bool>> {
+        if line.len() < MIN_CHARS {
+            return None;
+        }
+        LINE.with(|l| align(&l.borrow(), line))
+    }
+
+    /// Walks `old` and `new` side by side. Where they part, the characters
+    /// of `new` up to the point where they agree again are marked, and so
+    /// are the characters either side of the break, so that no unmarked
+    /// character has a neighbour from another stretch: every unmarked run
+    /// with its neighbours is a copy of a run of `old` (and one that starts
+    /// `new` starts `old`, since the walk starts both at their beginning).
+    pub(super) fn align(old: &[char], new: &[char]) -> Option<Vec<bool>> {
+        if old.is_empty() {
+            return None;
+        }
+        let mut fresh = vec![false; new.len()];
+        let (mut i, mut j) = (0, 0);
+        loop {
+            while i < old.len() && j < new.len() && old[i] == new[j] {
+                i += 1;
+                j += 1;
+            }
+            if i == old.len() && j == new.len() {
+                break;
+            }
+            if j > 0 {
+                fresh[j - 1] = true;
+            }
+            match resync(old, new, i, j) {
+                Some((i2, j2)) if j2 < new.len() => {
+                    fresh[j..=j2].fill(true);
+                    (i, j) = (i2, j2);
+                }
+                _ => {
+                    fresh[j..].fill(true);
+                    break;
+                }
+            }
+        }
+        (!fresh.iter().all(|&f| f)).then_some(fresh)
+    }
+
+    /// The nearest positions after `i` in `old` and `j` in `new` (fewest
+    /// characters skipped in all) where the two agree for [`WINDOW`]
+    /// characters, or up to both their ends.
+    fn resync(old: &[char], new: &[char], i: usize, j: usize) -> Option<(usize, usize)> {
+        let agree = |a: usize, b: usize| {
+            if a > old.len() || b > new.len() {
+                return false;
+            }
+            let (ra, rb) = (old.len() - a, new.len() - b);
+            if ra < WINDOW || rb < WINDOW {
+                ra == rb && old[a..] == new[b..]
+            } else {
+                old[a..a + WINDOW] == new[b..b + WINDOW]
+            }
+        };
+        for d in 1..=2 * MAX_SHIFT {
+            for di in d.saturating_sub(MAX_SHIFT)..=d.min(MAX_SHIFT) {
+                if agree(i + di, j + d - di) {
+                    return Some((i + di, j + d - di));
+                }
+            }
+        }
+        None
+    }
 }
 
 /// The repairs to make in one scan of a line, in order, not overlapping.
 ///
 /// `fresh` marks the characters the previous scan's repairs wrote (`None`
-/// on the first scan). A span that neither holds nor touches one of them,
-/// and does not end the line, was there unchanged in the previous scan with
-/// the same neighbours, so its candidates are the same; and since none of
-/// them was taken (taking one would have rewritten part of the span), each
-/// failed its judgement, and would again. Such spans are not looked at,
-/// which keeps a long line with a few repairs from being decoded eight
-/// times over.
+/// on the first scan, or on a first scan, those not found in the line last
+/// settled; see [`settled`]). A span that neither holds nor touches one of
+/// them, and does not end the line, was there unchanged in the previous
+/// scan with the same neighbours, so its candidates are the same; and since
+/// none of them was taken (taking one would have rewritten part of the
+/// span), each failed its judgement, and would again. Such spans are not
+/// looked at, which keeps a long line with a few repairs from being decoded
+/// eight times over.
 fn find_edits(line: &[char], fresh: Option<&[bool]>) -> Vec<Edit> {
     let mut cands = Vec::new();
     candidates(line, fresh, &mut cands);
@@ -1540,6 +1665,48 @@ fn twice_candidates(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `align` of two strings, as the positions it marks.
+    fn marked(old: &str, new: &str) -> Option<Vec<usize>> {
+        let old: Vec<char> = old.chars().collect();
+        let new: Vec<char> = new.chars().collect();
+        settled::align(&old, &new).map(|f| {
+            f.iter()
+                .enumerate()
+                .filter(|(_, &m)| m)
+                .map(|(i, _)| i)
+                .collect()
+        })
+    }
+
+    #[test]
+    fn alignment_marks_each_change_and_the_characters_beside_it() {
+        let old = "abcdefghijklmnopqrstuvwxyz0123456789";
+        assert_eq!(marked(old, old), Some(vec![]));
+        // A character dropped: its two former neighbours now meet.
+        assert_eq!(marked(old, &old.replace('k', "")), Some(vec![9, 10]));
+        // One replaced, and one added.
+        assert_eq!(marked(old, &old.replace('k', "K")), Some(vec![9, 10, 11]));
+        assert_eq!(marked(old, &old.replace("k", "k+")), Some(vec![10, 11, 12]));
+        // At the start, nothing before the change is there to mark.
+        assert_eq!(marked(old, &old[1..]), Some(vec![0]));
+        assert_eq!(marked(old, &format!("+{old}")), Some(vec![0, 1]));
+        // At the end, the rest of the line.
+        assert_eq!(marked(old, &old[..35]), Some(vec![34]));
+        assert_eq!(marked(old, &format!("{old}++")), Some(vec![35, 36, 37]));
+        // Unrelated lines share nothing.
+        assert_eq!(marked(old, "zyxwvutsrqponmlkjihgfedcba"), None);
+        assert_eq!(marked("", old), None);
+    }
+
+    #[test]
+    fn alignment_gives_up_on_a_change_too_long_to_step_over() {
+        let old: String = ('a'..='z').chain('0'..='9').collect();
+        let new = format!("{}{}{}", &old[..5], "-".repeat(40), &old[5..]);
+        let marks = marked(&old, &new).unwrap();
+        // Everything from the change on is marked; the start is not.
+        assert_eq!(marks, (4..new.len()).collect::<Vec<_>>());
+    }
 
     /// A small deterministic generator, so the cases are the same on
     /// every run.

@@ -133,6 +133,8 @@ struct Masks {
     ids: Vec<u32>,
     table: Vec<[u64; 4]>,
     index: std::collections::HashMap<[u64; 4], u32, FastHash>,
+    /// The id [`Masks::set`] gave last.
+    last: u32,
 }
 
 impl Masks {
@@ -153,12 +155,20 @@ impl Masks {
     }
 
     fn set(&mut self, i: usize, mask: [u64; 4]) {
+        // Holes come in runs with the same set (a run of U+FFFD, 锟斤拷
+        // read back): the set given last needs no hashing.
+        let last = self.last as usize;
+        if self.table.get(last) == Some(&mask) {
+            self.ids[i] = self.last;
+            return;
+        }
         let next = self.table.len() as u32;
         let id = *self.index.entry(mask).or_insert(next);
         if id == next {
             self.table.push(mask);
         }
         self.ids[i] = id;
+        self.last = id;
     }
 }
 
@@ -685,6 +695,12 @@ fn read(i: usize, len: usize, out: [char; 2]) -> Unit {
 /// Decodes `s` as `dst`: the cheapest sequence of units covering it, bytes
 /// that start no character coming out one by one as [`How::Invalid`].
 pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
+    decode_passes(dst, s, ctx, true)
+}
+
+/// [`decode`]; `reuse: false` works every pass out in full, for tests to
+/// compare against.
+fn decode_passes(dst: Dst, s: &Stream, ctx: Ctx, reuse: bool) -> Vec<Unit> {
     let n = s.bytes.len();
     let mut masks = Masks::default();
     if s.has_holes {
@@ -714,25 +730,27 @@ pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
         }
         return out;
     }
-    let mut out = shortest(dst, &d);
+    let mut out = shortest(dst, &d, None);
     // Text is often glued together from pieces decoded one by one, and a
     // piece's last byte, alone at its end, was lost. The bytes after such a
     // hole are then not the ones the decoder saw next, and a hole that the
     // following bytes do not continue is read again as a piece's end.
     let mut ends = vec![false; n + 1];
-    let mut any = false;
+    let mut moved = Vec::new();
     for (k, u) in out.iter().enumerate() {
         let last = u.start as usize + u.len as usize - 1;
         let next_bad = out.get(k + 1).is_some_and(|v| v.how == How::Invalid);
         if s.hole[last] == LOST && (u.how == How::Invalid || next_bad) {
             ends[last + 1] = true;
             d.masks.set(last, hole_mask(s, last, ctx.src, None, true));
-            any = true;
+            moved.push(last + 1);
         }
     }
-    if any {
+    if !moved.is_empty() {
         d.ends = ends;
-        out = shortest(dst, &d);
+        // Only units over one of those holes read differently.
+        let marked = marks_before(n, moved);
+        out = shortest(dst, &d, Some(marked.as_slice()).filter(|_| reuse));
     }
     // A line-final character that lost its last byte and could be ！ or ？
     // is settled by whether the sentence asks something.
@@ -742,7 +760,10 @@ pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
             .flat_map(|u| u.out)
             .filter(|&c| c != '\0');
         d.question = Some(ctx.asked || asks(text));
-        return shortest(dst, &d);
+        // Only units ending a line or a piece read differently.
+        let ends = (0..=n).filter(|&p| (ctx.eol && p == n) || d.ends.get(p) == Some(&true));
+        let marked = marks_before(n, ends);
+        return shortest(dst, &d, Some(marked.as_slice()).filter(|_| reuse));
     }
     out
 }
@@ -841,7 +862,8 @@ fn hole_mask(s: &Stream, i: usize, src: Src, follow: Option<u8>, end: bool) -> [
 /// Scratch tables of [`shortest`], kept per thread: a long line of debris
 /// is searched several times per kind, and allocating (and faulting in)
 /// fresh tables the size of the line each time was a good part of what
-/// such lines cost.
+/// such lines cost. After a pass they hold that pass's tables, which the
+/// next pass over the same stream starts from (see [`shortest_in`]).
 #[derive(Default)]
 struct Scratch {
     cost: Vec<u32>,
@@ -849,6 +871,9 @@ struct Scratch {
     /// Units with holes on the cheapest path, by descending start.
     kept: Vec<(usize, Unit)>,
     cands: Vec<Unit>,
+    /// The previous pass's `cost` and `kept`, while a pass is redone.
+    old_cost: Vec<u32>,
+    old_kept: Vec<(usize, Unit)>,
 }
 
 thread_local! {
@@ -856,20 +881,48 @@ thread_local! {
 }
 
 /// The cheapest reading, by dynamic programming over byte positions.
-fn shortest(dst: Dst, d: &Decoder<'_>) -> Vec<Unit> {
+/// `again`: this is another pass over the stream the last call read, and
+/// only the positions it marks may list other units than they did then.
+fn shortest(dst: Dst, d: &Decoder<'_>, again: Option<&[bool]>) -> Vec<Unit> {
     SCRATCH.with(|sc| match sc.try_borrow_mut() {
-        Ok(mut sc) => shortest_in(dst, d, &mut sc, true),
+        Ok(mut sc) => shortest_in(dst, d, &mut sc, true, again),
         // Not reentrant today; should that change, fresh tables are as
-        // good, only slower.
-        Err(_) => shortest_in(dst, d, &mut Scratch::default(), true),
+        // good, only slower (and hold no earlier pass to start from).
+        Err(_) => shortest_in(dst, d, &mut Scratch::default(), true, None),
     })
+}
+
+/// Byte positions whose units a pass may list differently from the pass
+/// before when the units ending at each of `ends` change: those that can
+/// reach them (a unit is at most four bytes).
+fn marks_before(n: usize, ends: impl IntoIterator<Item = usize>) -> Vec<bool> {
+    let mut marked = vec![false; n];
+    for p in ends {
+        marked[p.saturating_sub(4)..p.min(n)].fill(true);
+    }
+    marked
 }
 
 /// [`shortest`] with its tables; `fast: false` leaves out the shortcut
 /// over stretches without holes, for tests to compare against.
-fn shortest_in(dst: Dst, d: &Decoder<'_>, sc: &mut Scratch, fast: bool) -> Vec<Unit> {
+///
+/// With `again`, `sc` holds the tables of the previous pass over the same
+/// stream, and a position is worked out afresh only if it is marked or the
+/// positions its units can reach (the next four) no longer cost what they
+/// did by one and the same amount. Otherwise every way on from it costs
+/// that much more or less than before, so the same unit is still the
+/// cheapest (ties fall the same way too) and its pick stands. The second
+/// and third passes of [`decode`] change the units at a few lost bytes;
+/// the costs on their left differ by a constant again a few bytes further
+/// on, and the rest of the line is not searched again.
+fn shortest_in(
+    dst: Dst,
+    d: &Decoder<'_>,
+    sc: &mut Scratch,
+    fast: bool,
+    again: Option<&[bool]>,
+) -> Vec<Unit> {
     let n = d.s.bytes.len();
-    super::budget::decoded(n);
     // Cheapest cost from each position to the end, and the first unit of
     // that path. Units read from known bytes are read again on the way
     // back rather than stored, which keeps a long line's table small;
@@ -881,13 +934,34 @@ fn shortest_in(dst: Dst, d: &Decoder<'_>, sc: &mut Scratch, fast: bool) -> Vec<U
         pick,
         kept,
         cands,
+        old_cost,
+        old_kept,
     } = sc;
+    // Where most positions are marked (a line of lost bytes, each read
+    // again as a piece's end) the bookkeeping would cost more than it saves.
+    let again = again.filter(|m| {
+        m.len() == n
+            && cost.len() == n + 1
+            && pick.len() == n + 1
+            && m.iter().filter(|&&x| x).count() * 2 < n
+    });
+    if again.is_some() {
+        std::mem::swap(cost, old_cost);
+        std::mem::swap(kept, old_kept);
+        kept.reserve(old_kept.len());
+    } else {
+        pick.clear();
+        pick.resize(n + 1, 0);
+    }
     cost.clear();
     cost.resize(n + 1, u32::MAX);
-    pick.clear();
-    pick.resize(n + 1, 0);
     kept.clear();
     cost[n] = 0;
+    // While redoing a pass: how much the cost of position `i + 1` changed,
+    // over how many positions from there on it changed by that much, and
+    // where in `old_kept` the walk down has got to.
+    let (mut delta, mut same, mut old_at) = (0i64, 0usize, 0usize);
+    let mut worked = 0;
     // First hole at or after `i`: where none lies within the widest
     // unit's reach, the units at `i` are those of a stream without holes,
     // at most one read and the invalid byte, tried in that order as
@@ -897,6 +971,34 @@ fn shortest_in(dst: Dst, d: &Decoder<'_>, sc: &mut Scratch, fast: bool) -> Vec<U
         if d.s.hole[i] != KNOWN {
             next_hole = i;
         }
+        if let Some(marked) = again {
+            let changed = i64::from(cost[i + 1]) - i64::from(old_cost[i + 1]);
+            if i + 1 == n || changed != delta {
+                (delta, same) = (changed, 1);
+            } else {
+                same += 1;
+            }
+            while old_kept.get(old_at).is_some_and(|&(k, _)| k > i) {
+                old_at += 1;
+            }
+            if !marked[i] && (same >= 4 || i + same >= n) {
+                let stands = pick[i] != KEPT
+                    || match old_kept.get(old_at) {
+                        Some(&(k, u)) if k == i => {
+                            kept.push((i, u));
+                            true
+                        }
+                        // Every kept pick has its unit; should one not,
+                        // working the position out afresh is as good.
+                        _ => false,
+                    };
+                if stands {
+                    cost[i] = (i64::from(old_cost[i]) + delta) as u32;
+                    continue;
+                }
+            }
+        }
+        worked += 1;
         if fast && next_hole >= i + 4 {
             let mut best = u32::MAX;
             let mut best_pick = 0u8;
@@ -925,6 +1027,7 @@ fn shortest_in(dst: Dst, d: &Decoder<'_>, sc: &mut Scratch, fast: bool) -> Vec<U
         d.units_at(dst, i, cands);
         cands.push(invalid(i));
         let mut chosen = None;
+        pick[i] = 0;
         for u in cands.iter() {
             let rest = cost[i + u.len as usize];
             if rest == u32::MAX {
@@ -947,18 +1050,21 @@ fn shortest_in(dst: Dst, d: &Decoder<'_>, sc: &mut Scratch, fast: bool) -> Vec<U
             };
         }
     }
+    super::budget::decoded(worked);
     let mut out = Vec::with_capacity(n);
     let mut i = 0;
     // `kept` runs backwards, and the walk forwards: the next kept unit
-    // the walk can meet is always the last one left.
+    // the walk can meet is always the last one not passed. (Read, not
+    // taken: a next pass over the stream starts from these tables.)
+    let mut left = kept.len();
     while i < n {
         let u = match pick[i] {
             KEPT => {
-                while kept.last().is_some_and(|&(k, _)| k < i) {
-                    kept.pop();
+                while left > 0 && kept[left - 1].0 < i {
+                    left -= 1;
                 }
-                match kept.last() {
-                    Some(&(k, u)) if k == i => u,
+                match left.checked_sub(1).map(|k| kept[k]) {
+                    Some((k, u)) if k == i => u,
                     _ => unreachable!("a kept pick has its unit"),
                 }
             }
@@ -1044,8 +1150,8 @@ mod tests {
             question: None,
             ends: Vec::new(),
         };
-        let fast = shortest_in(dst, &d, &mut Scratch::default(), true);
-        let slow = shortest_in(dst, &d, &mut Scratch::default(), false);
+        let fast = shortest_in(dst, &d, &mut Scratch::default(), true, None);
+        let slow = shortest_in(dst, &d, &mut Scratch::default(), false, None);
         (format!("{fast:?}"), format!("{slow:?}"))
     }
 
@@ -1069,6 +1175,35 @@ mod tests {
             for dst in [Dst::Utf8, Dst::Gbk, Dst::Big5] {
                 let (fast, slow) = both_ways(dst, &s, ctx);
                 prop_assert_eq!(fast, slow);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(600))]
+
+        /// The second and third passes, redone only where they can differ
+        /// from the pass before, read exactly what passes worked out in
+        /// full read. Lost bytes are frequent here, next to ASCII, `?` and
+        /// the end, where the later passes change most.
+        #[test]
+        fn later_passes_read_as_passes_in_full(
+            bytes in proptest::collection::vec(
+                prop_oneof![4 => 0x80u8..=0xFF, 1 => any::<u8>(), 1 => Just(b'?')], 0..120),
+            holes in proptest::collection::vec(
+                prop_oneof![5 => Just(0u8), 1 => 1u8..=2], 120),
+            src in 0usize..3,
+            outer in any::<bool>(),
+            eol in any::<bool>(),
+            asked in any::<bool>(),
+        ) {
+            let src = [Src::Latin, Src::Gbk, Src::Big5][src];
+            let (s, mut ctx) = decoder(&bytes, &holes[..bytes.len()], src, outer, eol);
+            ctx.asked = asked;
+            for dst in [Dst::Utf8, Dst::Gbk, Dst::Big5] {
+                let reused = decode_passes(dst, &s, ctx, true);
+                let full = decode_passes(dst, &s, ctx, false);
+                prop_assert_eq!(format!("{reused:?}"), format!("{full:?}"));
             }
         }
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Score zhnorm's decoding on a corpus of real files (the issue-3 figures).
+"""Score zhnorm's decoding on a corpus of real files.
 
-Usage: python3 scripts/eval_decode.py [--corpus DIR] [--zhnorm BIN] [--check]
+Usage: python3 eval/eval_decode.py [--corpus DIR] [--zhnorm BIN] [--check]
 
 DIR defaults to $ZHNORM_CORPUS or ../shared/corpus; BIN to
 target/release/zhnorm. zhnorm runs with `-c none --convert-only`, so only
@@ -18,16 +18,15 @@ decoding is scored. Truth is computed here, independently of zhnorm:
 * html/: pages whose strict decode in their true encoding works must come out
   free of U+FFFD; also counted: identical to that strict decode.
 
-With --check, exits non-zero when a target of the issue is missed.
+With --check, exits non-zero when a target is missed (each figure is
+printed with its target).
 """
 import argparse
 import codecs
-import os
-import pathlib
 import subprocess
 import sys
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
+from common import add_corpus_arg, default_zhnorm
 
 
 def run_zhnorm(binary, data, extra=()):
@@ -201,12 +200,12 @@ def eval_html(corpus, binary, verbose):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", default=os.environ.get("ZHNORM_CORPUS", str(REPO.parent / "shared" / "corpus")))
-    ap.add_argument("--zhnorm", default=str(REPO / "target" / "release" / "zhnorm"))
+    add_corpus_arg(ap)
+    ap.add_argument("--zhnorm", default=default_zhnorm())
     ap.add_argument("--check", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
-    corpus = pathlib.Path(args.corpus)
+    corpus = args.corpus
     failures = []
 
     exact, folded, total, corrupt = eval_encodings(corpus, args.zhnorm, args.verbose)

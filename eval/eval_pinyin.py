@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Score pinyin-annotation removal on the corpus's real snippets.
 
-Reads ../shared/corpus/pinyin/real_snippets.txt (never copied into the repo),
+Reads pinyin/real_snippets.txt of the corpus (never copied into the repo),
 runs zhnorm over it twice -- the whole file as one document, and each block
 as a document of its own -- and counts, for the artefact blocks, annotations
 left (a Han character directly followed by one bracketed pinyin syllable)
@@ -11,20 +11,17 @@ is on the text as it came; the other cleanup steps stay on, as a user
 would run them, and their changes are counted separately as non-pinyin
 edits so they do not hide a wrong removal.
 
-    python3 scripts/eval_pinyin.py [--zhnorm PATH] [--check]
+    python3 eval/eval_pinyin.py [--zhnorm PATH] [--corpus DIR] [--check]
 
 `--check` exits 1 unless at least 99% of annotations go and no look-alike
 changes.
 """
 import argparse
-import os
 import re
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-SNIPPETS = os.path.join(ROOT, "..", "shared", "corpus", "pinyin", "real_snippets.txt")
+from common import add_corpus_arg, default_zhnorm
 
 SYLLABLE = "a-züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜêḿńňǹ"
 ANNOTATION = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]\([" + SYLLABLE + r"]{1,6}\)")
@@ -61,12 +58,14 @@ def strip_annotations(text):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--zhnorm", default=os.path.join(ROOT, "target", "release", "zhnorm"))
+    ap.add_argument("--zhnorm", default=default_zhnorm())
+    add_corpus_arg(ap)
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
-    if not os.path.exists(SNIPPETS):
-        sys.exit(f"no corpus at {SNIPPETS}")
-    text = open(SNIPPETS, encoding="utf-8").read()
+    snippets = args.corpus / "pinyin" / "real_snippets.txt"
+    if not snippets.exists():
+        sys.exit(f"no corpus at {snippets}")
+    text = open(snippets, encoding="utf-8").read()
     bs = blocks(text)
     ok = True
     for mode in ("whole file", "block by block"):

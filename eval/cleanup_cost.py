@@ -6,35 +6,37 @@ Runs, interleaved, on one file: zhnorm with every default step, zhnorm
 to a file; reports the median CPU time (user+sys, from wait4, which is less
 noisy than wall time on a shared machine) and the ratios.
 
-    python3 scripts/cleanup_cost.py [FILE] [--reps N]
+    python3 eval/cleanup_cost.py [FILE] [--reps N] [--corpus DIR]
+
+FILE defaults to bench/tw_laws_trad.txt in the corpus.
 """
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 
 import opencc
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+from common import add_corpus_arg, default_zhnorm, run_timed
 
 
 def cpu(cmd, out_path):
     with open(out_path, "wb") as out:
-        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, ru = os.wait4(p.pid, 0)
-    if status != 0:
+        t = run_timed(cmd, stdout=out)
+    if t.status != 0:
         sys.exit(f"{cmd[0]} failed")
-    return ru.ru_utime + ru.ru_stime
+    return t.cpu
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("file", nargs="?", default=os.path.join(ROOT, "..", "shared", "corpus", "bench", "tw_laws_trad.txt"))
+    ap.add_argument("file", nargs="?", help="input (default: bench/tw_laws_trad.txt in the corpus)")
     ap.add_argument("--reps", type=int, default=7)
-    ap.add_argument("--zhnorm", default=os.path.join(ROOT, "target", "release", "zhnorm"))
+    ap.add_argument("--zhnorm", default=default_zhnorm())
+    add_corpus_arg(ap)
     args = ap.parse_args()
+    if args.file is None:
+        args.file = str(args.corpus / "bench" / "tw_laws_trad.txt")
     pkg = os.path.dirname(opencc.__file__)
     occ = os.path.join(pkg, "clib", "bin", "opencc")
     cfg = os.path.join(pkg, "clib", "share", "opencc", "t2s.json")

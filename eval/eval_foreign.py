@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Score zhnorm on non-Chinese pages in legacy encodings (issue 11).
+"""Score zhnorm on non-Chinese pages in legacy encodings.
 
-Usage: python3 scripts/eval_foreign.py [--corpus DIR] [--zhnorm BIN]
+Usage: python3 eval/eval_foreign.py [--corpus DIR] [--zhnorm BIN]
                                        [--no-peers] [--check] [-v]
 
 DIR defaults to $ZHNORM_CORPUS or ../shared/corpus and must hold
@@ -29,19 +29,17 @@ Per file, three figures:
 Python's chardet and charset_normalizer are scored the same way beside it
 (their guess decoded with Python's codec, errors replaced) when installed.
 
-With --check, exits 1 when a target of the issue is missed: at least 98% of
+With --check, exits 1 when a target is missed: at least 98% of
 files right, no file with invented Han, every Japanese and Korean file's Han
 characters kept.
 """
 import argparse
 import collections
-import os
-import pathlib
 import subprocess
 import sys
 import unicodedata
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
+from common import add_corpus_arg, default_zhnorm
 
 
 # Japanese and Korean codecs: their files must keep their Han characters.
@@ -151,14 +149,13 @@ def peer_outputs(data):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", default=os.environ.get(
-        "ZHNORM_CORPUS", str(REPO.parent / "shared" / "corpus")))
-    ap.add_argument("--zhnorm", default=str(REPO / "target" / "release" / "zhnorm"))
+    add_corpus_arg(ap)
+    ap.add_argument("--zhnorm", default=default_zhnorm())
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--check", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
-    folder = pathlib.Path(args.corpus) / "foreign"
+    folder = args.corpus / "foreign"
     rows = [l.rstrip("\n").split("\t") for l in open(folder / "MANIFEST.tsv", encoding="utf-8")][1:]
 
     tools = ["zhnorm"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The peer pipelines zhnorm's batch mode is timed against (issue 5).
+"""The peer pipelines zhnorm's batch mode is timed against.
 
 Each peer does what zhnorm does to a tree of scraped files (find out the
 encoding, decode, clean, convert to Simplified, write UTF-8) the way a
@@ -19,7 +19,7 @@ uchardet  a shell pipeline per file, run under `xargs -P J`:
 
 careful and fast spread the files over a multiprocessing.Pool of J workers.
 
-Usage: python3 scripts/batch_peers.py careful|fast|uchardet IN_DIR OUT_DIR [-j 2]
+Usage: python3 eval/batch_peers.py careful|fast|uchardet IN_DIR OUT_DIR [-j 2]
 
 OUT_DIR gets IN_DIR's relative paths, one UTF-8 output per input. A file a
 peer cannot decode (charset_normalizer finds nothing, every trial codec
@@ -29,7 +29,7 @@ inputs, outputs and skipped files. Exit status: 0 when the run finished
 (skipped files included), 2 when the peer cannot run at all (a library or
 tool is missing).
 
-scripts/batch_speed.py imports this module: `run(peer, in_dir, out_dir, jobs)`
+eval/batch_speed.py imports this module: `run(peer, in_dir, out_dir, jobs)`
 runs a peer in-process, and ensure_ftfy(), find_uchardet() and opencc_cli()
 prepare the tools before anything is timed.
 """

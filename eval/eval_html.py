@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end figures for HTML pages from the corpus (never copied here).
 
-For every page in ../shared/corpus/html (MANIFEST.tsv gives its true
+For every page in html/ of the corpus (MANIFEST.tsv gives its true
 encoding), the reference text is built independently of zhnorm: the page
 decoded strictly in its true encoding, its text nodes taken with Python's
 html.parser (script, style, noscript, template dropped), converted with
@@ -16,7 +16,7 @@ the OpenCC 1.4.2 library (t2s). Then zhnorm runs on the raw bytes twice:
   text nodes the same way; script and style contents must come out
   byte-identical.
 
-    python3 scripts/eval_html.py [--zhnorm PATH] [--check]
+    python3 eval/eval_html.py [--zhnorm PATH] [--corpus DIR] [--check]
 
 Each output is also run through zhnorm again (keep output as a page, text
 output as text), which must change nothing.
@@ -27,7 +27,6 @@ second run changes an output.
 """
 import argparse
 import csv
-import os
 import re
 import subprocess
 import sys
@@ -35,9 +34,8 @@ from html.parser import HTMLParser
 
 import opencc
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-CORPUS = os.path.join(ROOT, "..", "shared", "corpus", "html")
+from common import add_corpus_arg, default_zhnorm
+
 HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]+")
 SKIP = {"script", "style", "noscript", "template"}
 # What keep mode must leave byte-identical. <noscript> is readable text that
@@ -119,15 +117,17 @@ def second_run(exe, text, *args):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--zhnorm", default=os.path.join(ROOT, "target", "release", "zhnorm"))
+    ap.add_argument("--zhnorm", default=default_zhnorm())
+    add_corpus_arg(ap)
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
+    pages = args.corpus / "html"
     t2s = opencc.OpenCC("t2s.json")
-    rows = list(csv.DictReader(open(os.path.join(CORPUS, "MANIFEST.tsv"), encoding="utf-8"), delimiter="\t"))
+    rows = list(csv.DictReader(open(pages / "MANIFEST.tsv", encoding="utf-8"), delimiter="\t"))
     failures, fffd, markup_changed, code_changed, not_idempotent = [], [], [], [], []
     totals = {"text": [0, 0], "keep": [0, 0]}
     for row in rows:
-        path = os.path.join(CORPUS, row["file"])
+        path = pages / row["file"]
         raw = open(path, "rb").read()
         # The first codec that decodes the page strictly, widest family
         # member last (gb18030, big5hkscs), as the manifest lists them.

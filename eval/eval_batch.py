@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Correctness figures of zhnorm's batch mode on the corpus tree (issue 5).
+"""Correctness figures of zhnorm's batch mode on the corpus tree.
 
-    python3 scripts/eval_batch.py [--zhnorm PATH] [--corpus DIR] [--check]
+    python3 eval/eval_batch.py [--zhnorm PATH] [--corpus DIR] [--check]
                                   [--json FILE] [--peers] [--keep DIR] [-v]
 
 The tree and the true text of every input come from `batch_tree.build`
@@ -93,7 +93,7 @@ its default options, and four things are measured:
    inode and mtime), report every input up-to-date, and leave only the
    documented state file (`.zhnorm-state`) beside the outputs.
 
-4. With --peers, and when scripts/batch_peers.py is present, its pipelines
+4. With --peers, and when eval/batch_peers.py is present, its pipelines
    (careful, fast, uchardet) are run over the same tree and scored with the
    same right-text measure, for a side-by-side table. The "Han" column is
    the fair one there: the text normalisation undoes zhnorm's documented
@@ -119,9 +119,9 @@ import unicodedata
 from html.parser import HTMLParser
 
 HERE = pathlib.Path(__file__).resolve().parent
-REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 from batch_tree import build  # noqa: E402
+from common import add_corpus_arg, default_zhnorm  # noqa: E402
 from eval_decode import convention_table  # noqa: E402
 
 import opencc  # noqa: E402
@@ -890,11 +890,11 @@ def row(name, res):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--zhnorm", default=str(REPO / "target" / "release" / "zhnorm"))
-    ap.add_argument("--corpus", default=os.environ.get("ZHNORM_CORPUS", str(REPO.parent / "shared" / "corpus")))
+    ap.add_argument("--zhnorm", default=default_zhnorm())
+    add_corpus_arg(ap)
     ap.add_argument("--check", action="store_true", help="exit 1 on any miss")
     ap.add_argument("--json", metavar="FILE", help="write the figures as JSON")
-    ap.add_argument("--peers", action="store_true", help="also score scripts/batch_peers.py's pipelines")
+    ap.add_argument("--peers", action="store_true", help="also score eval/batch_peers.py's pipelines")
     ap.add_argument("--keep", metavar="DIR", help="work in DIR (emptied first) and keep it")
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("-v", "--verbose", action="store_true")
@@ -902,7 +902,7 @@ def main():
     binary = os.path.abspath(args.zhnorm)
     if not os.access(binary, os.X_OK):
         sys.exit(f"eval_batch.py: no zhnorm at {binary} (cargo build --release, or --zhnorm)")
-    if not (pathlib.Path(args.corpus) / "encodings").is_dir():
+    if not (args.corpus / "encodings").is_dir():
         sys.exit(f"eval_batch.py: no corpus at {args.corpus}")
     is_bad = ensure_ftfy()
     started = time.monotonic()
@@ -982,7 +982,7 @@ def evaluate(args, binary, work, is_bad, started):
     peer_res = {}
     if args.peers:
         if not (HERE / "batch_peers.py").exists():
-            print("--peers: scripts/batch_peers.py is not there; peers not scored")
+            print("--peers: eval/batch_peers.py is not there; peers not scored")
         else:
             for peer in PEERS:
                 pout = work / f"peer_{peer}"

@@ -8,7 +8,7 @@ or UTF-8 in turn, one piece in four with CRLF line endings. Beside the tree, `tr
 every input as UTF-8 (the strict decode in the file's own encoding, or the
 news text as it was cut), and `manifest.tsv` says where each one came from.
 
-Usage: scripts/batch_tree.py DEST [--corpus DIR]
+Usage: eval/batch_tree.py DEST [--corpus DIR]
 
     DEST/tree/...      the inputs (encodings/, html/, news/{big5,gb18030,utf8}/)
     DEST/truth/...     same relative paths, true text in UTF-8; missing for an
@@ -19,15 +19,14 @@ Usage: scripts/batch_tree.py DEST [--corpus DIR]
 Other scripts import `build(corpus, dest)`, which returns the manifest rows.
 """
 import argparse
-import os
 import pathlib
 import shutil
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from common import add_corpus_arg  # noqa: E402
 from eval_decode import strict_decode  # noqa: E402
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
 PIECE = 20_000  # characters of news text per file, cut at a line end
 ROTATION = ("big5", "gb18030", "utf-8")
 
@@ -122,7 +121,7 @@ def decode_or_none(data, codec):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dest")
-    ap.add_argument("--corpus", default=os.environ.get("ZHNORM_CORPUS", REPO.parent / "shared" / "corpus"))
+    add_corpus_arg(ap)
     args = ap.parse_args()
     rows = build(args.corpus, args.dest)
     size = sum(f.stat().st_size for f in (pathlib.Path(args.dest) / "tree").rglob("*") if f.is_file())

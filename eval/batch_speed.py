@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
-"""Whole-process speed of zhnorm's batch mode against peer pipelines (issue 5).
+"""Whole-process speed of zhnorm's batch mode against peer pipelines.
 
-Builds the issue-5 evaluation tree (scripts/batch_tree.py: corpus encodings
+Builds the batch evaluation tree (eval/batch_tree.py: corpus encodings
 files, HTML pages, news text in Big5/GB18030/UTF-8; about 23 MB) in a
 temporary folder, then times these commands on it, each writing a mirror of
 the tree into a fresh output folder:
 
     zhnorm -j2   zhnorm -j 2 TREE -o OUT
     zhnorm -j1   zhnorm -j 1 TREE -o OUT
-    careful      python3 scripts/batch_peers.py careful TREE OUT -j 2
-    fast         python3 scripts/batch_peers.py fast TREE OUT -j 2
-    uchardet     python3 scripts/batch_peers.py uchardet TREE OUT -j 2
+    careful      python3 eval/batch_peers.py careful TREE OUT -j 2
+    fast         python3 eval/batch_peers.py fast TREE OUT -j 2
+    uchardet     python3 eval/batch_peers.py uchardet TREE OUT -j 2
 
 (see batch_peers.py for what the peers do). The time is the wall time of the
 whole process, start-up and imports included, from start to exit. Runs are
@@ -25,8 +25,8 @@ peers do not, and each is timed as it behaves.
 Reported per tool: the median wall time over the rounds, MB/s (input bytes
 of the tree, 10^6 per MB, divided by that time), CPU time (user + system of
 the process and its children, median), the outputs it wrote, and how many
-times faster zhnorm -j2 is (tool time / zhnorm -j2 time), next to the
-issue's target. The zhnorm -j1 row's ratio is the gain from the second
+times faster zhnorm -j2 is (tool time / zhnorm -j2 time), next to its
+target. The zhnorm -j1 row's ratio is the gain from the second
 thread. A last column gives the same ratio in CPU time, for reference: it
 moves less than wall time when other work shares the machine, but it is not
 what the targets are about.
@@ -34,7 +34,7 @@ what the targets are about.
 Targets: careful 20x, fast 2x, uchardet 15x, -j 2 over -j 1 1.7x.
 
 Usage:
-    python3 scripts/batch_speed.py [--zhnorm PATH] [--corpus DIR] [--reps N]
+    python3 eval/batch_speed.py [--zhnorm PATH] [--corpus DIR] [--reps N]
         [--careful-reps N] [--skip careful,uchardet,...] [--jobs 2]
         [--check] [--margin 0.5] [--json FILE] [--no-warmup]
 
@@ -58,10 +58,10 @@ import tempfile
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
-REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 import batch_peers  # noqa: E402
 from batch_tree import build  # noqa: E402
+from common import add_corpus_arg, default_zhnorm, run_timed  # noqa: E402
 
 TOOLS = ("zhnorm-j2", "zhnorm-j1", "careful", "fast", "uchardet")
 LABELS = {"zhnorm-j2": "zhnorm -j 2", "zhnorm-j1": "zhnorm -j 1", "careful": "careful (py)",
@@ -77,10 +77,9 @@ def die(msg):
 
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--zhnorm", default=str(REPO / "target" / "release" / "zhnorm"),
+    ap.add_argument("--zhnorm", default=default_zhnorm(),
                     help="zhnorm binary (default target/release/zhnorm)")
-    ap.add_argument("--corpus", default=os.environ.get("ZHNORM_CORPUS", str(REPO.parent / "shared" / "corpus")),
-                    help="shared corpus (default $ZHNORM_CORPUS or ../shared/corpus)")
+    add_corpus_arg(ap)
     ap.add_argument("--reps", type=int, default=3, help="timed rounds (default 3)")
     ap.add_argument("--careful-reps", type=int, default=None,
                     help="rounds that include careful, the slow one (default: all)")
@@ -105,7 +104,7 @@ def parse_args():
 
 
 def check_inputs(args):
-    corpus = pathlib.Path(args.corpus)
+    corpus = args.corpus
     needed = [corpus / "encodings" / "MANIFEST.tsv", corpus / "html" / "MANIFEST.tsv",
               corpus / "bench" / "news_trad.txt"]
     missing = [str(p) for p in needed if not p.is_file()]
@@ -150,24 +149,20 @@ def command(tool, args, tree, out):
 def timed_run(tool, cmd, scratch):
     """Run cmd to completion; returns (wall seconds, CPU seconds).
 
-    Output goes to files (not pipes) so the child is reaped with wait4,
-    which also gives its CPU time and that of the children it waited for."""
+    Output goes to files (not pipes), as common.run_timed requires."""
     # Write back whatever earlier runs left dirty first: zhnorm fsyncs each
     # output, and on ext4 an fsync can also wait for other files' dirty data,
     # so without this a tool would pay for the one that ran before it.
     os.sync()
     with open(scratch / "stdout", "wb") as out, open(scratch / "stderr", "wb") as err:
-        start = time.perf_counter()
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        _, status, usage = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - start
-    p.returncode = code = os.waitstatus_to_exitcode(status)  # reaped: tell Popen
+        t = run_timed(cmd, stdout=out, stderr=err)
+    code = t.status
     # zhnorm exits 1 when some inputs failed but the rest were written.
     allowed = (0, 1) if tool.startswith("zhnorm") else (0,)
     if code not in allowed:
         tail = (scratch / "stderr").read_text(encoding="utf-8", errors="replace")[-2000:]
         die(f"{tool} failed with status {code}: {' '.join(cmd)}\n{tail}")
-    return wall, usage.ru_utime + usage.ru_stime
+    return t.wall, t.cpu
 
 
 def count_files(folder):
@@ -238,7 +233,7 @@ def print_table(rows, args, inputs, tree_bytes):
     print(f"date:    {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
     print(f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
           f"{platform.system()} {platform.release()}, load {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
-    print(f"tree:    {inputs} files, {tree_bytes / 1e6:.1f} MB (scripts/batch_tree.py)")
+    print(f"tree:    {inputs} files, {tree_bytes / 1e6:.1f} MB (eval/batch_tree.py)")
     print(f"runs:    {args.reps} interleaved rounds (careful in {args.careful_reps}), "
           f"peers with {args.jobs} processes; median wall time of the whole process")
     print()

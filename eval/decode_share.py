@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How much of a t2s run on a 20 MB GBK file goes to decoding and detection.
 
-Usage: python3 scripts/decode_share.py [--corpus DIR] [--zhnorm BIN]
+Usage: python3 eval/decode_share.py [--corpus DIR] [--zhnorm BIN]
                                        [--runs N] [--fail-above SHARE]
 
 Builds two inputs with the same text from the corpus's Traditional bench file
@@ -18,36 +18,33 @@ Timing on a shared machine is noisy: read the figure as a ratio taken side by
 side, not as an absolute.
 """
 import argparse
-import os
 import pathlib
 import statistics
-import subprocess
 import sys
 import tempfile
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
+from common import add_corpus_arg, default_zhnorm, run_timed
+
 SIZE = 20_000_000
 
 
 def timed(cmd):
-    """CPU time (user + system) of one run: on a shared machine it moves
-    far less with other load than wall-clock time does."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
+    """CPU time of one run (see common.run_timed for why CPU time)."""
+    t = run_timed(cmd, stderr=None)
+    if t.status != 0:
         raise SystemExit(f"{cmd} failed")
-    return usage.ru_utime + usage.ru_stime
+    return t.cpu
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", default=os.environ.get("ZHNORM_CORPUS", str(REPO.parent / "shared" / "corpus")))
-    ap.add_argument("--zhnorm", default=str(REPO / "target" / "release" / "zhnorm"))
+    add_corpus_arg(ap)
+    ap.add_argument("--zhnorm", default=default_zhnorm())
     ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--fail-above", type=float, default=None)
     args = ap.parse_args()
 
-    text = (pathlib.Path(args.corpus) / "bench" / "tw_laws_trad.txt").read_text(encoding="utf-8")
+    text = (args.corpus / "bench" / "tw_laws_trad.txt").read_text(encoding="utf-8")
     gbk = text.encode("gb18030")
     while len(gbk) < SIZE:
         gbk += gbk[: SIZE - len(gbk)]
