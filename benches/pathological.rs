@@ -1,5 +1,5 @@
 //! Throughput on inputs built to be expensive, beside ordinary news text:
-//! issue 12 asks that none cost more than 5x ordinary text per byte.
+//! the aim is that none cost more than 5x ordinary text per byte.
 //!
 //! Run with `cargo bench --bench pathological` (add `-- kun` to filter).
 //! Every input is decoded (auto-detected, as the command line does) and

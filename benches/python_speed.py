@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speed of the Python package against OpenCC 1.4.2's, side by side in one process.
 
-Three figures (issue 13), each the ratio of median wall times over
+Three figures, each the ratio of median wall times over
 interleaved runs:
 
 1. ``zhnorm.convert(text)`` against ``opencc.OpenCC('t2s').convert(text)``

@@ -8,7 +8,7 @@
 //! same directory, fsync, rename), so a run killed at any moment leaves no
 //! partial output, and `--incremental` finishes the job next time.
 //!
-//! Nothing given is damaged or overwritten (issue 12):
+//! Nothing given is damaged or overwritten:
 //!
 //! * every input's output is planned (from its first bytes, as the job
 //!   itself names it) before anything is written, and two inputs with one

@@ -337,7 +337,7 @@ fn a_live_lock_stops_a_second_run() {
     assert!(!out.join(".zhnorm.lock").exists());
 }
 
-/// Issue 12, item 5: a lock file left by a killed run names a process id
+/// A lock file left by a killed run names a process id
 /// that may belong to a live process later (after a reboot, in another
 /// container). Here it names this test's own, live, process on this host;
 /// nobody holds the OS lock, so the run goes ahead.

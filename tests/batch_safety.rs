@@ -1,5 +1,5 @@
 //! Unattended batch runs may not lose, overwrite or reach past what they
-//! were given (issue 12): each test is one way a run used to do so.
+//! were given: each test is one way a run used to do so.
 //!
 //! Every test builds its own small tree in a temporary directory.
 

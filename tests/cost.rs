@@ -1,5 +1,5 @@
 //! Bounded cost: no input makes zhnorm take time or memory out of
-//! proportion to its size (issue 12, items 8, 13-15).
+//! proportion to its size.
 //!
 //! Nothing here is timed. Cost is checked through what can be counted
 //! (the work counters of `zhnorm::clean::mojibake::probe`), memory through

@@ -1173,7 +1173,7 @@ fn other_alphabets_next_to_chinese_stay_as_written() {
 }
 
 // ---------------------------------------------------------------------
-// UTF-8 lines among GBK and Big5 lines (issue 11).
+// UTF-8 lines among GBK and Big5 lines.
 
 /// A short UTF-8 line anywhere in a GBK or Big5 file comes out as written,
 /// and so does every other line, also when a later line in the same block

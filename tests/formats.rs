@@ -1,4 +1,4 @@
-//! Formats recognised and written right (issue 12): JSON Lines and WARC
+//! Formats recognised and written right: JSON Lines and WARC
 //! found without `--format` in every kind of run, `.warc.gz` written one
 //! gzip member per record, outputs named after what they hold, compressed
 //! single inputs decompressed, compressed binaries treated as binaries,
