@@ -53,9 +53,15 @@ pub fn write(what: Generated, out: &mut dyn Write) -> io::Result<()> {
 /// when standard output fails. A reader that goes away early
 /// (`zhnorm man | head`) is not a failure, as for the main command.
 pub fn print(what: Generated) -> i32 {
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    match write(what, &mut out).and_then(|()| out.flush()) {
+    // Generated into memory first: clap_complete panics when its writer
+    // fails, and `zhnorm completions bash | head` closes the pipe early.
+    let mut buf = Vec::new();
+    let written = write(what, &mut buf).and_then(|()| {
+        let mut out = io::stdout().lock();
+        out.write_all(&buf)?;
+        out.flush()
+    });
+    match written {
         Ok(()) => 0,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => {

@@ -533,7 +533,17 @@ fn _normalize_many<'py>(
         .collect::<PyResult<Vec<Input>>>()?;
     let pool = match threads {
         Some(0) => return Err(PyValueError::new_err("threads must be at least 1")),
-        Some(n) => Some(pool(n)?),
+        Some(n) => {
+            // The command's `-j` rule: a pool of a million threads would
+            // take minutes to start, and the pools are kept.
+            let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let capped = zhnorm::normalize::job_threads(Some(n), inputs.len(), cpus);
+            if let Some(warning) = capped.warning {
+                let msg = std::ffi::CString::new(warning).unwrap_or_default();
+                PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(), &msg, 1)?;
+            }
+            Some(pool(capped.threads)?)
+        }
         None => None,
     };
     let workers = pool

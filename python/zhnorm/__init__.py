@@ -231,7 +231,9 @@ def normalize_many(
 ) -> List[Any]:
     """``normalize`` each item in parallel on Rust threads; results in order.
 
-    ``threads`` is the number of threads (default: one per CPU). The GIL is
+    ``threads`` is the number of threads (default: one per CPU; more than 4
+    per CPU, or more than both the items and the CPUs, is capped, the former
+    with a ``RuntimeWarning``, as the command caps ``-j``). The GIL is
     released while the items are processed. With ``errors="raise"`` the
     first item (by position) that fails raises its exception (on Python
     3.11+ with a note naming the item); with ``errors="return"`` its place
@@ -242,6 +244,10 @@ def normalize_many(
         raise ValueError(f"unknown errors mode {errors!r} (one of: raise, return)")
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads must be a positive int, not {threads!r}")
+    if threads is not None:
+        # Capped (with a RuntimeWarning) in Rust at 4 per CPU; a count past
+        # what a machine word holds would only fail to convert there.
+        threads = min(threads, 2**32)
     opts = _options(config, format, html, skip, from_encoding, fields, to,
                     convert_all, convert_only, strict)
     return _zhnorm._normalize_many(items, opts, threads, errors == "return")

@@ -31,6 +31,40 @@ pub use stream::{
 };
 pub use warc::run_warc;
 
+/// Threads per CPU beyond which a request for threads (`-j`, Python's
+/// `normalize_many(threads=)`) is capped: files are read and written
+/// as well as computed, so a few more threads than CPUs can still help,
+/// but thousands only cost (thread start-up and scheduling dominated a run
+/// of `-j 10000` on two small files).
+pub const MAX_JOBS_PER_CPU: usize = 4;
+
+/// How many threads a parallel run uses, and why fewer than asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobThreads {
+    /// Threads for the pool.
+    pub threads: usize,
+    /// A warning when the request asked for more than [`MAX_JOBS_PER_CPU`] per CPU.
+    pub warning: Option<String>,
+}
+
+/// The threads for `requested` (`-j`; one per CPU when absent) on `inputs`
+/// files (or records) with `cpus` CPUs. Capped at [`MAX_JOBS_PER_CPU`] per CPU, and at
+/// the larger of the inputs and the CPUs: a thread beyond both has no input
+/// to take and no share of a large file to split.
+pub fn job_threads(requested: Option<usize>, inputs: usize, cpus: usize) -> JobThreads {
+    let cpus = cpus.max(1);
+    let wanted = requested.unwrap_or(cpus).max(1);
+    let limit = cpus.saturating_mul(MAX_JOBS_PER_CPU);
+    let threads = wanted.min(limit).min(inputs.max(cpus));
+    let warning = (wanted > limit).then(|| {
+        format!(
+            "{wanted} threads is more than this machine can use ({MAX_JOBS_PER_CPU} per CPU, \
+             {cpus} CPUs); using {threads}"
+        )
+    });
+    JobThreads { threads, warning }
+}
+
 use crate::decode::DecodeReport;
 use crate::formats::compress;
 use crate::formats::jsonl::JsonlStats;
@@ -238,6 +272,38 @@ mod tests {
     use super::*;
 
     fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn job_counts_are_capped_by_cpus_and_inputs() {
+        let t = |requested, inputs, cpus| job_threads(requested, inputs, cpus);
+        // Beyond MAX_JOBS_PER_CPU per CPU: capped, with a warning naming
+        // what was asked for.
+        let absurd = t(Some(10_000), 1_000, 2);
+        assert_eq!(absurd.threads, 2 * MAX_JOBS_PER_CPU);
+        assert!(absurd.warning.as_deref().unwrap().contains("10000"));
+        assert_eq!(t(Some(usize::MAX), 3, 2).threads, 3);
+        // Within the limit: as asked, no warning.
+        assert_eq!(
+            t(Some(8), 1_000, 2),
+            JobThreads {
+                threads: 8,
+                warning: None
+            }
+        );
+        // More threads than inputs and CPUs would idle: capped quietly,
+        // but never below the CPUs, which can split one large input.
+        assert_eq!(
+            t(Some(8), 3, 2),
+            JobThreads {
+                threads: 3,
+                warning: None
+            }
+        );
+        assert_eq!(t(Some(4), 1, 4).threads, 4);
+        // The default is one per CPU; nothing is ever zero.
+        assert_eq!(t(None, 100, 6).threads, 6);
+        assert_eq!(t(None, 0, 0).threads, 1);
+    }
 
     #[test]
     fn shared_types_cross_threads() {

@@ -61,6 +61,18 @@ def test_bad_thread_counts(threads):
         zhnorm.normalize_many(["x"], threads=threads)
 
 
+def test_an_absurd_thread_count_is_capped_with_a_warning():
+    # Without the cap this asked rayon for a pool of a trillion threads and
+    # ran for minutes; the command's -j rule caps it at 4 per CPU.
+    start = time.monotonic()
+    with pytest.warns(RuntimeWarning, match="more than this machine can use"):
+        out = zhnorm.normalize_many(["乾燥"] * 3, threads=10**12)
+    assert out == ["干燥"] * 3
+    with pytest.warns(RuntimeWarning):
+        assert zhnorm.normalize_many(["乾燥"], threads=10**30) == ["干燥"]
+    assert time.monotonic() - start < 30
+
+
 def _ticks_during(call, times: int = 5) -> int:
     """How often a pure-Python thread got to run while `call` ran `times` times."""
     ticks = 0
