@@ -9,14 +9,17 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 use encoding_rs::{Encoding, BIG5, GBK, UTF_8};
 use serde_json::Value;
+
+use crate::support::cli::{
+    assert_no_panic, p, run_stdin as run, stderr_utf8 as stderr, stdout, zhnorm,
+};
 
 /// Traditional sentences and their Simplified forms.
 const TRAD_SIMP: &[(&str, &str)] = &[
@@ -44,46 +47,6 @@ const SIMPLIFIED: &[&str] = &[
     "第十五届全国运动会的火炬传递活动于昨日在广州启动，共有200名火炬手参与！",
     "据了解，该项目总投资约12亿元，建成后每年可处理生活垃圾40万吨。",
 ];
-
-fn zhnorm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_zhnorm"))
-}
-
-/// Runs with `stdin` as standard input and waits for the result.
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = zhnorm()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn zhnorm");
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    let writer = thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
-    let out = child.wait_with_output().expect("wait for zhnorm");
-    writer.join().unwrap();
-    out
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn assert_no_panic(o: &Output) {
-    let err = stderr(o);
-    assert!(!err.contains("panicked"), "panic: {err}");
-}
 
 /// `text` in `enc`, checked to be representable and to round-trip.
 fn enc(text: &str, enc: &'static Encoding) -> Vec<u8> {

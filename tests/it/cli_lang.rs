@@ -12,52 +12,12 @@
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-fn zhnorm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_zhnorm"))
-}
-
-/// Runs with `stdin` as standard input and waits for the result.
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = zhnorm()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn zhnorm");
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    let writer = thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
-    let out = child.wait_with_output().expect("wait for zhnorm");
-    writer.join().unwrap();
-    out
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-/// Runs and checks that the run succeeded; its standard output.
-fn ok(args: &[&str], stdin: &str) -> String {
-    let o = run(args, stdin.as_bytes());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    stdout(&o)
-}
+use crate::support::cli::{ok, p, run_stdin as run, stderr, stdout, zhnorm};
 
 /// Japanese prose: kana around kanji that t2s would change (語, 後, 終,
 /// 書, 館, 復, 習, 強, 業).
