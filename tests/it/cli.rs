@@ -2,7 +2,7 @@
 //! error messages as a user or a shell script sees them.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
@@ -10,7 +10,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::support::cli::{
-    assert_no_panic, p, run_stdin as run, stderr_utf8 as stderr, stdout, zhnorm,
+    assert_no_panic, live_lines, p, run_stdin as run, stderr_utf8 as stderr, stdout, zhnorm,
 };
 
 /// Names in `dir`, sorted.
@@ -394,47 +394,19 @@ fn broken_pipe_from_stdin_input_is_quiet() {
 
 #[test]
 fn lines_are_passed_on_before_input_ends() {
-    let mut child = zhnorm()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        for _ in 0..2 {
-            let mut line = String::new();
-            let _ = reader.read_line(&mut line);
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
     // stdin stays open: a line must come out without waiting for EOF.
-    input.write_all(b"abc\n").unwrap();
-    input.flush().unwrap();
-    let line = rx.recv_timeout(Duration::from_secs(10));
-    let second = line.as_ref().ok().map(|_| {
-        input.write_all("漢字\n".as_bytes()).unwrap();
-        input.flush().unwrap();
-        rx.recv_timeout(Duration::from_secs(10))
-    });
-    drop(input);
-    let status = child.wait().unwrap();
+    let live = live_lines(b"abc\n", "漢字\n".as_bytes());
     assert_eq!(
-        line.as_deref(),
-        Ok("abc\n"),
+        live.first.as_deref(),
+        Some("abc\n"),
         "first line not passed on promptly"
     );
     assert_eq!(
-        second.unwrap().as_deref(),
-        Ok("汉字\n"),
+        live.second.as_deref(),
+        Some("汉字\n"),
         "second line not passed on promptly"
     );
-    assert!(status.success());
+    assert!(live.status.success());
 }
 
 #[test]

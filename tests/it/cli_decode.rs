@@ -8,17 +8,12 @@
 //! (and agree with OpenCC 1.4.2's t2s).
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
-use std::process::Stdio;
-use std::sync::mpsc;
-use std::thread;
-use std::time::Duration;
 
 use encoding_rs::{Encoding, BIG5, GBK, UTF_8};
 use serde_json::Value;
 
 use crate::support::cli::{
-    assert_no_panic, p, run_stdin as run, stderr_utf8 as stderr, stdout, zhnorm,
+    assert_no_panic, live_lines, p, run_stdin as run, stderr_utf8 as stderr, stdout,
 };
 
 /// Traditional sentences and their Simplified forms.
@@ -502,46 +497,23 @@ fn convert_only_keeps_entities_but_still_decodes_and_converts() {
 
 #[test]
 fn a_live_gbk_line_is_passed_on_before_input_ends() {
-    let mut child = zhnorm()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut reader = BufReader::new(out);
-        for _ in 0..2 {
-            let mut line = String::new();
-            let _ = reader.read_line(&mut line);
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
     // stdin stays open: each line must come out without waiting for EOF.
     let first = format!("{}\n", SIMPLIFIED[2]);
-    input.write_all(&enc(&first, GBK)).unwrap();
-    input.flush().unwrap();
-    let got1 = rx.recv_timeout(Duration::from_secs(10));
-    let got2 = got1.as_ref().ok().map(|_| {
-        input
-            .write_all(&enc(&format!("{}\n", TRAD_SIMP[1].0), GBK))
-            .unwrap();
-        input.flush().unwrap();
-        rx.recv_timeout(Duration::from_secs(10))
-    });
-    drop(input);
-    let status = child.wait().unwrap();
-    assert_eq!(got1.as_deref(), Ok(first.as_str()), "first line held back");
+    let live = live_lines(
+        &enc(&first, GBK),
+        &enc(&format!("{}\n", TRAD_SIMP[1].0), GBK),
+    );
     assert_eq!(
-        got2.unwrap().as_deref(),
-        Ok(format!("{}\n", TRAD_SIMP[1].1).as_str()),
+        live.first.as_deref(),
+        Some(first.as_str()),
+        "first line held back"
+    );
+    assert_eq!(
+        live.second.as_deref(),
+        Some(format!("{}\n", TRAD_SIMP[1].1).as_str()),
         "second line held back"
     );
-    assert!(status.success());
+    assert!(live.status.success());
 }
 
 #[test]

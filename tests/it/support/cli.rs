@@ -148,3 +148,63 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     e.write_all(bytes).unwrap();
     e.finish().unwrap()
 }
+
+/// What a run fed one line at a time showed: each line it passed on while
+/// its input stayed open (`None`: nothing within ten seconds), and how it
+/// ended once the input was closed.
+pub struct LiveLines {
+    /// The first line out after the first line in.
+    pub first: Option<String>,
+    /// The second line out after the second line in; `None` too when the
+    /// first never came, as the second is then not sent.
+    pub second: Option<String>,
+    /// The exit status after standard input was closed.
+    pub status: std::process::ExitStatus,
+}
+
+/// Runs with no arguments, writes `first`, waits for a line to come out
+/// with the input still open, then does the same with `second`: a filter
+/// in a pipe must pass each line on without waiting for the end of input.
+pub fn live_lines(first: &[u8], second: &[u8]) -> LiveLines {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let mut child = zhnorm()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn zhnorm");
+    let mut input = child.stdin.take().expect("piped stdin");
+    let out = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    // Lines are read on their own thread so the test can give up after a
+    // timeout instead of blocking on a binary that holds its output back.
+    thread::spawn(move || {
+        let mut reader = BufReader::new(out);
+        for _ in 0..2 {
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait = Duration::from_secs(10);
+    input.write_all(first).unwrap();
+    input.flush().unwrap();
+    let first = rx.recv_timeout(wait).ok();
+    let second = first.as_ref().and_then(|_| {
+        input.write_all(second).unwrap();
+        input.flush().unwrap();
+        rx.recv_timeout(wait).ok()
+    });
+    drop(input);
+    let status = child.wait().expect("wait for zhnorm");
+    LiveLines {
+        first,
+        second,
+        status,
+    }
+}
