@@ -6,6 +6,10 @@
 //! `cargo test --test it legacy_decoders::`. Helpers the groups share (running
 //! the CLI, temporary trees, the property-test generators) live in
 //! [`support`].
+//!
+//! Proptest keeps the failing cases it saves for a module of this crate in
+//! `tests/proptest-regressions/NAME.txt` (beside the crate root's folder, not
+//! beside the module), so that is where they live and are replayed from.
 
 mod support;
 
