@@ -59,13 +59,17 @@ pub fn run_cmd(cmd: &mut Command, stdin: &[u8]) -> Output {
     pipe(cmd, stdin, false)
 }
 
-fn pipe(cmd: &mut Command, stdin: &[u8], must_read_all: bool) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
+/// Starts `cmd` with all three standard streams piped to the test.
+fn spawn_piped(cmd: &mut Command) -> std::process::Child {
+    cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn zhnorm");
+        .expect("spawn zhnorm")
+}
+
+fn pipe(cmd: &mut Command, stdin: &[u8], must_read_all: bool) -> Output {
+    let mut child = spawn_piped(cmd);
     let mut input = child.stdin.take().expect("piped stdin");
     let data = stdin.to_vec();
     // A separate writer thread so a large input cannot deadlock against
@@ -170,12 +174,7 @@ pub fn live_lines(first: &[u8], second: &[u8]) -> LiveLines {
     use std::sync::mpsc;
     use std::time::Duration;
 
-    let mut child = zhnorm()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn zhnorm");
+    let mut child = spawn_piped(&mut zhnorm());
     let mut input = child.stdin.take().expect("piped stdin");
     let out = child.stdout.take().expect("piped stdout");
     let (tx, rx) = mpsc::channel();
