@@ -8,15 +8,13 @@
 //! (and agree with OpenCC 1.4.2's t2s).
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
-use std::thread;
-use std::time::Duration;
 
 use encoding_rs::{Encoding, BIG5, GBK, UTF_8};
 use serde_json::Value;
+
+use crate::support::cli::{
+    assert_no_panic, live_lines, p, run_stdin as run, stderr_utf8 as stderr, stdout,
+};
 
 /// Traditional sentences and their Simplified forms.
 const TRAD_SIMP: &[(&str, &str)] = &[
@@ -44,46 +42,6 @@ const SIMPLIFIED: &[&str] = &[
     "第十五届全国运动会的火炬传递活动于昨日在广州启动，共有200名火炬手参与！",
     "据了解，该项目总投资约12亿元，建成后每年可处理生活垃圾40万吨。",
 ];
-
-fn zhnorm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_zhnorm"))
-}
-
-/// Runs with `stdin` as standard input and waits for the result.
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = zhnorm()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn zhnorm");
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    let writer = thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
-    let out = child.wait_with_output().expect("wait for zhnorm");
-    writer.join().unwrap();
-    out
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn assert_no_panic(o: &Output) {
-    let err = stderr(o);
-    assert!(!err.contains("panicked"), "panic: {err}");
-}
 
 /// `text` in `enc`, checked to be representable and to round-trip.
 fn enc(text: &str, enc: &'static Encoding) -> Vec<u8> {
@@ -539,46 +497,23 @@ fn convert_only_keeps_entities_but_still_decodes_and_converts() {
 
 #[test]
 fn a_live_gbk_line_is_passed_on_before_input_ends() {
-    let mut child = zhnorm()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut reader = BufReader::new(out);
-        for _ in 0..2 {
-            let mut line = String::new();
-            let _ = reader.read_line(&mut line);
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
     // stdin stays open: each line must come out without waiting for EOF.
     let first = format!("{}\n", SIMPLIFIED[2]);
-    input.write_all(&enc(&first, GBK)).unwrap();
-    input.flush().unwrap();
-    let got1 = rx.recv_timeout(Duration::from_secs(10));
-    let got2 = got1.as_ref().ok().map(|_| {
-        input
-            .write_all(&enc(&format!("{}\n", TRAD_SIMP[1].0), GBK))
-            .unwrap();
-        input.flush().unwrap();
-        rx.recv_timeout(Duration::from_secs(10))
-    });
-    drop(input);
-    let status = child.wait().unwrap();
-    assert_eq!(got1.as_deref(), Ok(first.as_str()), "first line held back");
+    let live = live_lines(
+        &enc(&first, GBK),
+        &enc(&format!("{}\n", TRAD_SIMP[1].0), GBK),
+    );
     assert_eq!(
-        got2.unwrap().as_deref(),
-        Ok(format!("{}\n", TRAD_SIMP[1].1).as_str()),
+        live.first.as_deref(),
+        Some(first.as_str()),
+        "first line held back"
+    );
+    assert_eq!(
+        live.second.as_deref(),
+        Some(format!("{}\n", TRAD_SIMP[1].1).as_str()),
         "second line held back"
     );
-    assert!(status.success());
+    assert!(live.status.success());
 }
 
 #[test]

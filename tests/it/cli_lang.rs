@@ -10,54 +10,9 @@
 //! and TSPhrases.txt.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
-use std::thread;
-use std::time::Duration;
 
-fn zhnorm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_zhnorm"))
-}
-
-/// Runs with `stdin` as standard input and waits for the result.
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = zhnorm()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn zhnorm");
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    let writer = thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
-    let out = child.wait_with_output().expect("wait for zhnorm");
-    writer.join().unwrap();
-    out
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-/// Runs and checks that the run succeeded; its standard output.
-fn ok(args: &[&str], stdin: &str) -> String {
-    let o = run(args, stdin.as_bytes());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    stdout(&o)
-}
+use crate::support::cli::{live_lines, ok, p, run_stdin as run, stderr, stdout};
 
 /// Japanese prose: kana around kanji that t2s would change (語, 後, 終,
 /// 書, 館, 復, 習, 強, 業).
@@ -405,44 +360,19 @@ fn large_files_split_across_threads_get_one_verdict() {
 
 #[test]
 fn live_japanese_lines_are_passed_on_unconverted() {
-    let mut child = zhnorm()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        for _ in 0..2 {
-            let mut line = String::new();
-            let _ = reader.read_line(&mut line);
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
     // Far fewer letters than the verdict's window, and stdin stays open:
     // the verdict is taken when the input goes quiet.
     let (first, second) = JA.split_once('\n').unwrap();
-    input.write_all(format!("{first}\n").as_bytes()).unwrap();
-    input.flush().unwrap();
-    let line = rx.recv_timeout(Duration::from_secs(10));
-    let next = line.as_ref().ok().map(|_| {
-        input.write_all(second.as_bytes()).unwrap();
-        input.flush().unwrap();
-        rx.recv_timeout(Duration::from_secs(10))
-    });
-    drop(input);
-    let status = child.wait().unwrap();
-    assert_eq!(line.as_deref(), Ok("日本語の勉強は午後に始まります。\n"));
+    let live = live_lines(format!("{first}\n").as_bytes(), second.as_bytes());
     assert_eq!(
-        next.unwrap().as_deref(),
-        Ok("授業が終わりましたら、図書館で復習しましょう。\n")
+        live.first.as_deref(),
+        Some("日本語の勉強は午後に始まります。\n")
     );
-    assert!(status.success());
+    assert_eq!(
+        live.second.as_deref(),
+        Some("授業が終わりましたら、図書館で復習しましょう。\n")
+    );
+    assert!(live.status.success());
 }
 
 /// Japanese prose above a chart of kanji: the kana are a fifth of the

@@ -26,15 +26,15 @@
 //! in it), encoded by encoding_rs.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use encoding_rs::Encoding;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use zhnorm::decode::{decode_bytes, AutoDecoder, Basis, Charset, DecodeOptions, DecodeReport};
+
+use crate::support::cli::run_stdin as zhnorm;
 
 const FIXTURE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/foreign");
 
@@ -499,24 +499,6 @@ fn chunking_does_not_change_the_text() {
 
 // ---------------------------------------------------------------------------
 // The binary
-
-fn zhnorm(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zhnorm"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn zhnorm");
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
-    let out = child.wait_with_output().expect("wait for zhnorm");
-    writer.join().unwrap();
-    out
-}
 
 fn fixture(file: &str) -> &'static Fixture {
     fixtures()

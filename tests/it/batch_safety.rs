@@ -11,51 +11,7 @@ use std::time::{Duration, Instant};
 
 use zhnorm::formats::compress::{CompressWriter, Compression};
 
-fn zhnorm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_zhnorm"))
-}
-
-fn run(args: &[&str]) -> Output {
-    zhnorm().args(args).stdin(Stdio::null()).output().unwrap()
-}
-
-/// Runs with `dir` as the working directory, so paths can be relative.
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    zhnorm()
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Every file below `dir` (links listed, not followed), relative, sorted.
-fn files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let e = e.unwrap();
-            let path = e.path();
-            if e.file_type().unwrap().is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap();
-                out.push(rel.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use crate::support::cli::{files, gzip, p, run, run_in, stderr, zhnorm};
 
 /// The records of a JSON Lines report, summary last.
 fn records(report: &str) -> Vec<serde_json::Value> {
@@ -81,12 +37,6 @@ fn record_of<'a>(all: &'a [serde_json::Value], path_end: &str) -> &'a serde_json
 const TRAD: &str = "臺灣的鐵路網絡覆蓋西部各大城市。\n";
 const SIMP: &str = "台湾的铁路网络覆盖西部各大城市。\n";
 const OTHER_TRAD: &str = "颱風過後，山區土石依然鬆動。\n";
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
-}
 
 /// Runs that would write two inputs to one output are refused before
 /// anything is written, naming both inputs.

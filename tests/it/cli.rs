@@ -2,58 +2,16 @@
 //! error messages as a user or a shell script sees them.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-fn zhnorm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_zhnorm"))
-}
-
-/// Runs with `stdin` as standard input and waits for the result.
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    run_cmd(zhnorm().args(args), stdin)
-}
-
-fn run_cmd(cmd: &mut Command, stdin: &[u8]) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn zhnorm");
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    // A separate writer thread so a large input cannot deadlock against
-    // unread output.
-    let writer = thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
-    let out = child.wait_with_output().expect("wait for zhnorm");
-    writer.join().unwrap();
-    out
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn assert_no_panic(o: &Output) {
-    let err = stderr(o);
-    assert!(!err.contains("panicked"), "panic: {err}");
-    assert!(!err.contains("RUST_BACKTRACE"), "panic: {err}");
-}
+use crate::support::cli::{
+    assert_no_panic, live_lines, p, run_stdin as run, stderr_utf8 as stderr, stdout, zhnorm,
+};
 
 /// Names in `dir`, sorted.
 fn listing(dir: &Path) -> Vec<String> {
@@ -436,47 +394,19 @@ fn broken_pipe_from_stdin_input_is_quiet() {
 
 #[test]
 fn lines_are_passed_on_before_input_ends() {
-    let mut child = zhnorm()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        for _ in 0..2 {
-            let mut line = String::new();
-            let _ = reader.read_line(&mut line);
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
     // stdin stays open: a line must come out without waiting for EOF.
-    input.write_all(b"abc\n").unwrap();
-    input.flush().unwrap();
-    let line = rx.recv_timeout(Duration::from_secs(10));
-    let second = line.as_ref().ok().map(|_| {
-        input.write_all("漢字\n".as_bytes()).unwrap();
-        input.flush().unwrap();
-        rx.recv_timeout(Duration::from_secs(10))
-    });
-    drop(input);
-    let status = child.wait().unwrap();
+    let live = live_lines(b"abc\n", "漢字\n".as_bytes());
     assert_eq!(
-        line.as_deref(),
-        Ok("abc\n"),
+        live.first.as_deref(),
+        Some("abc\n"),
         "first line not passed on promptly"
     );
     assert_eq!(
-        second.unwrap().as_deref(),
-        Ok("汉字\n"),
+        live.second.as_deref(),
+        Some("汉字\n"),
         "second line not passed on promptly"
     );
-    assert!(status.success());
+    assert!(live.status.success());
 }
 
 #[test]

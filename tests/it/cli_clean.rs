@@ -2,37 +2,9 @@
 //! alone, `--convert-only` turns them all off, HTML is kept or reduced to
 //! text, and line endings are kept unless asked.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
 use zhnorm::convert::Converter;
 
-fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zhnorm"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.as_bytes().to_vec();
-    let writer = std::thread::spawn(move || input.write_all(&data).unwrap());
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
-}
-
-fn ok(args: &[&str], stdin: &str) -> String {
-    let o = run(args, stdin);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
+use crate::support::cli::{ok, run_stdin_all};
 
 /// One line that every step has something to do in.
 const MESSY: &str = "價格&nbsp;每斤30元,詳見&#20013;央公告\u{200B}。\r\n\
@@ -176,7 +148,7 @@ fn format_html_forces_markup() {
 
 #[test]
 fn unknown_step_is_a_usage_error() {
-    let o = run(&["--skip", "nonsense"], "");
+    let o = run_stdin_all(&["--skip", "nonsense"], "".as_bytes());
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("nonsense") && err.contains("pinyin"), "{err}");
@@ -184,7 +156,7 @@ fn unknown_step_is_a_usage_error() {
 
 #[test]
 fn detect_json_counts_each_step() {
-    let o = run(&["detect", "--json"], MESSY);
+    let o = run_stdin_all(&["detect", "--json"], MESSY.as_bytes());
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["pinyin_removed"], 4);
@@ -195,7 +167,7 @@ fn detect_json_counts_each_step() {
     assert_eq!(v["tidy"]["nbsp"], 1);
     assert_eq!(v["tidy"]["markdown"], 2);
     assert_eq!(v["format"], "text");
-    let o = run(&["detect", "--json"], PAGE);
+    let o = run_stdin_all(&["detect", "--json"], PAGE.as_bytes());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["format"], "html");
     assert_eq!(v["html"]["charset_rewritten"], 1);

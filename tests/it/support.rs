@@ -1,4 +1,5 @@
-//! Shared generators for the property tests (`convert_props`, `stream_props`).
+//! Helpers the test groups share: running the binary ([`cli`]), and the
+//! generators of the property tests (`convert_props`, `stream_props`).
 //!
 //! Text is built from pieces that are realistic (real OpenCC dictionary keys
 //! and values, their prefixes, keys glued together) and adversarial (IDS
@@ -21,6 +22,8 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use zhnorm::convert::UserDict;
+
+pub mod cli;
 
 pub const DICT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/dictionaries");
 

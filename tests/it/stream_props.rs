@@ -7,7 +7,7 @@
 //! Inputs stay far below the stream's 1 MiB forced-cut limit, where (by
 //! design) the equality no longer has to hold.
 
-mod support;
+use crate::support;
 
 use proptest::prelude::*;
 use proptest::sample::Index;

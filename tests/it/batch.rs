@@ -5,44 +5,9 @@
 use std::fs;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-fn zhnorm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_zhnorm"))
-}
-
-fn run(args: &[&str]) -> Output {
-    zhnorm().args(args).stdin(Stdio::null()).output().unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Every file below `dir`, relative, sorted.
-fn files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let e = e.unwrap();
-            let path = e.path();
-            if e.file_type().unwrap().is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap();
-                out.push(rel.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use crate::support::cli::{files, p, run, run_stdin_all as run_stdin, stderr, zhnorm};
 
 /// GBK bytes of a short Traditional sentence written for these tests.
 fn gbk(text: &str) -> Vec<u8> {
@@ -496,22 +461,6 @@ fn misuse_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("inside"), "{}", stderr(&o));
     assert!(!input.join("out").exists());
-}
-
-fn run_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = zhnorm()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let data = input.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&data).unwrap());
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
 }
 
 #[test]

@@ -9,15 +9,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn zhnorm() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zhnorm"));
-    cmd.stdin(Stdio::null());
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    zhnorm().args(args).output().expect("run zhnorm")
-}
+use crate::support::cli::{p, run, stderr, stdout_lossy as stdout, zhnorm_no_input as zhnorm};
 
 /// Runs `cmd`, killing it if it takes longer than `limit`; `None` then.
 fn run_within(cmd: &mut Command, limit: Duration) -> Option<Output> {
@@ -38,18 +30,6 @@ fn run_within(cmd: &mut Command, limit: Duration) -> Option<Output> {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 /// A usage error: status 2, clap's `error:` line naming `what`, no panic.

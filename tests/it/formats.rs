@@ -10,53 +10,8 @@
 
 use std::fs;
 use std::io::{Read, Write};
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
-use flate2::write::GzEncoder;
-
-fn zhnorm() -> Command {
-    let bin =
-        std::env::var("ZHNORM_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_zhnorm").into());
-    Command::new(bin)
-}
-
-fn run(args: &[&str]) -> Output {
-    zhnorm().args(args).stdin(Stdio::null()).output().unwrap()
-}
-
-/// Runs with `input` on standard input.
-fn run_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = zhnorm()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let data = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&data);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
+use crate::support::cli::{gzip, p, run, run_stdin, stderr};
 
 fn gunzip(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();

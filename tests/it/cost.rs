@@ -9,15 +9,13 @@
 
 use std::fs;
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use zhnorm::clean::mojibake::{budget, probe, repair};
 use zhnorm::convert::{UserDict, MAX_DICT_BYTES, MAX_DICT_LINE};
 
-fn zhnorm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_zhnorm"))
-}
+use crate::support::cli::zhnorm;
 
 #[test]
 fn dictionary_with_an_overlong_line_is_refused_naming_file_and_line() {

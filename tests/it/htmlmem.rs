@@ -5,26 +5,10 @@
 //! gives the text it gave before.
 
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
 use zhnorm::html::{Extractor, Rewriter, TextKind, MAX_MARKUP};
 
-fn zhnorm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_zhnorm"))
-}
-
-fn run(args: &[&str]) -> Output {
-    zhnorm().args(args).stdin(Stdio::null()).output().unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::support::cli::{p, run, stderr};
 
 /// A page in Traditional characters (which a normal run would convert)
 /// holding one `<img>` whose inlined data is `over` bytes past the

@@ -8,11 +8,12 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use proptest::prelude::*;
 use zhnorm::clean::pinyin::{Evidence, PinyinStage};
 use zhnorm::clean::{CleanOptions, Cleaner};
+
+use crate::support::cli::ok as zhnorm;
 
 fn fixture(name: &str) -> String {
     let path: PathBuf = [
@@ -56,30 +57,6 @@ fn clean_in_pieces(text: &str, cuts: &[usize]) -> String {
 
 fn clean(text: &str) -> String {
     clean_in_pieces(text, &[])
-}
-
-fn zhnorm(args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zhnorm"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.as_bytes().to_vec();
-    let writer = std::thread::spawn(move || {
-        use std::io::Write;
-        input.write_all(&data).unwrap();
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]

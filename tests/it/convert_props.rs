@@ -7,7 +7,7 @@
 //! key), and, for `t2jp`, whose dictionaries map single characters to single
 //! characters, a direct model of the conversion.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 
