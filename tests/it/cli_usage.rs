@@ -481,3 +481,25 @@ fn completions_and_man_page_print_and_exit() {
     assert!(stdout(&detect).contains(".TH zhnorm-detect 1"));
     assert_usage_error(&run(&["man", "nope"]), "nope");
 }
+
+/// A reader that goes away at once (`zhnorm completions bash | true`):
+/// clap_complete panics when its own write fails, so a script written
+/// straight to the pipe ended in a panic and a backtrace. Closing the pipe
+/// before the child starts writing makes the write fail on nearly every
+/// run; when the child wins the race the script fits the pipe's buffer and
+/// the test passes as it should anyway.
+#[test]
+fn completions_and_man_into_a_closed_pipe_exit_quietly() {
+    for args in [&["completions", "bash"][..], &["man"]] {
+        let mut child = zhnorm()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(stderr(&o), "", "{args:?}");
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+    }
+}
