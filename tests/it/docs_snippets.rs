@@ -16,12 +16,14 @@
 //!   cargo, cron); the reason is required.
 //!
 //! A shell block without a marker fails [`every_command_block_is_marked`],
-//! so a new page cannot leave its commands untested by accident. Blocks
-//! run in a fresh temporary directory holding copies of `examples/` and
-//! `tests/fixtures/` (so paths read as from the repository root), with the
-//! binary under test first on `PATH` as `zhnorm`, `HOME` pointing into the
-//! temporary directory, and no standard input. docs/layout.md documents
-//! the same convention for writers.
+//! so a new page cannot leave its commands untested by accident. Each
+//! block runs in a fresh temporary directory where `examples/` and
+//! `tests/fixtures/` lead to one copy of the repository's (so paths read as
+//! from the repository root; a block copies what it changes, and the test
+//! fails if one changed the shared copy), with the binary under test first
+//! on `PATH` as `zhnorm`, `HOME` pointing into the temporary directory, and
+//! no standard input. docs/layout.md documents the same convention for
+//! writers.
 //!
 //! [`relative_links_resolve`] checks that every relative link between the
 //! pages names a file that exists and, with `#anchor`, a heading of it.
@@ -227,6 +229,36 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Fails unless the trees at `a` and `b` hold the same files and bytes.
+fn assert_same_tree(a: &Path, b: &Path) {
+    let names = |d: &Path| -> Vec<_> {
+        let mut v: Vec<_> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        names(a),
+        names(b),
+        "a block changed {} (blocks copy what they change)",
+        b.display()
+    );
+    for name in names(a) {
+        let (x, y) = (a.join(&name), b.join(&name));
+        if x.is_dir() {
+            assert_same_tree(&x, &y);
+        } else {
+            assert!(
+                fs::read(&x).unwrap() == fs::read(&y).unwrap(),
+                "a block changed {} (blocks copy what they change)",
+                y.display()
+            );
+        }
+    }
+}
+
 /// A directory holding only `zhnorm`, a link to the binary under test
 /// (the one the other groups run, see `support::cli`).
 fn bin_dir(under: &Path) -> PathBuf {
@@ -245,21 +277,34 @@ struct Ran {
     stderr: Vec<u8>,
 }
 
-/// Runs `script` with bash in a fresh copy of the fixtures.
-fn run_block(script: &str, bin: &Path) -> Ran {
-    let tmp = tempfile::tempdir().unwrap();
-    let work = tmp.path().join("work");
-    copy_tree(&Path::new(ROOT).join("examples"), &work.join("examples"));
+/// One copy of the files the blocks read, made once per run: `examples/`
+/// and `tests/fixtures/` as they lie in the repository.
+fn fixtures(under: &Path) -> PathBuf {
+    let dir = under.join("fixtures");
+    copy_tree(&Path::new(ROOT).join("examples"), &dir.join("examples"));
     copy_tree(
         &Path::new(ROOT).join("tests/fixtures"),
-        &work.join("tests/fixtures"),
+        &dir.join("tests/fixtures"),
     );
+    dir
+}
+
+/// Runs `script` with bash in a fresh directory where `examples` and
+/// `tests/fixtures` lead to the copy in `fixtures`. Linking rather than
+/// copying per block keeps the group fast on a busy disk; blocks copy what
+/// they change, as the documentation tells its readers to.
+fn run_block(script: &str, bin: &Path, fixtures: &Path) -> Ran {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("work");
+    fs::create_dir_all(work.join("tests")).unwrap();
+    std::os::unix::fs::symlink(fixtures.join("examples"), work.join("examples")).unwrap();
+    std::os::unix::fs::symlink(fixtures.join("tests/fixtures"), work.join("tests/fixtures"))
+        .unwrap();
     let home = tmp.path().join("home");
     fs::create_dir_all(&home).unwrap();
-    let path = std::env::join_paths(
-        std::iter::once(bin.to_path_buf())
-            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-    )
+    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
     .unwrap();
     let script_file = tmp.path().join("block.sh");
     fs::write(&script_file, script).unwrap();
@@ -310,6 +355,7 @@ fn run_block(script: &str, bin: &Path) -> Ran {
 fn documented_commands_run() {
     let tmp = tempfile::tempdir().unwrap();
     let bin = bin_dir(tmp.path());
+    let shared = fixtures(tmp.path());
     let mut failures = Vec::new();
     let mut ran = 0;
     for page in pages() {
@@ -319,7 +365,7 @@ fn documented_commands_run() {
                 continue;
             };
             ran += 1;
-            let r = run_block(&b.body, &bin);
+            let r = run_block(&b.body, &bin, &shared);
             let mut wrong = Vec::new();
             match r.code {
                 Some(c) if c == exit => {}
@@ -352,6 +398,13 @@ fn documented_commands_run() {
         }
     }
     assert!(ran >= 10, "only {ran} blocks are marked to run");
+    // A block that changed the shared copy would make the blocks after it
+    // depend on it.
+    let copy = tempfile::tempdir().unwrap();
+    let pristine = fixtures(copy.path());
+    for sub in ["examples", "tests/fixtures"] {
+        assert_same_tree(&pristine.join(sub), &shared.join(sub));
+    }
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }
 
@@ -458,5 +511,8 @@ fn the_anchor_rule() {
         slug(" Which text is converted (languages)"),
         "which-text-is-converted-languages"
     );
-    assert_eq!(slug(" `RDD.pipe` and Hadoop streaming"), "rddpipe-and-hadoop-streaming");
+    assert_eq!(
+        slug(" `RDD.pipe` and Hadoop streaming"),
+        "rddpipe-and-hadoop-streaming"
+    );
 }
