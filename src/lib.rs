@@ -38,7 +38,9 @@
 //! assert!(matches!(err, zhnorm::NormalizeError::Binary { offset: 16 }));
 //! ```
 //!
-//! The same as a stream, bytes in as they arrive, text out when final:
+//! The same as a stream, bytes in as they arrive, text out when final
+//! ([`Normalizer`]: `push` each piece, `settle` when a live input goes
+//! quiet, `finish` at the end):
 //!
 //! ```
 //! use zhnorm::{Normalizer, Options};
@@ -48,9 +50,14 @@
 //! let mut text = String::new();
 //! // Cut inside a character: the decoder keeps the part until the rest comes.
 //! let bytes = "漢字轉換，測試\n".as_bytes();
-//! for piece in [&bytes[..4], &bytes[4..], b"second line\n"] {
+//! for piece in [&bytes[..4], &bytes[4..]] {
 //!     normalizer.push(piece, &mut text).unwrap();
 //! }
+//! // The input goes quiet: settle gives every pending verdict on what has
+//! // come, so the first line is out before the input ends.
+//! normalizer.settle(&mut text).unwrap();
+//! assert_eq!(text, "汉字转换，测试\n");
+//! normalizer.push(b"second line\n", &mut text).unwrap();
 //! let outcome = normalizer.finish(&mut text).unwrap();
 //! assert_eq!(text, "汉字转换，测试\nsecond line\n");
 //! assert!(outcome.stats.converted);
@@ -70,6 +77,8 @@
 //! let t2s = Converter::new("t2s").unwrap();
 //! assert_eq!(t2s.convert("漢字轉換"), "汉字转换");
 //! ```
+
+#![deny(missing_docs)]
 
 pub mod batch;
 pub mod clean;

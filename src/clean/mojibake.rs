@@ -1276,7 +1276,7 @@ impl MaxSumTree {
 /// gives, a stream with lost bytes is searched up to three times, and
 /// each scan of a line that found something is followed by another. On
 /// real text all this stays within a few times the line's length (see
-/// [`WORK_PER_BYTE`]); on input built of debris or random high bytes it
+/// `WORK_PER_BYTE` below); on input built of debris or random high bytes it
 /// does not, and then the search stops: the scans already finished keep
 /// their repairs, and the rest of the line is left as it was and counted
 /// in [`RepairStats::unsearched`].

@@ -24,6 +24,7 @@ mod compress;
 mod convert_props;
 mod cost;
 mod decode_auto;
+mod docs_snippets;
 mod entities;
 mod foreign;
 mod formats;

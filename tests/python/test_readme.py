@@ -1,5 +1,6 @@
-"""The README's Python recipes work as written: its `>>>` examples run as a
-doctest, and the WARC recipe runs as it stands."""
+"""The Python recipes of the README and docs/python.md work as written:
+their `>>>` examples run as a doctest, and the WARC recipes run as they
+stand."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from conftest import ROOT
 
 
 def _python_section() -> str:
+    """The README's Python section and the whole of docs/python.md."""
     text = (ROOT / "README.md").read_text("utf-8")
     start = text.index("\n## Python\n")
     end = text.index("\n## ", start + 1)
-    return text[start:end]
+    return text[start:end] + "\n" + (ROOT / "docs" / "python.md").read_text("utf-8")
 
 
 def _blocks() -> list[str]:
