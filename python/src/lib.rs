@@ -552,6 +552,9 @@ fn recv_detached<T: Send>(
 /// back so that they are released here, under the GIL) and their results.
 type Chunk = (usize, Vec<Input>, Vec<Result<Output, Failure>>);
 
+/// A finished chunk waiting for the ones before it: its inputs and results.
+type Done = Option<(Vec<Input>, Vec<Result<Output, Failure>>)>;
+
 /// Runs every input of a chunk.
 fn run_chunk(inputs: &[Input], opts: &PyOptions) -> Vec<Result<Output, Failure>> {
     inputs
@@ -677,9 +680,9 @@ fn _normalize_many<'py>(
         let (tx, mut rx) = mpsc::channel::<Chunk>();
         // Items of the chunks sent and not yet collected, by position.
         let mut originals: std::collections::VecDeque<Vec<Py<PyAny>>> = Default::default();
-        let mut finished: Vec<Option<(Vec<Input>, Vec<Result<Output, Failure>>)>> = Vec::new();
+        let mut finished: Vec<Done> = Vec::new();
         let (mut sent, mut next) = (0, 0);
-        let take = |k: usize, inputs, outs, finished: &mut Vec<Option<_>>| {
+        let take = |k: usize, inputs, outs, finished: &mut Vec<Done>| {
             if finished.len() <= k {
                 finished.resize_with(k + 1, || None);
             }
@@ -732,7 +735,7 @@ fn _normalize_many<'py>(
 fn collect_ready<'py>(
     py: Python<'py>,
     out: &mut Collector<'py>,
-    finished: &mut [Option<(Vec<Input>, Vec<Result<Output, Failure>>)>],
+    finished: &mut [Done],
     originals: &mut std::collections::VecDeque<Vec<Py<PyAny>>>,
     next: &mut usize,
 ) -> PyResult<()> {
