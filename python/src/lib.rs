@@ -74,6 +74,23 @@ const PIECEWISE_FROM: usize = 1 << 20;
 /// Code points per piece.
 const PIECE: usize = 1 << 18;
 
+/// Input size in bytes from which a call lets go of the GIL while it works.
+///
+/// Releasing and taking back the GIL costs about as much as cleaning a
+/// short record, and taking it back can wait a whole switch interval when
+/// another Python thread is busy, so a short input is done without letting
+/// go. The figure is the one `hashlib` uses for the same choice.
+const DETACH_FROM: usize = 2048;
+
+/// Runs `f`, without the GIL when the input is `size` bytes or more.
+fn detach_if_long<T: Send>(py: Python<'_>, size: usize, f: impl FnOnce() -> T + Send) -> T {
+    if size >= DETACH_FROM {
+        py.detach(f)
+    } else {
+        f()
+    }
+}
+
 /// Converts a Python `str`.
 ///
 /// Crossing the boundary costs about as much as converting: Python stores
@@ -91,8 +108,13 @@ fn convert_str<'py>(
 ) -> PyResult<Bound<'py, PyString>> {
     let chars = text.len()?;
     if chars < PIECEWISE_FROM {
-        let text: PyBackedStr = text.extract()?;
-        let out = py.detach(|| conv.convert(&text));
+        let backed: PyBackedStr = text.extract()?;
+        let out = detach_if_long(py, backed.len(), || conv.convert(&backed));
+        // Text that conversion leaves alone (most of a Simplified corpus
+        // under t2s) is handed back as it came, without a second copy.
+        if out == *backed {
+            return Ok(text.clone());
+        }
         return Ok(PyString::new(py, &out));
     }
     let mut done: Vec<Bound<'py, PyString>> = Vec::with_capacity(chars / PIECE + 2);
@@ -323,6 +345,20 @@ enum Input {
 }
 
 impl Input {
+    /// Its size in bytes (UTF-8 for a `str`).
+    fn len(&self) -> usize {
+        match self {
+            Input::Bytes(b) => b.len(),
+            Input::Str(s) => s.len(),
+        }
+    }
+
+    /// Whether `out` is this input, unchanged: a `str` whose text came out
+    /// as it went in.
+    fn is_same_text(&self, out: &Output) -> bool {
+        matches!((self, out), (Input::Str(s), Output::Text(t)) if **s == **t)
+    }
+
     fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self> {
         if let Ok(s) = data.cast::<PyString>() {
             return Ok(Input::Str(s.extract()?));
@@ -400,19 +436,23 @@ impl Output {
     }
 }
 
+/// One result: the output, the outcome, the input's size in bytes, and
+/// whether the input was a `str` that came out unchanged.
+type OneResult = (Output, Outcome, usize, bool);
+
 fn run_one(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
     opts: &PyOptions,
     want_bytes: bool,
-) -> PyResult<(Output, Outcome, usize)> {
+) -> PyResult<OneResult> {
     let input = Input::from_py(data)?;
-    let size = match &input {
-        Input::Bytes(b) => b.len(),
-        Input::Str(s) => s.len(),
-    };
-    match py.detach(|| input.run(opts, want_bytes)) {
-        Ok((out, outcome)) => Ok((out, outcome, size)),
+    let size = input.len();
+    match detach_if_long(py, size, || input.run(opts, want_bytes)) {
+        Ok((out, outcome)) => {
+            let same = input.is_same_text(&out);
+            Ok((out, outcome, size, same))
+        }
         Err(e) => Err(failure(py, &e)),
     }
 }
@@ -424,8 +464,10 @@ fn _normalize<'py>(
     data: &Bound<'py, PyAny>,
     opts: &PyOptions,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (out, _, _) = run_one(py, data, opts, false)?;
-    Ok(out.into_py(py))
+    let (out, _, _, same) = run_one(py, data, opts, false)?;
+    // Text that needed nothing (most records of a clean Simplified corpus)
+    // is handed back as it came, without a second copy.
+    Ok(if same { data.clone() } else { out.into_py(py) })
 }
 
 /// `zhnorm.normalize_bytes`: the output as bytes, as the command writes it.
@@ -435,7 +477,7 @@ fn _normalize_bytes<'py>(
     data: &Bound<'py, PyAny>,
     opts: &PyOptions,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (out, _, _) = run_one(py, data, opts, true)?;
+    let (out, _, _, _) = run_one(py, data, opts, true)?;
     Ok(out.into_py(py))
 }
 
@@ -447,7 +489,7 @@ fn _normalize_with_report<'py>(
     data: &Bound<'py, PyAny>,
     opts: &PyOptions,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let (out, outcome, size) = run_one(py, data, opts, false)?;
+    let (out, outcome, size, _) = run_one(py, data, opts, false)?;
     let report = json_to_py(py, &outcome.to_json())?;
     if let Ok(dict) = report.cast::<PyDict>() {
         dict.set_item("bytes_in", size)?;
@@ -506,18 +548,86 @@ fn recv_detached<T: Send>(
     py.detach(move || (rx.recv(), rx))
 }
 
-/// One chunk of `normalize_many`'s results, by the chunk's position.
-type Chunk = (usize, Vec<Result<Output, Failure>>);
+/// A finished chunk of `normalize_many`: its position, its inputs (handed
+/// back so that they are released here, under the GIL) and their results.
+type Chunk = (usize, Vec<Input>, Vec<Result<Output, Failure>>);
 
-/// `zhnorm.normalize_many`: every item on rayon's threads without the GIL,
-/// results in the items' order. With `keep_errors` a failed item's place
-/// holds its exception; otherwise the first failure (by position) is
-/// raised.
+/// A finished chunk waiting for the ones before it: its inputs and results.
+type Done = Option<(Vec<Input>, Vec<Result<Output, Failure>>)>;
+
+/// Runs every input of a chunk.
+fn run_chunk(inputs: &[Input], opts: &PyOptions) -> Vec<Result<Output, Failure>> {
+    inputs
+        .iter()
+        .map(|input| {
+            input.run(opts, false).map(|(mut out, _)| {
+                // The results wait for the calling thread, and a short one
+                // can carry kilobytes of spare capacity (the converter
+                // reserves generously): 50,000 records would touch hundreds
+                // of megabytes of fresh memory.
+                out.shrink();
+                out
+            })
+        })
+        .collect()
+}
+
+/// Where `normalize_many` puts its results, in the items' order.
+struct Collector<'py> {
+    list: Bound<'py, PyList>,
+    keep_errors: bool,
+    first_error: Option<PyErr>,
+    /// Items turned into results so far.
+    done: usize,
+}
+
+impl<'py> Collector<'py> {
+    /// Appends one chunk's results. `originals` are the chunk's items as
+    /// given: a `str` that came out unchanged is appended as itself.
+    fn add(
+        &mut self,
+        py: Python<'py>,
+        originals: Vec<Py<PyAny>>,
+        inputs: &[Input],
+        outs: Vec<Result<Output, Failure>>,
+    ) -> PyResult<()> {
+        for ((original, input), r) in originals.into_iter().zip(inputs).zip(outs) {
+            if self.first_error.is_some() {
+                return Ok(());
+            }
+            match r {
+                Ok(out) if input.is_same_text(&out) => self.list.append(original)?,
+                Ok(out) => self.list.append(out.into_py(py))?,
+                Err(e) => {
+                    let err = failure(py, &e);
+                    if self.keep_errors {
+                        self.list.append(err.into_value(py))?;
+                    } else {
+                        let note = format!("item {}", self.done);
+                        let _ = err.value(py).call_method1("add_note", (note,));
+                        self.first_error = Some(err);
+                    }
+                }
+            }
+            self.done += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> PyResult<Bound<'py, PyList>> {
+        self.first_error.map_or(Ok(self.list), Err)
+    }
+}
+
+/// `zhnorm.normalize_many`: the items in chunks, results in the items'
+/// order. With `keep_errors` a failed item's place holds its exception;
+/// otherwise the first failure (by position) is raised.
 ///
-/// The items go to the pool in chunks, and this thread turns each finished
-/// chunk into Python strings while the pool works on the next ones: that
-/// part needs the GIL, so done after all the work it would add to the wall
-/// time as much as a third of the work itself takes on short records.
+/// With one thread the chunks run here, one after the other, without the
+/// GIL while they work. With more, they run on a rayon pool while this
+/// thread does the part that needs the GIL: it reads the next items and
+/// turns finished chunks into Python strings, so that on short records
+/// (where that part costs as much as the work) the two overlap.
 #[pyfunction]
 #[pyo3(signature = (items, opts, threads, keep_errors))]
 fn _normalize_many<'py>(
@@ -527,93 +637,152 @@ fn _normalize_many<'py>(
     threads: Option<usize>,
     keep_errors: bool,
 ) -> PyResult<Bound<'py, PyList>> {
-    let inputs = items
-        .try_iter()?
-        .map(|item| Input::from_py(&item?))
-        .collect::<PyResult<Vec<Input>>>()?;
+    let hint = items.len().ok();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let pool = match threads {
         Some(0) => return Err(PyValueError::new_err("threads must be at least 1")),
         Some(n) => {
             // The command's `-j` rule: a pool of a million threads would
             // take minutes to start, and the pools are kept.
-            let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let capped = zhnorm::normalize::job_threads(Some(n), inputs.len(), cpus);
+            let capped = zhnorm::normalize::job_threads(Some(n), hint.unwrap_or(usize::MAX), cpus);
             if let Some(warning) = capped.warning {
                 let msg = std::ffi::CString::new(warning).unwrap_or_default();
-                PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(), &msg, 1)?;
+                PyErr::warn(
+                    py,
+                    &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(),
+                    &msg,
+                    1,
+                )?;
             }
-            Some(pool(capped.threads)?)
+            (capped.threads > 1)
+                .then(|| pool(capped.threads))
+                .transpose()?
         }
-        None => None,
+        None if cpus > 1 => None,
+        None => return many_here(py, items, opts, keep_errors, hint),
     };
+    if threads.is_some() && pool.is_none() {
+        return many_here(py, items, opts, keep_errors, hint);
+    }
     let workers = pool
         .as_ref()
         .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
-    // Enough chunks to keep every thread busy while the first results are
-    // converted, few enough that each is worth a task.
-    let size = (inputs.len() / (workers * 8)).max(64);
-    let run_chunk = |k: usize, part: &[Input]| -> Chunk {
-        let outs = part
-            .iter()
-            .map(|input| {
-                input.run(opts, false).map(|(mut out, _)| {
-                    // The results wait for this thread, and a short one can
-                    // carry kilobytes of spare capacity (the converter
-                    // reserves generously): 50,000 records would touch
-                    // hundreds of megabytes of fresh memory.
-                    out.shrink();
-                    out
-                })
-            })
-            .collect();
-        (k, outs)
+    // Enough chunks that the workers start early and finish together, few
+    // enough that each is worth a task.
+    let size = hint.map_or(256, |n| n / (workers * 16)).clamp(64, 2048);
+    let mut out = Collector {
+        list: PyList::empty(py),
+        keep_errors,
+        first_error: None,
+        done: 0,
     };
-    let list = PyList::empty(py);
     in_scope(pool.as_deref(), |scope| -> PyResult<()> {
         let (tx, mut rx) = mpsc::channel::<Chunk>();
-        let chunks = inputs.chunks(size).count();
-        for (k, part) in inputs.chunks(size).enumerate() {
+        // Items of the chunks sent and not yet collected, by position.
+        let mut originals: std::collections::VecDeque<Vec<Py<PyAny>>> = Default::default();
+        let mut finished: Vec<Done> = Vec::new();
+        let (mut sent, mut next) = (0, 0);
+        let take = |k: usize, inputs, outs, finished: &mut Vec<Done>| {
+            if finished.len() <= k {
+                finished.resize_with(k + 1, || None);
+            }
+            finished[k] = Some((inputs, outs));
+        };
+        let mut iter = items.try_iter()?;
+        loop {
+            let mut inputs = Vec::with_capacity(size);
+            let mut these = Vec::with_capacity(size);
+            for item in iter.by_ref().take(size) {
+                let item = item?;
+                inputs.push(Input::from_py(&item)?);
+                these.push(item.unbind());
+            }
+            if inputs.is_empty() {
+                break;
+            }
+            originals.push_back(these);
             let tx = tx.clone();
-            let run_chunk = &run_chunk;
+            let k = sent;
             scope.spawn(move |_| {
-                let _ = tx.send(run_chunk(k, part));
+                let outs = run_chunk(&inputs, opts);
+                let _ = tx.send((k, inputs, outs));
             });
+            sent += 1;
+            // Whatever finished meanwhile becomes Python values now.
+            while let Ok((k, inputs, outs)) = rx.try_recv() {
+                take(k, inputs, outs, &mut finished);
+            }
+            collect_ready(py, &mut out, &mut finished, &mut originals, &mut next)?;
+            if out.first_error.is_some() {
+                // What follows would be thrown away.
+                break;
+            }
         }
-        let mut pending: Vec<Option<Vec<Result<Output, Failure>>>> =
-            std::iter::repeat_with(|| None).take(chunks).collect();
-        let (mut next, mut first_error) = (0, None);
-        for _ in 0..chunks {
+        drop(tx);
+        while next < sent {
             let (got, back) = recv_detached(py, rx);
             rx = back;
-            let Ok((k, outs)) = got else { break };
-            if let Some(slot) = pending.get_mut(k) {
-                *slot = Some(outs);
-            }
-            while let Some(outs) = pending.get_mut(next).and_then(Option::take) {
-                for (j, r) in outs.into_iter().enumerate() {
-                    if first_error.is_some() {
-                        break;
-                    }
-                    match r {
-                        Ok(out) => list.append(out.into_py(py))?,
-                        Err(e) => {
-                            let err = failure(py, &e);
-                            if keep_errors {
-                                list.append(err.into_value(py))?;
-                            } else {
-                                let note = format!("item {}", next * size + j);
-                                let _ = err.value(py).call_method1("add_note", (note,));
-                                first_error = Some(err);
-                            }
-                        }
-                    }
-                }
-                next += 1;
-            }
+            let Ok((k, inputs, outs)) = got else { break };
+            take(k, inputs, outs, &mut finished);
+            collect_ready(py, &mut out, &mut finished, &mut originals, &mut next)?;
         }
-        first_error.map_or(Ok(()), Err)
+        Ok(())
     })?;
-    Ok(list)
+    out.finish()
+}
+
+/// Collects the finished chunks that are next in order.
+fn collect_ready<'py>(
+    py: Python<'py>,
+    out: &mut Collector<'py>,
+    finished: &mut [Done],
+    originals: &mut std::collections::VecDeque<Vec<Py<PyAny>>>,
+    next: &mut usize,
+) -> PyResult<()> {
+    while let Some((inputs, outs)) = finished.get_mut(*next).and_then(Option::take) {
+        let these = originals.pop_front().unwrap_or_default();
+        out.add(py, these, &inputs, outs)?;
+        *next += 1;
+    }
+    Ok(())
+}
+
+/// `normalize_many` on this thread alone: chunk by chunk, without the GIL
+/// while a chunk works.
+fn many_here<'py>(
+    py: Python<'py>,
+    items: &Bound<'py, PyAny>,
+    opts: &PyOptions,
+    keep_errors: bool,
+    hint: Option<usize>,
+) -> PyResult<Bound<'py, PyList>> {
+    let size = hint.map_or(256, |n| n / 16).clamp(64, 2048);
+    let mut out = Collector {
+        list: PyList::empty(py),
+        keep_errors,
+        first_error: None,
+        done: 0,
+    };
+    let mut iter = items.try_iter()?;
+    loop {
+        let mut inputs = Vec::with_capacity(size);
+        let mut these = Vec::with_capacity(size);
+        for item in iter.by_ref().take(size) {
+            let item = item?;
+            inputs.push(Input::from_py(&item)?);
+            these.push(item.unbind());
+        }
+        if inputs.is_empty() {
+            break;
+        }
+        let bytes: usize = inputs.iter().map(Input::len).sum();
+        let outs = detach_if_long(py, bytes, || run_chunk(&inputs, opts));
+        out.add(py, these, &inputs, outs)?;
+        if out.first_error.is_some() {
+            break;
+        }
+    }
+    out.finish()
 }
 
 /// Runs `op` on this thread in a scope whose tasks go to `pool` (rayon's

@@ -26,6 +26,29 @@ def test_many_takes_any_iterable_and_options():
     assert zhnorm.normalize_many([]) == []
 
 
+@pytest.mark.parametrize("threads", [None, 1, 2])
+def test_a_long_generator_is_read_as_it_goes_and_kept_in_order(threads):
+    # A generator has no length, so the items are read in chunks while
+    # earlier chunks work; text that needs nothing comes back as it was.
+    want = [zhnorm.normalize(x) for x in ITEMS]
+    assert zhnorm.normalize_many((x for x in ITEMS), threads=threads) == want
+    simplified = ["汉字 %d 已是简体" % i for i in range(3000)]
+    assert zhnorm.normalize_many(iter(simplified), threads=threads) == simplified
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_an_item_of_the_wrong_type_late_in_a_generator_raises_type_error(threads):
+    def items():
+        yield from ITEMS
+        yield 5
+        yield from ITEMS
+
+    with pytest.raises(TypeError, match="int"):
+        zhnorm.normalize_many(items(), threads=threads)
+    # The pool is still usable afterwards.
+    assert zhnorm.normalize_many(["乾燥"] * 200, threads=threads) == ["干燥"] * 200
+
+
 def test_many_raises_the_first_failure_or_returns_it():
     binary = b"\x00\x01\x02" * 100
     items = [b"ok", binary, "fine", binary]
