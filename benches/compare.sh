@@ -10,6 +10,8 @@
 # Environment:
 #   ZHNORM_BIN    zhnorm binary (default target/release/zhnorm, built first
 #                 with `cargo build --release` unless NO_BUILD=1)
+#   ZHNORM_BASE   a second zhnorm binary (e.g. a build of main) timed in the
+#                 same interleaved runs, for A/B comparisons; optional
 #   REPS          timed runs per tool for the big cases (default 5)
 #   STARTUP_REPS  timed runs per tool for the start-up case (default 30)
 #   RSS_COPIES    how many copies of the bench file to stream for the peak
@@ -19,7 +21,7 @@
 #
 # Runs alternate between the two tools (zhnorm, opencc, zhnorm, opencc, ...)
 # so that noise from other load on a shared machine hits both alike; the
-# median wall time of each is reported. Both read a file and write their
+# median CPU and wall times of each are reported. Both read a file and write their
 # standard output to a file.
 # Exit status is non-zero only when a tool fails, never because of a ratio.
 set -euo pipefail
@@ -32,6 +34,7 @@ REPS=${REPS:-5}
 STARTUP_REPS=${STARTUP_REPS:-30}
 RSS_COPIES=${RSS_COPIES:-16}
 read -r -a OPENCC_EXTRA <<< "${OPENCC_FLAGS:-}"
+ZHNORM_BASE=${ZHNORM_BASE:-}
 
 die() { echo "compare.sh: $*" >&2; exit 2; }
 
@@ -61,12 +64,15 @@ trap 'rm -rf "$TMP"' EXIT
 export RAYON_NUM_THREADS=1
 
 # --- helpers -----------------------------------------------------------------
-# Interleaved timer: timeit.py REPS -- CMD_A... -- CMD_B...
-# Runs A, B, A, B, ... REPS times each and prints the two median wall times
-# in milliseconds. A final argument `>FILE` sends that command's standard
-# output to FILE. Any failing run aborts with the tool's stderr.
+# Interleaved timer: timeit.py REPS -- CMD_A... -- CMD_B... [-- CMD_C...]
+# Runs A, B, (C,) A, B, ... REPS times each and prints, per command, the
+# median wall time and the median CPU time (user + system, from the child's
+# rusage) in milliseconds: "wallA cpuA wallB cpuB ...". CPU time is what
+# the ratios use: on a shared machine wall time mostly measures the other
+# load. A final argument `>FILE` sends that command's standard output to
+# FILE. Any failing run aborts with the tool's stderr.
 cat > "$TMP/timeit.py" <<'PY'
-import statistics, subprocess, sys, time
+import os, statistics, subprocess, sys, time
 reps = int(sys.argv[1])
 cmds, cur = [], None
 for a in sys.argv[2:]:
@@ -75,7 +81,8 @@ for a in sys.argv[2:]:
         cmds.append(cur)
     else:
         cur.append(a)
-times = [[] for _ in cmds]
+wall = [[] for _ in cmds]
+cpu = [[] for _ in cmds]
 for _ in range(reps):
     for i, cmd in enumerate(cmds):
         dest = None
@@ -83,16 +90,21 @@ for _ in range(reps):
             dest, cmd = cmd[-1][1:], cmd[:-1]
         out = open(dest, "wb") if dest else subprocess.DEVNULL
         t0 = time.perf_counter()
-        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=out,
-                           stderr=subprocess.PIPE)
-        times[i].append(time.perf_counter() - t0)
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
+                             stderr=subprocess.PIPE)
+        err = p.stderr.read()
+        _, status, ru = os.wait4(p.pid, 0)
+        wall[i].append(time.perf_counter() - t0)
+        cpu[i].append(ru.ru_utime + ru.ru_stime)
+        p.returncode = os.waitstatus_to_exitcode(status)
         if dest:
             out.close()
-        if r.returncode != 0:
-            sys.stderr.write(f"command failed ({r.returncode}): {' '.join(cmd)}\n")
-            sys.stderr.write(r.stderr.decode("utf-8", "replace"))
+        if p.returncode != 0:
+            sys.stderr.write(f"command failed ({p.returncode}): {' '.join(cmd)}\n")
+            sys.stderr.write(err.decode("utf-8", "replace"))
             sys.exit(1)
-print(" ".join(f"{statistics.median(t) * 1000:.2f}" for t in times))
+print(" ".join(f"{statistics.median(w) * 1000:.2f} {statistics.median(c) * 1000:.2f}"
+               for w, c in zip(wall, cpu)))
 PY
 
 # Converts a file with the OpenCC Python library (tofu-risk dictionaries
@@ -106,21 +118,30 @@ PY
 
 same() { if cmp -s "$1" "$2"; then echo "identical"; else echo "DIFFERENT"; fi; }
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
 # case NAME CONFIG INPUT REPS LIBRARY_OUTPUT
 case_row() {
     local name=$1 cfg=$2 input=$3 reps=$4 libout=$5
-    local zout="$TMP/zhnorm.out" oout="$TMP/opencc.out" zt ot
+    local zout="$TMP/zhnorm.out" oout="$TMP/opencc.out" bout="$TMP/base.out"
+    local zw zc ow oc bw=0 bc=0 times
     # Both write to standard output redirected to a file: the plain
     # pipeline use. (zhnorm's -o would add an fsync before its atomic
     # rename, which OpenCC's -o does not do.)
-    read -r zt ot < <(python3 "$TMP/timeit.py" "$reps" \
+    local base_cmd=()
+    [[ -n "$ZHNORM_BASE" ]] && base_cmd=(-- "$ZHNORM_BASE" -c "$cfg" --convert-only "$input" ">$bout")
+    times=$(python3 "$TMP/timeit.py" "$reps" \
         -- "$ZHNORM" -c "$cfg" --convert-only "$input" ">$zout" \
-        -- "$OPENCC" "${OPENCC_EXTRA[@]}" -c "$SHARE/$cfg.json" -i "$input" ">$oout") \
-        || die "timing failed for $name"
-    [[ -n "$zt" && -n "$ot" ]] || die "timing failed for $name"
-    printf '%-28s %-6s %10.1f %10.1f %7.2f   %-10s %-10s\n' "$name" "$cfg" "$zt" "$ot" \
-        "$(awk -v a="$ot" -v b="$zt" 'BEGIN { print (b > 0 ? a / b : 0) }')" \
-        "$(same "$zout" "$oout")" "$(same "$zout" "$libout")"
+        -- "$OPENCC" "${OPENCC_EXTRA[@]}" -c "$SHARE/$cfg.json" -i "$input" ">$oout" \
+        "${base_cmd[@]}") || die "timing failed for $name"
+    read -r zw zc ow oc bw bc <<< "$times"
+    [[ -n "$zc" && -n "$oc" ]] || die "timing failed for $name"
+    printf '%-28s %-6s %9.1f %9.1f %7s %7s   %-10s %-10s' "$name" "$cfg" "$zc" "$oc" \
+        "$(ratio "$oc" "$zc")" "$(ratio "$ow" "$zw")" "$(same "$zout" "$oout")" "$(same "$zout" "$libout")"
+    if [[ -n "$ZHNORM_BASE" ]]; then
+        printf ' %9.1f %7s %7s  %s' "$bc" "$(ratio "$oc" "$bc")" "$(ratio "$bc" "$zc")" "$(same "$zout" "$bout")"
+    fi
+    printf '\n'
 }
 
 # --- machine -----------------------------------------------------------------
@@ -128,9 +149,10 @@ echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), \
 $(awk '/MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
 echo "zhnorm:  $ZHNORM ($("$ZHNORM" --version 2>/dev/null || echo 'no --version'))"
+[[ -n "$ZHNORM_BASE" ]] && echo "base:    $ZHNORM_BASE"
 echo "opencc:  $("$OPENCC" --version 2>/dev/null | sed -n 's/^ *Version: *//p') CLI ${OPENCC_FLAGS:+with $OPENCC_FLAGS}"
 echo "input:   $LAWS ($(wc -c < "$LAWS") bytes)"
-echo "reps:    $REPS per tool for files, $STARTUP_REPS for start-up; median wall time, interleaved"
+echo "reps:    $REPS per tool for files, $STARTUP_REPS for start-up; medians, interleaved"
 echo
 
 # --- reference outputs from the library, computed once --------------------
@@ -142,14 +164,20 @@ printf '漢字轉換，頭髮與发展。\n' > "$TMP/oneline.txt"
 python3 "$TMP/libconv.py" t2s "$TMP/oneline.txt" "$TMP/lib_one_t2s.txt" || die "OpenCC library failed"
 python3 "$TMP/libconv.py" s2t "$TMP/oneline.txt" "$TMP/lib_one_s2t.txt" || die "OpenCC library failed"
 
-printf '%-28s %-6s %10s %10s %7s   %-10s %-10s\n' case config "zhnorm ms" "opencc ms" ratio \
-    "=CLI out" "=lib out"
+printf '%-28s %-6s %9s %9s %7s %7s   %-10s %-10s' case config "zhnorm" "opencc" ratio \
+    "wall" "=CLI out" "=lib out"
+[[ -n "$ZHNORM_BASE" ]] && printf ' %9s %7s %7s  %s' "base" "ratio" "A/B" "=base out"
+printf '\n'
+
 case_row "laws Traditional (19.7 MB)" t2s "$LAWS" "$REPS" "$TMP/laws_simp.txt"
 case_row "laws Simplified" s2t "$SIMP" "$REPS" "$TMP/lib_simp_s2t.txt"
 case_row "laws Simplified" t2s "$SIMP" "$REPS" "$TMP/lib_simp_t2s.txt"
 case_row "start-up (one line)" t2s "$TMP/oneline.txt" "$STARTUP_REPS" "$TMP/lib_one_t2s.txt"
 case_row "start-up (one line)" s2t "$TMP/oneline.txt" "$STARTUP_REPS" "$TMP/lib_one_s2t.txt"
-echo "ratio = opencc / zhnorm (above 1: zhnorm is faster). '=CLI out': zhnorm's output"
+echo "zhnorm, opencc (and base): median CPU time (user + system) in ms. ratio = opencc /"
+echo "zhnorm in CPU time (above 1: zhnorm is faster); wall = the same in wall time."
+[[ -n "$ZHNORM_BASE" ]] && echo "base: ZHNORM_BASE, its ratio to opencc, and A/B = base / zhnorm (CPU time)."
+echo "'=CLI out': zhnorm's output"
 echo "byte-identical to the OpenCC CLI's; '=lib out': to the OpenCC library's. The CLI"
 echo "skips TSCharactersExt unless --include-tofu-risk-dictionaries, so t2s may differ"
 echo "from the CLI while matching the library."

@@ -47,8 +47,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import gen_text  # noqa: E402  (sibling module, located via sys.path above)
 
-ALL_CONFIGS = ["t2s", "tw2s", "tw2sp", "hk2s", "hk2sp", "s2t", "s2tw", "s2twp",
-               "s2hk", "s2hkp", "t2tw", "t2hk", "tw2t", "hk2t", "t2jp", "jp2t"]
+# One configuration per file, as build.rs reads them.
+ALL_CONFIGS = sorted(p.stem for p in (ROOT / "dictionaries" / "config").glob("*.json"))
 DEFAULT_BENCH = ROOT.parent / "shared" / "corpus" / "bench"
 DEFAULT_FILES = ["tw_laws_trad.txt", "news_trad.txt"]
 CONTEXT_BEFORE, CONTEXT_AFTER = 10, 20  # a 30-character window

@@ -472,10 +472,11 @@ pub(crate) struct Plan {
     pub chain: Vec<Matcher>,
     /// The first conversion's dictionary tree starts with the segmentation's
     /// own tree, so a segment that is a segmentation key converts in that
-    /// first step to the key's segmentation value (see build.rs).
+    /// first step to the key's segmentation value (see `seg_heads_chain` in
+    /// build.rs).
     pub seg_heads_chain: bool,
     /// The first conversion for stretches that segmentation left
-    /// unmatched, when it can be narrowed (see build.rs).
+    /// unmatched, when it can be narrowed (see `run_head` in build/opencc.rs).
     pub run_head: Option<Matcher>,
 }
 

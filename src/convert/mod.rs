@@ -11,7 +11,14 @@
 //! assert_eq!(t2s.convert("漢字轉換"), "汉字转换");
 //! ```
 
+// Parts of it serve only build.rs and the policy tests.
+#[cfg_attr(not(test), allow(dead_code))]
+mod dict;
 mod engine;
+// Compiled into build.rs, which plans the built-in matchers with it; here
+// only for its unit tests.
+#[cfg(test)]
+mod policy;
 mod scan;
 mod stream;
 mod tables;
@@ -26,24 +33,26 @@ use engine::{Plan, Scratch};
 use user_dict::UserTrie;
 
 /// Every configuration name accepted by [`Converter::new`]: OpenCC's
-/// configurations plus `none`, which leaves text unchanged.
-pub const CONFIG_NAMES: &[&str] = &[
-    "t2s", "tw2s", "tw2sp", "hk2s", "hk2sp", "s2t", "s2tw", "s2twp", "s2hk", "s2hkp", "t2tw",
-    "t2hk", "tw2t", "hk2t", "t2jp", "jp2t", "none",
-];
+/// configurations (one per file in `dictionaries/config/`, in byte order)
+/// plus `none`, which leaves text unchanged.
+pub const CONFIG_NAMES: &[&str] = &include!(concat!(env!("OUT_DIR"), "/config_names.rs"));
 
 /// One-line descriptions of the configurations, in [`CONFIG_NAMES`] order.
 pub const CONFIG_DESCRIPTIONS: &[(&str, &str)] = &[
-    ("t2s", "Traditional (OpenCC standard) to Simplified"),
-    ("tw2s", "Traditional (Taiwan) to Simplified"),
-    (
-        "tw2sp",
-        "Traditional (Taiwan) to Simplified, with mainland phrases",
-    ),
     ("hk2s", "Traditional (Hong Kong) to Simplified"),
     (
         "hk2sp",
         "Traditional (Hong Kong) to Simplified, with mainland phrases",
+    ),
+    (
+        "hk2t",
+        "Hong Kong variants to Traditional (OpenCC standard)",
+    ),
+    ("jp2t", "New Japanese kanji (shinjitai) to old (kyūjitai)"),
+    ("s2hk", "Simplified to Traditional (Hong Kong)"),
+    (
+        "s2hkp",
+        "Simplified to Traditional (Hong Kong), with Hong Kong phrases",
     ),
     ("s2t", "Simplified to Traditional (OpenCC standard)"),
     ("s2tw", "Simplified to Traditional (Taiwan)"),
@@ -51,23 +60,19 @@ pub const CONFIG_DESCRIPTIONS: &[(&str, &str)] = &[
         "s2twp",
         "Simplified to Traditional (Taiwan), with Taiwan phrases",
     ),
-    ("s2hk", "Simplified to Traditional (Hong Kong)"),
-    (
-        "s2hkp",
-        "Simplified to Traditional (Hong Kong), with Hong Kong phrases",
-    ),
-    ("t2tw", "Traditional (OpenCC standard) to Taiwan variants"),
     (
         "t2hk",
         "Traditional (OpenCC standard) to Hong Kong variants",
     ),
-    ("tw2t", "Taiwan variants to Traditional (OpenCC standard)"),
-    (
-        "hk2t",
-        "Hong Kong variants to Traditional (OpenCC standard)",
-    ),
     ("t2jp", "Old Japanese kanji (kyūjitai) to new (shinjitai)"),
-    ("jp2t", "New Japanese kanji (shinjitai) to old (kyūjitai)"),
+    ("t2s", "Traditional (OpenCC standard) to Simplified"),
+    ("t2tw", "Traditional (OpenCC standard) to Taiwan variants"),
+    ("tw2s", "Traditional (Taiwan) to Simplified"),
+    (
+        "tw2sp",
+        "Traditional (Taiwan) to Simplified, with mainland phrases",
+    ),
+    ("tw2t", "Taiwan variants to Traditional (OpenCC standard)"),
     ("none", "no conversion"),
 ];
 

@@ -33,9 +33,15 @@ pub(crate) fn any_pair(
     #[cfg(target_arch = "x86_64")]
     {
         if pairs.len() <= 3 {
-            // SAFETY: SSE2 is part of the x86_64 baseline; `simd_blocks`
-            // only reads whole 17-byte windows inside `b`.
-            let (stopped, next) = unsafe { simd_blocks(b, pairs, &mut found) };
+            let (stopped, next) = if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: AVX2 was just detected; `avx2_blocks` only reads
+                // whole 33-byte windows inside `b`.
+                unsafe { avx2_blocks(b, pairs, &mut found) }
+            } else {
+                // SAFETY: SSE2 is part of the x86_64 baseline; `simd_blocks`
+                // only reads whole 17-byte windows inside `b`.
+                unsafe { simd_blocks(b, pairs, &mut found) }
+            };
             if stopped {
                 return true;
             }
@@ -99,6 +105,55 @@ unsafe fn simd_blocks(
     (false, i)
 }
 
+/// [`simd_blocks`] 32 positions at a time, while 33 bytes remain. On a
+/// whole document this scan is a tenth of the conversion's time when the
+/// text is already in the target script.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn avx2_blocks(
+    b: &[u8],
+    pairs: &[PairRange],
+    found: &mut impl FnMut(usize) -> bool,
+) -> (bool, usize) {
+    use std::arch::x86_64::*;
+    let mut consts = [(
+        _mm256_setzero_si256(),
+        _mm256_setzero_si256(),
+        _mm256_setzero_si256(),
+    ); 3];
+    for (c, p) in consts.iter_mut().zip(pairs) {
+        *c = (
+            _mm256_set1_epi8(p.lead as i8),
+            _mm256_set1_epi8(p.lo as i8),
+            _mm256_set1_epi8(p.hi as i8),
+        );
+    }
+    let n = pairs.len();
+    let mut i = 0;
+    while i + 33 <= b.len() {
+        let first = _mm256_loadu_si256(b.as_ptr().add(i).cast());
+        let second = _mm256_loadu_si256(b.as_ptr().add(i + 1).cast());
+        let mut any = _mm256_setzero_si256();
+        for (lead, lo, hi) in &consts[..n] {
+            let lead_ok = _mm256_cmpeq_epi8(first, *lead);
+            // Unsigned range test, as in `simd_blocks`.
+            let ge = _mm256_cmpeq_epi8(_mm256_max_epu8(second, *lo), second);
+            let le = _mm256_cmpeq_epi8(_mm256_min_epu8(second, *hi), second);
+            any = _mm256_or_si256(any, _mm256_and_si256(lead_ok, _mm256_and_si256(ge, le)));
+        }
+        let mut mask = _mm256_movemask_epi8(any) as u32;
+        while mask != 0 {
+            let bit = mask.trailing_zeros() as usize;
+            if found(i + bit) {
+                return (true, i + bit);
+            }
+            mask &= mask - 1;
+        }
+        i += 32;
+    }
+    (false, i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +204,38 @@ mod tests {
                 .filter(|&i| i >= start && i + 1 < b.len())
                 .collect();
             assert_eq!(got, want, "start {start}");
+        }
+        // Each vector path on its own (any_pair picks one per machine),
+        // up to where it hands over to the scalar tail.
+        #[cfg(target_arch = "x86_64")]
+        {
+            type Blocks =
+                unsafe fn(&[u8], &[PairRange], &mut dyn FnMut(usize) -> bool) -> (bool, usize);
+            let sse2: Blocks = |b, p, f| unsafe { simd_blocks(b, p, &mut |i| f(i)) };
+            let avx2: Blocks = |b, p, f| unsafe { avx2_blocks(b, p, &mut |i| f(i)) };
+            let mut paths = vec![sse2];
+            if std::arch::is_x86_feature_detected!("avx2") {
+                paths.push(avx2);
+            }
+            for path in paths {
+                for start in 0..40 {
+                    let mut got = Vec::new();
+                    // SAFETY: the features were checked above.
+                    let (stopped, next) = unsafe {
+                        path(&b[start..], &pairs, &mut |i| {
+                            got.push(i + start);
+                            false
+                        })
+                    };
+                    assert!(!stopped && next + 40 > b.len() - start);
+                    let want: Vec<usize> = want
+                        .iter()
+                        .copied()
+                        .filter(|&i| i >= start && i < start + next)
+                        .collect();
+                    assert_eq!(got, want, "start {start}");
+                }
+            }
         }
         let mut first = None;
         assert!(any_pair(b, &pairs, |i| {

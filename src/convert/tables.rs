@@ -37,7 +37,7 @@ pub(crate) struct ConfigLayout {
     /// Whether the first conversion's tree begins with the segmentation tree.
     pub seg_heads_chain: bool,
     /// The first conversion's tree without its leading segmentation tree,
-    /// for stretches segmentation left unmatched (see build.rs).
+    /// for stretches segmentation left unmatched (see build/opencc.rs).
     pub run_head: Option<usize>,
     /// How many code points before a cut must be free of ideographic
     /// description operators for the cut to be safe in every stage.
@@ -72,7 +72,7 @@ pub(crate) const NODE_MASK: u32 = (1 << 27) - 1;
 pub(crate) const KIND_INLINE: u32 = 1;
 
 /// Bit of a root slot's follow filter for the character `cp` (must agree
-/// with build.rs).
+/// with build/matcher.rs).
 #[inline(always)]
 pub(crate) fn follow_bit(cp: u32) -> u32 {
     cp.wrapping_mul(0x9E37_79B1) >> 27
@@ -236,7 +236,7 @@ impl Matcher {
     }
 
     /// The root-table slot of a BMP character: `(tag word, inline bytes,
-    /// follow filter)`. See build.rs for the layout; zeros when no key
+    /// follow filter)`. See build/matcher.rs for the layout; zeros when no key
     /// starts with it.
     #[inline(always)]
     pub(crate) fn root_slot(&self, cp: u32) -> (u32, u32, u32) {

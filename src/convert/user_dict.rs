@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::dict::{self, Trie};
 use super::ConvertError;
 
 /// A user dictionary: lines of `key<TAB>value [value…]`; blank lines and lines
@@ -84,38 +85,16 @@ impl UserDict {
 
     /// Parses dictionary text; `path` names the source in error messages.
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConvertError> {
-        let err = |line: usize, message: &str| ConvertError::DictSyntax {
+        let entries = dict::parse(text).map_err(|e| ConvertError::DictSyntax {
             path: path.to_owned(),
-            line,
-            message: message.to_owned(),
-        };
-        let mut entries = Vec::new();
-        let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-        for (n, line) in text.lines().enumerate() {
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let Some((key, values)) = line.split_once('\t') else {
-                return Err(err(n + 1, "expected 'key<TAB>value', found no tab"));
-            };
-            if key.is_empty() {
-                return Err(err(n + 1, "empty key"));
-            }
-            if key.chars().any(char::is_whitespace) {
-                return Err(err(n + 1, "key contains whitespace"));
-            }
-            let value = values.split(' ').next().unwrap_or("");
-            if value.is_empty() {
-                return Err(err(n + 1, "empty value"));
-            }
-            if value.contains('\t') {
-                return Err(err(n + 1, "more than one tab"));
-            }
-            entries.push((key.to_owned(), value.to_owned()));
-        }
+            line: e.line,
+            message: e.message.to_owned(),
+        })?;
         Ok(UserDict {
-            entries,
+            entries: entries
+                .into_iter()
+                .map(|e| (e.key.to_owned(), e.value.to_owned()))
+                .collect(),
             source: path.to_owned(),
         })
     }
@@ -136,33 +115,22 @@ impl UserDict {
     }
 }
 
-/// A small trie over all user dictionaries; later dictionaries override
-/// earlier ones for the same key.
+/// A trie over all user dictionaries; later entries override earlier ones
+/// for the same key, within a dictionary and across dictionaries.
 #[derive(Default)]
 pub(crate) struct UserTrie {
-    edges: HashMap<(u32, char), u32>,
+    trie: Trie,
     values: HashMap<u32, String>,
     chars: HashSet<char>,
-    nodes: u32,
 }
 
 impl UserTrie {
     pub(crate) fn build(dicts: &[UserDict]) -> Self {
-        let mut t = UserTrie {
-            nodes: 1,
-            ..Default::default()
-        };
+        let mut t = UserTrie::default();
         for d in dicts {
             for (k, v) in &d.entries {
-                let mut node = 0;
-                for c in k.chars() {
-                    t.chars.insert(c);
-                    let next = t.nodes;
-                    node = *t.edges.entry((node, c)).or_insert(next);
-                    if node == next {
-                        t.nodes += 1;
-                    }
-                }
+                t.chars.extend(k.chars());
+                let node = t.trie.insert(k);
                 t.values.insert(node, v.clone());
             }
         }
@@ -179,18 +147,8 @@ impl UserTrie {
 
     /// The longest key at the start of `s`: its byte length and value.
     pub(crate) fn longest<'a>(&'a self, s: &str) -> Option<(usize, &'a str)> {
-        let mut node = 0;
-        let mut best = None;
-        for (i, c) in s.char_indices() {
-            match self.edges.get(&(node, c)) {
-                Some(&n) => node = n,
-                None => break,
-            }
-            if let Some(v) = self.values.get(&node) {
-                best = Some((i + c.len_utf8(), v.as_str()));
-            }
-        }
-        best
+        let (len, node) = self.trie.longest(s, |n| self.values.contains_key(&n))?;
+        Some((len, self.values[&node].as_str()))
     }
 }
 
