@@ -11,9 +11,9 @@ its default options, and four things are measured:
 
 1. Right text. For each input with a true text, the reference is the
    OpenCC 1.4.2 Python library's t2s of that text, computed here, under
-   the README's rule that only Chinese is converted (class ChineseOnly:
+   docs/decoding.md's rule that only Chinese is converted (class ChineseOnly:
    Japanese and Korean documents, and lines quoting them, stay as they
-   are; written here from the README, not taken from zhnorm). zhnorm
+   are; written here from the docs, not taken from zhnorm). zhnorm
    does more than decode and convert (entities, punctuation and width,
    NBSP, invisible characters, NFC, radicals, pinyin spam, the charset
    declaration), so bytes are not compared. Two comparisons are made
@@ -87,7 +87,7 @@ its default options, and four things are measured:
 3. Idempotent. zhnorm over its own output tree into a third directory must
    give every file byte for byte. A file that changes only where OpenCC's
    t2s itself is not idempotent (t2s of the changed lines of the first
-   output gives the second; README, `於倫`) is listed but not counted as a
+   output gives the second; docs/cleanup.md, `於倫`) is listed but not counted as a
    miss, since zhnorm converts exactly as OpenCC does. Then `--incremental` twice into one
    directory: the second run must rewrite nothing (each output keeps its
    inode and mtime), report every input up-to-date, and leave only the
@@ -281,7 +281,7 @@ def is_han_char(c):
 
 def word_letters(line, test):
     """Letters of `test`'s script in `line` that stand next to another of
-    the script (ー continues a katakana word), as README "Which text is
+    the script (ー continues a katakana word), as docs/decoding.md "Which text is
     converted" counts them."""
     n = 0
     for i, c in enumerate(line):
@@ -759,7 +759,7 @@ def snapshot(root):
 def opencc_explains(t2s, first, second):
     """Whether every line that changed on the second run changed exactly as
     OpenCC 1.4.2's t2s changes that line of the first output: its t2s is not
-    idempotent (README: `於倫` → `於伦`, then `于伦`)."""
+    idempotent (docs/cleanup.md: `於倫` → `於伦`, then `于伦`)."""
     try:
         a, b = first.decode("utf-8").split("\n"), second.decode("utf-8").split("\n")
     except UnicodeDecodeError:

@@ -17,7 +17,7 @@ files (``part-*``), written by ``saveAsTextFile``.
   ``zhnorm --format warc --to jsonl`` writes.
 
 The work runs in ``mapPartitions`` with the ``zhnorm`` Python package, which
-must be installed on every executor (see the README's "Spark" section). No
+must be installed on every executor (see docs/spark.md). No
 JSON Lines record is lost: a line the package refuses is written as it
 came. Every failure (such a line, a WARC batch, a damaged .gz) is counted,
 and the first few are named on standard error. The exit status is 0 when
