@@ -274,7 +274,7 @@ impl Cleaner {
         let cut = if last {
             self.pending.len()
         } else {
-            self.pending.rfind('\n').map_or(0, |i| i + 1)
+            memchr::memrchr(b'\n', self.pending.as_bytes()).map_or(0, |i| i + 1)
         };
         if cut == 0 {
             return;
