@@ -14,8 +14,13 @@
 //!
 //! Measured: `tidy` on clean and messy text; the pinyin step alone on clean
 //! and spam text; the whole default pipeline (no conversion, then t2s) on
-//! clean text; `--html keep` and `--html text` on the page. Whole-process
-//! figures against OpenCC come from `benches/compare.sh`.
+//! clean text; `--html keep` and `--html text` on the page; and
+//! `normalize_text` (the library call the Python package makes for a `str`,
+//! format text, default options) record by record over the first 50,000
+//! non-empty lines of the whole bench file, with and without the report
+//! (`normalize_text_only`) (skipped, with a message, when
+//! the file is not there: short built-in lines would not say the same).
+//! Whole-process figures against OpenCC come from `benches/compare.sh`.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -34,13 +39,17 @@ const FALLBACK: &str = "\
 會議決議：預算應於下個會計年度開始前送交立法機關審議，逾期者視為同意。\n\
 Version 2.3 of the 程式庫 was released in 2024; 詳細說明請參閱網站上的文件。\n";
 
-fn sample() -> String {
-    let path = std::env::var_os("ZHNORM_BENCH_TEXT")
+fn bench_path() -> PathBuf {
+    std::env::var_os("ZHNORM_BENCH_TEXT")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                 .join("../shared/corpus/bench/tw_laws_trad.txt")
-        });
+        })
+}
+
+fn sample() -> String {
+    let path = bench_path();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|_| {
         eprintln!(
             "clean bench: {} not found; using the built-in paragraph",
@@ -178,6 +187,51 @@ fn benches(c: &mut Criterion) {
         };
         g.bench_function(name, |b| b.iter(|| run(opts, Some(&t2s), black_box(&page))));
     }
+    g.finish();
+
+    records(c);
+}
+
+/// Records one at a time, as a Python loop over short strings calls the
+/// library: the fixed cost of a call matters as much as the per-byte one.
+fn records(c: &mut Criterion) {
+    const RECORDS: usize = 50_000;
+    let path = bench_path();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!(
+            "clean bench: {} not found; skipping the normalize_text records",
+            path.display()
+        );
+        return;
+    };
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .take(RECORDS)
+        .collect();
+    let mut options = zhnorm::Options::default();
+    options.set_format("text").expect("text is a format");
+    let mut g = c.benchmark_group("records");
+    g.measurement_time(Duration::from_secs(10));
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(lines.len() as u64));
+    g.bench_function("normalize_text_laws_lines", |b| {
+        b.iter(|| {
+            lines
+                .iter()
+                .map(|l| zhnorm::normalize_text(black_box(l), &options).0.len())
+                .sum::<usize>()
+        })
+    });
+    // The same text without the report's language verdict.
+    g.bench_function("normalize_text_only_laws_lines", |b| {
+        b.iter(|| {
+            lines
+                .iter()
+                .map(|l| zhnorm::normalize::normalize_text_only(black_box(l), &options).len())
+                .sum::<usize>()
+        })
+    });
     g.finish();
 }
 

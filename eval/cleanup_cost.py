@@ -7,8 +7,11 @@ to a file; reports the median CPU time (user+sys, from wait4, which is less
 noisy than wall time on a shared machine) and the ratios.
 
     python3 eval/cleanup_cost.py [FILE] [--reps N] [--corpus DIR]
+        [--zhnorm BIN] [--baseline BIN]
 
-FILE defaults to bench/tw_laws_trad.txt in the corpus.
+FILE defaults to bench/tw_laws_trad.txt in the corpus. With --baseline, a
+second zhnorm binary (an older build) runs the same two ways in the same
+interleaved rounds, for an A/B on a noisy machine.
 """
 import argparse
 import os
@@ -33,6 +36,7 @@ def main():
     ap.add_argument("file", nargs="?", help="input (default: bench/tw_laws_trad.txt in the corpus)")
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--zhnorm", default=default_zhnorm())
+    ap.add_argument("--baseline", help="another zhnorm binary to run alongside")
     add_corpus_arg(ap)
     args = ap.parse_args()
     if args.file is None:
@@ -45,6 +49,9 @@ def main():
         "zhnorm --convert-only": [args.zhnorm, "-q", "--convert-only", args.file],
         "opencc CLI t2s": [occ, "-c", cfg, "-i", args.file],
     }
+    if args.baseline:
+        tools["baseline (all cleanup)"] = [args.baseline, "-q", args.file]
+        tools["baseline --convert-only"] = [args.baseline, "-q", "--convert-only", args.file]
     times = {k: [] for k in tools}
     for _ in range(args.reps):
         for name, cmd in tools.items():
@@ -53,7 +60,7 @@ def main():
     base = med["opencc CLI t2s"]
     print(f"{os.path.basename(args.file)}, {args.reps} interleaved runs, median CPU time:")
     for k, v in med.items():
-        print(f"  {k:24s} {v * 1000:7.1f} ms   OpenCC/this = {base / v:4.2f}x")
+        print(f"  {k:25s} {v * 1000:7.1f} ms   OpenCC/this = {base / v:4.2f}x")
 
 
 if __name__ == "__main__":

@@ -193,6 +193,21 @@ fn class(c: char) -> Class {
     }
 }
 
+/// The code point of the character at `i` of `b` (a str's bytes) if it
+/// is a Han ideograph from U+4000 to U+9FFF (three bytes, lead `E4`–`E9`),
+/// which [`class`] calls Han whatever comes before it.
+#[inline]
+fn common_han(b: &[u8], i: usize) -> Option<u32> {
+    let &[x, y, z, ..] = b.get(i..)? else {
+        return None;
+    };
+    if !(0xE4..=0xE9).contains(&x) {
+        return None;
+    }
+    let cp = ((x as u32 & 0x0F) << 12) | ((y as u32 & 0x3F) << 6) | (z as u32 & 0x3F);
+    is_han(cp).then_some(cp)
+}
+
 /// 1 if only Traditional writing uses `cp`, 2 if only Simplified writing
 /// does, 0 otherwise: one table read for the Han characters of the BMP.
 #[inline]
@@ -314,6 +329,20 @@ impl Evidence {
                 self.prev = Class::Other;
                 self.bytes += run;
                 i += run;
+            } else if let Some(cp) =
+                common_han(b, i).filter(|_| self.reference == Reference::Outside)
+            {
+                // Most of what is not ASCII: the step for a Han character,
+                // without decoding in general.
+                i += 3;
+                self.bytes += 3;
+                self.pending = false;
+                self.han += 1;
+                self.segment.han += 1;
+                let script = script_of(cp);
+                self.traditional += script & 1;
+                self.simplified += script >> 1;
+                self.prev = Class::Han;
             } else {
                 let c = text[i..].chars().next().expect("a character at a boundary");
                 i += c.len_utf8();

@@ -972,6 +972,12 @@ pub fn convert_document(
     out: &mut String,
 ) -> bool {
     let plan = plan(options, language, conv);
+    if let (Plan::All, Some(c)) = (plan, conv) {
+        // The whole text is here: no stream to hold anything back (a
+        // stream's output is the same however its input is cut).
+        c.convert_into(text, out);
+        return true;
+    }
     let mut stream = conv.map(Converter::stream);
     let mut gate = Gate::default();
     gate.push(Some(plan), &mut stream, text, out);

@@ -9,6 +9,7 @@
 pub mod entities;
 pub mod mojibake;
 pub mod pinyin;
+mod scan;
 pub mod tidy;
 
 use entities::{EntityDecoder, EntityMode, EntityStats};
@@ -140,12 +141,12 @@ pub struct Cleaner {
     entities: EntityDecoder,
     /// Entity-decoded text waiting for the end of its line.
     pending: String,
-    scratch: String,
     pinyin: PinyinStage,
+    /// Whether lines no step would touch skip the steps; off only in tests
+    /// that hold the shortcut against the full path.
+    fast: bool,
     /// Lines out of the pinyin stage, waiting for tidy.
     unpinned: String,
-    /// Reused buffer for repaired lines.
-    scratch_repair: String,
     stats: CleanStats,
 }
 
@@ -161,12 +162,18 @@ impl Cleaner {
             options,
             entities: EntityDecoder::new(mode),
             pending: String::new(),
-            scratch: String::new(),
             pinyin: PinyinStage::new(),
+            fast: true,
             unpinned: String::new(),
-            scratch_repair: String::new(),
             stats: CleanStats::default(),
         }
+    }
+
+    /// The same cleaner with every line taking the full path.
+    #[cfg(test)]
+    fn full_path(mut self) -> Self {
+        self.fast = false;
+        self
     }
 
     /// Counts so far.
@@ -183,16 +190,36 @@ impl Cleaner {
             out.push_str(text);
             return;
         }
-        if self.options.entities {
-            self.scratch.clear();
-            let s = self.entities.push(text, &mut self.scratch);
-            self.stats.entities += s;
-            let scratch = std::mem::take(&mut self.scratch);
-            self.after_entities(&scratch, out, false);
-            self.scratch = scratch;
-        } else {
-            self.after_entities(text, out, false);
+        self.take(text, out, false);
+    }
+
+    /// Decodes references in `text` (unless that step is off) straight
+    /// into the text waiting for its line end, or into `out` when no line
+    /// step follows, then cleans the lines now complete (all of them if
+    /// `last`).
+    fn take(&mut self, text: &str, out: &mut String, last: bool) {
+        if !self.options.line_steps() {
+            if self.options.entities {
+                self.stats.entities += if last {
+                    self.entities.finish(out)
+                } else {
+                    self.entities.push(text, out)
+                };
+            } else {
+                out.push_str(text);
+            }
+            return;
         }
+        if self.options.entities {
+            self.stats.entities += if last {
+                self.entities.finish(&mut self.pending)
+            } else {
+                self.entities.push(text, &mut self.pending)
+            };
+        } else {
+            self.pending.push_str(text);
+        }
+        self.after_pending(out, last);
     }
 
     /// Whether text that has ended its line is held back for a
@@ -214,26 +241,13 @@ impl Cleaner {
 
     /// The input has ended: flush everything.
     pub fn finish(&mut self, out: &mut String) -> CleanStats {
-        if self.options.entities {
-            self.scratch.clear();
-            let s = self.entities.finish(&mut self.scratch);
-            self.stats.entities += s;
-            let scratch = std::mem::take(&mut self.scratch);
-            self.after_entities(&scratch, out, true);
-            self.scratch = scratch;
-        } else {
-            self.after_entities("", out, true);
-        }
+        self.take("", out, true);
         self.settle(out);
         self.stats()
     }
 
-    fn after_entities(&mut self, text: &str, out: &mut String, last: bool) {
-        if !self.options.line_steps() {
-            out.push_str(text);
-            return;
-        }
-        self.pending.push_str(text);
+    /// Cleans the complete lines of `pending` (all of it if `last`).
+    fn after_pending(&mut self, out: &mut String, last: bool) {
         // A line over the limit goes on in pieces from its start, whatever
         // else arrived with it.
         while self.pending.len() > MAX_PENDING {
@@ -260,7 +274,7 @@ impl Cleaner {
         let cut = if last {
             self.pending.len()
         } else {
-            self.pending.rfind('\n').map_or(0, |i| i + 1)
+            memchr::memrchr(b'\n', self.pending.as_bytes()).map_or(0, |i| i + 1)
         };
         if cut == 0 {
             return;
@@ -270,33 +284,56 @@ impl Cleaner {
 
     /// Runs the line steps over the first `cut` bytes of `pending` (whole
     /// lines, or a piece of an over-long one) and drops them from it.
+    ///
+    /// Line by line, so that what one line looks like never sways the
+    /// repair of another: how the input was cut into blocks must not
+    /// change the output. Runs of lines that no step would touch
+    /// ([`scan::plain_lines`]) are copied out at once.
     fn clean_block(&mut self, cut: usize, out: &mut String) {
         let pending = std::mem::take(&mut self.pending);
-        let composed = if self.options.mojibake && self.options.tidy.unicode {
-            compose_marks(&pending[..cut], &mut self.stats.tidy)
-        } else {
-            std::borrow::Cow::Borrowed(&pending[..cut])
-        };
-        let block: &str = &composed;
-        if self.options.mojibake {
-            // Line by line, so that what one line looks like never sways
-            // the repair of another: how the input was cut into blocks
-            // must not change the output.
-            let mut fixed = std::mem::take(&mut self.scratch_repair);
-            fixed.clear();
-            for line in block.split_inclusive('\n') {
-                let (f, s) = mojibake::repair(line);
-                self.stats.mojibake.add(&s);
-                fixed.push_str(&f);
+        let block = &pending[..cut];
+        // A plain line has no CR, so its break is the `\n` every step's own
+        // line splitting cuts at, and no break is rewritten but CRLF's.
+        let eol_kept = matches!(self.options.tidy.eol, tidy::Eol::Keep | tidy::Eol::Lf);
+        let mut from = 0;
+        while from < block.len() {
+            if self.fast && eol_kept && !self.pinyin_busy() {
+                let plain = scan::plain_lines(&block[from..]);
+                out.push_str(&block[from..from + plain]);
+                from += plain;
+                if from == block.len() {
+                    break;
+                }
             }
-            self.lines(&fixed, out);
-            self.scratch_repair = fixed;
-        } else {
-            self.lines(block, out);
+            let end = memchr::memchr(b'\n', &block.as_bytes()[from..])
+                .map_or(block.len(), |i| from + i + 1);
+            self.clean_line(&block[from..end], out);
+            from = end;
         }
-        drop(composed);
         self.pending = pending;
         self.pending.drain(..cut);
+    }
+
+    /// Whether the pinyin step holds lines or strips them, so that even a
+    /// line without annotations must go through it.
+    fn pinyin_busy(&self) -> bool {
+        self.options.pinyin && (self.pinyin.is_holding() || self.pinyin.verdict().any())
+    }
+
+    /// The line steps over one line: mojibake repair, then pinyin and tidy.
+    fn clean_line(&mut self, line: &str, out: &mut String) {
+        let composed = if self.options.mojibake && self.options.tidy.unicode {
+            compose_marks(line, &mut self.stats.tidy)
+        } else {
+            std::borrow::Cow::Borrowed(line)
+        };
+        if self.options.mojibake {
+            let (fixed, s) = mojibake::repair(&composed);
+            self.stats.mojibake.add(&s);
+            self.lines(&fixed, out);
+        } else {
+            self.lines(&composed, out);
+        }
     }
 
     /// The steps after mojibake repair, over whole lines.
@@ -306,7 +343,7 @@ impl Cleaner {
             return;
         }
         let mut lines = std::mem::take(&mut self.unpinned);
-        for line in block.split_inclusive('\n') {
+        for line in lines_of(block) {
             self.pinyin.push_line(line, &mut lines);
         }
         self.tidy(&lines, out);
@@ -396,6 +433,20 @@ pub(crate) fn compose_marks<'t>(text: &'t str, stats: &mut TidyStats) -> std::bo
     }
 }
 
+/// Lines with their `\n` (the last may have none), found by memchr.
+fn lines_of(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest.as_bytes()).map_or(rest.len(), |i| i + 1);
+        let (line, after) = rest.split_at(end);
+        rest = after;
+        Some(line)
+    })
+}
+
 /// Lines with their terminators: `\n`, `\r\n`, or a lone `\r` (old Mac
 /// files), so that tidy sees every line break as the end of a line.
 fn split_lines(text: &str) -> impl Iterator<Item = &str> {
@@ -452,4 +503,148 @@ pub fn looks_like_html(head: &str) -> bool {
         .filter(|tag| sample.contains(*tag))
         .count()
             >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces of text: the kinds of character plain lines are made of,
+    /// and beside them everything a step acts on or counts, so that
+    /// random lines sit on both sides of the shortcut's border.
+    const PARTS: &[&str] = &[
+        "經濟發展",
+        "條文",
+        "，",
+        "。",
+        "、",
+        "（一）",
+        "：",
+        "abc 123",
+        "\t",
+        " ",
+        ",",
+        ";",
+        "?",
+        "!",
+        ":",
+        "(",
+        ")",
+        "區(qū)",
+        "經(jīng)",
+        "們(men)",
+        "[]()",
+        "![]()",
+        "|",
+        "&amp;",
+        "&#20013;",
+        "&lt;",
+        "<p>",
+        "&",
+        "娴嬭瘯",
+        "鍙傝€",
+        "Ã¦Âµ",
+        "é",
+        "e\u{301}",
+        "\u{A0}",
+        "\u{200B}",
+        "\u{200D}",
+        "\u{FEFF}",
+        "\u{85}",
+        "\u{9F}",
+        "\u{7}",
+        "\u{7F}",
+        "\r",
+        "\r\n",
+        "\n",
+        "\n",
+        "Ａ",
+        "１",
+        "\u{3000}",
+        "\u{F900}",
+        "\u{2F00}",
+        "\u{4DC0}",
+        "\u{E000}",
+        "\u{FFFD}",
+        "锟斤拷",
+        "─│┼",
+        "│,",
+        "\u{3000},",
+        "中\u{3000}(",
+        "─(",
+        "齾齉龘",
+        "𠀀",
+        "·",
+        "©",
+    ];
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(PARTS), 0..40).prop_map(|v| v.concat())
+    }
+
+    fn options() -> impl Strategy<Value = CleanOptions> {
+        (any::<[bool; 8]>(), 0..3u8).prop_map(|(b, eol)| CleanOptions {
+            entities: b[0],
+            markup: b[1],
+            mojibake: b[2],
+            pinyin: b[3],
+            tidy: TidyOptions {
+                punct: b[4],
+                width: b[5],
+                unicode: b[6],
+                markdown: b[7],
+                eol: match eol {
+                    0 => tidy::Eol::Keep,
+                    1 => tidy::Eol::Lf,
+                    _ => tidy::Eol::Crlf,
+                },
+            },
+        })
+    }
+
+    fn run(mut cleaner: Cleaner, text: &str, cut: usize) -> (String, CleanStats) {
+        let mut cut = cut.min(text.len());
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let mut out = String::new();
+        cleaner.push(&text[..cut], &mut out);
+        cleaner.push(&text[cut..], &mut out);
+        let stats = cleaner.finish(&mut out);
+        (out, stats)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The shortcut for plain lines gives what every line taking
+        /// every step gives, text and counts, under any options and cut.
+        #[test]
+        fn shortcut_is_the_full_path(text in text(), options in options(), cut in 0..400usize) {
+            let fast = run(Cleaner::new(options), &text, cut);
+            let full = run(Cleaner::new(options).full_path(), &text, cut);
+            prop_assert_eq!(fast, full);
+        }
+
+        /// What the classifier calls plain, each step passes through
+        /// unchanged and uncounted on its own.
+        #[test]
+        fn plain_lines_are_left_alone(text in text()) {
+            for line in text.split(['\n', '\r']) {
+                if !scan::plain_line(line) {
+                    continue;
+                }
+                let (fixed, stats) = mojibake::repair(line);
+                prop_assert_eq!(&*fixed, line);
+                prop_assert_eq!(stats, mojibake::RepairStats::default());
+                let mut out = String::new();
+                let mut tidy_stats = TidyStats::default();
+                tidy::tidy_line(line, &TidyOptions::default(), &mut out, &mut tidy_stats);
+                prop_assert_eq!(&out, line);
+                prop_assert_eq!(tidy_stats, TidyStats::default());
+                prop_assert_eq!(pinyin::Evidence::default().observe(line), 0);
+            }
+        }
+    }
 }

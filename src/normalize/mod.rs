@@ -6,7 +6,8 @@
 //!
 //! * [`normalize`] / [`normalize_bytes`]: a whole input in one call;
 //! * [`normalize_text`]: text already decoded, cleaned and converted as a
-//!   JSON Lines field is;
+//!   JSON Lines field is ([`normalize_text_only`]: the text alone, with no
+//!   report);
 //! * [`Normalizer`] and [`run`]: the same as a stream;
 //! * [`detect`]: what `zhnorm detect` finds.
 
@@ -246,6 +247,18 @@ pub fn normalize_text(text: &str, options: &Options) -> (String, Outcome) {
     (outs.pop().unwrap_or_default(), outcome)
 }
 
+/// The text of [`normalize_text`] without its outcome, for callers that
+/// want no report (a Python loop over records): the same text, cheaper,
+/// since the input's language is then judged only where conversion needs
+/// it.
+pub fn normalize_text_only(text: &str, options: &Options) -> String {
+    let mut records =
+        JsonlRecords::new(options.pipeline_options(), Some(&options.converter)).without_report();
+    let mut outs = Vec::with_capacity(1);
+    records.carefully(&[text], &mut outs);
+    outs.pop().unwrap_or_default()
+}
+
 /// What `zhnorm detect` finds in `data`, read as a named file is (not
 /// decompressed): nothing is converted, and `stats.converted` says whether
 /// a run with `options`' converter would convert it. Only
@@ -345,6 +358,29 @@ mod tests {
         jo.set_format("jsonl").unwrap();
         let (jsonl, _) = normalize(line.as_bytes(), &jo).unwrap();
         assert_eq!(jsonl, format!("{{\"text\":\"{text}\"}}\n"));
+    }
+
+    #[test]
+    fn text_only_is_the_text_of_the_full_call() {
+        let mut text_format = Options::default();
+        text_format.set_format("text").unwrap();
+        for options in [Options::default(), text_format] {
+            for record in [
+                "",
+                "漢字&amp;轉換",
+                "第一條 本法依憲法制定之(刪除),見第二條。",
+                "日本語の文章です。漢字も使います。",
+                "한국어 문장입니다. 韓國語도 씁니다.",
+                "中文裡引用日文：これはペンです。\n下一行繁體中文。",
+                "&#12371;&#12428;は漢字",
+                "經(jīng)濟發(fā)展",
+                "娴嬭瘯涓枃",
+                "<p>段落</p>",
+            ] {
+                let (full, _) = normalize_text(record, &options);
+                assert_eq!(normalize_text_only(record, &options), full, "{record:?}");
+            }
+        }
     }
 
     #[test]

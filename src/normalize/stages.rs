@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::clean::Cleaner;
 use crate::convert::Converter;
 use crate::formats::jsonl::{JsonlRewriter, JsonlStats};
 use crate::lang::{self, Evidence, Language};
@@ -30,6 +31,9 @@ pub(crate) struct JsonlRecords<'a> {
     /// The input's language, judged like any document's on the beginning
     /// of its cleaned field text, for the reports.
     evidence: Evidence,
+    /// Whether anyone will read the counts: when not, the input's language
+    /// is not judged for them.
+    report: bool,
 }
 
 impl<'a> JsonlRecords<'a> {
@@ -39,7 +43,16 @@ impl<'a> JsonlRecords<'a> {
             conv,
             stats: pipeline::Stats::default(),
             evidence: Evidence::new(),
+            report: true,
         }
+    }
+
+    /// The same, for a caller that reads only the text: records are
+    /// cleaned and converted alike, but [`stats`](Self::stats) says
+    /// nothing of the input's language. Only for [`carefully`](Self::carefully).
+    pub(crate) fn without_report(mut self) -> Self {
+        self.report = false;
+        self
     }
 
     /// The counts over every field so far, with the language judged on
@@ -102,16 +115,26 @@ impl<'a> JsonlRecords<'a> {
     pub(crate) fn carefully(&mut self, values: &[&str], outs: &mut Vec<String>) {
         let mut cleaned = Vec::with_capacity(values.len());
         for value in values {
-            // Judged below with the record's other fields, not alone.
-            let mut p = Pipeline::new(self.options, None).with_language(Language::Other);
             let mut out = String::with_capacity(value.len());
-            let _ = p.push(value, &mut out);
-            if let Ok(s) = p.finish(&mut out) {
-                self.stats.clean.add(&s.clean);
+            if self.options.format == pipeline::Format::Text {
+                // Text without a converter is what the cleaner makes of
+                // it; the pipeline around it would only copy it.
+                let mut cleaner = Cleaner::new(self.options.clean);
+                cleaner.push(value, &mut out);
+                self.stats.clean.add(&cleaner.finish(&mut out));
+            } else {
+                // Judged below with the record's other fields, not alone.
+                let mut p = Pipeline::new(self.options, None).with_language(Language::Other);
+                let _ = p.push(value, &mut out);
+                if let Ok(s) = p.finish(&mut out) {
+                    self.stats.clean.add(&s.clean);
+                }
             }
-            self.evidence.observe(&out);
-            // Two values are not one word.
-            self.evidence.observe("\n");
+            if self.report {
+                self.evidence.observe(&out);
+                // Two values are not one word.
+                self.evidence.observe("\n");
+            }
             cleaned.push(out);
         }
         // Only a record that shows kana, hangul or a character reference
