@@ -93,6 +93,6 @@ pub mod pipeline;
 
 pub use convert::{ConvertError, Converter, StreamConverter, UserDict, CONFIG_NAMES};
 pub use normalize::{
-    detect, normalize, normalize_bytes, normalize_text, InputFormat, NormalizeError, Normalizer,
-    OptionError, Options, Outcome, Step,
+    detect, normalize, normalize_bytes, normalize_text, normalize_text_only, InputFormat,
+    NormalizeError, Normalizer, OptionError, Options, Outcome, Step,
 };

@@ -374,11 +374,22 @@ impl Input {
 
     /// The library call the input's type asks for: bytes are decoded as
     /// the command decodes a file; a `str` is text already.
-    fn run(&self, opts: &PyOptions, want_bytes: bool) -> Result<(Output, Outcome), Failure> {
+    /// `report` asks for the outcome's statistics; without it a `str` is
+    /// cleaned the cheaper way (the same text, with an empty outcome).
+    fn run(
+        &self,
+        opts: &PyOptions,
+        want_bytes: bool,
+        report: bool,
+    ) -> Result<(Output, Outcome), Failure> {
         let (data, options): (&[u8], &Options) = match self {
             Input::Bytes(b) => (b, &opts.options),
             Input::Str(s) if is_plain(&opts.options) => {
-                let (text, outcome) = zhnorm::normalize_text(s, &opts.text);
+                let (text, outcome) = if report {
+                    zhnorm::normalize_text(s, &opts.text)
+                } else {
+                    (zhnorm::normalize_text_only(s, &opts.text), Outcome::default())
+                };
                 let out = if want_bytes {
                     Output::Bytes(text.into_bytes())
                 } else {
@@ -445,10 +456,11 @@ fn run_one(
     data: &Bound<'_, PyAny>,
     opts: &PyOptions,
     want_bytes: bool,
+    report: bool,
 ) -> PyResult<OneResult> {
     let input = Input::from_py(data)?;
     let size = input.len();
-    match detach_if_long(py, size, || input.run(opts, want_bytes)) {
+    match detach_if_long(py, size, || input.run(opts, want_bytes, report)) {
         Ok((out, outcome)) => {
             let same = input.is_same_text(&out);
             Ok((out, outcome, size, same))
@@ -464,7 +476,7 @@ fn _normalize<'py>(
     data: &Bound<'py, PyAny>,
     opts: &PyOptions,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (out, _, _, same) = run_one(py, data, opts, false)?;
+    let (out, _, _, same) = run_one(py, data, opts, false, false)?;
     // Text that needed nothing (most records of a clean Simplified corpus)
     // is handed back as it came, without a second copy.
     Ok(if same { data.clone() } else { out.into_py(py) })
@@ -477,7 +489,7 @@ fn _normalize_bytes<'py>(
     data: &Bound<'py, PyAny>,
     opts: &PyOptions,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (out, _, _, _) = run_one(py, data, opts, true)?;
+    let (out, _, _, _) = run_one(py, data, opts, true, false)?;
     Ok(out.into_py(py))
 }
 
@@ -489,7 +501,7 @@ fn _normalize_with_report<'py>(
     data: &Bound<'py, PyAny>,
     opts: &PyOptions,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let (out, outcome, size, _) = run_one(py, data, opts, false)?;
+    let (out, outcome, size, _) = run_one(py, data, opts, false, true)?;
     let report = json_to_py(py, &outcome.to_json())?;
     if let Ok(dict) = report.cast::<PyDict>() {
         dict.set_item("bytes_in", size)?;
@@ -560,7 +572,7 @@ fn run_chunk(inputs: &[Input], opts: &PyOptions) -> Vec<Result<Output, Failure>>
     inputs
         .iter()
         .map(|input| {
-            input.run(opts, false).map(|(mut out, _)| {
+            input.run(opts, false, false).map(|(mut out, _)| {
                 // The results wait for the calling thread, and a short one
                 // can carry kilobytes of spare capacity (the converter
                 // reserves generously): 50,000 records would touch hundreds

@@ -50,6 +50,31 @@ def test_str_and_its_utf8_bytes_agree_on_plain_text():
     assert zhnorm.normalize(s) == zhnorm.normalize(s.encode())
 
 
+# Records a report is not asked for take a cheaper path in the library
+# (no language judgement kept for a report); the text must not differ.
+RECORDS = [
+    "軟體&amp;資訊 第 1 條",
+    "日本語のテキストです。漢字も含む",
+    "한국어 문장입니다 漢字",
+    "經(jīng)濟(jì)發展",
+    "æµ‹è¯•文字",
+    "娴嬭瘯 測試",
+    "乾燥頭髮,好嗎?",
+    "",
+    "plain ascii line",
+    "Ｆｕｌｌ　ｗｉｄｔｈ 軟體\u00a0",
+]
+
+
+@pytest.mark.parametrize("config", ["t2s", "s2twp", "none"])
+def test_every_str_path_gives_the_same_text(config):
+    with_report = [zhnorm.normalize_with_report(r, config=config)[0] for r in RECORDS]
+    assert [zhnorm.normalize(r, config=config) for r in RECORDS] == with_report
+    assert zhnorm.normalize_many(RECORDS, config=config, threads=1) == with_report
+    assert zhnorm.normalize_many(RECORDS * 50, config=config, threads=2) == with_report * 50
+    assert [zhnorm.normalize_bytes(r, config=config).decode() for r in RECORDS] == with_report
+
+
 def test_compressed_bytes_are_decompressed():
     data = gzip.compress("漢字轉換\n".encode("big5"))
     assert zhnorm.normalize(data) == "汉字转换\n"
