@@ -808,6 +808,47 @@ mod tests {
         encoding_rs::BIG5.encode(text).0.into_owned()
     }
 
+    /// The verdict reuses the clean legacy reading's price for that
+    /// encoding's candidate; it must be what pricing the full decode gives.
+    #[test]
+    fn a_clean_reading_costs_what_the_full_decode_costs() {
+        let simplified = "中华人民共和国国务院新闻办公室今天举行发布会，介绍经济运行情况。\n\
+                          记者了解到，全国各地的学校已经陆续开学，交通部门做好了准备。\n";
+        let traditional = "臺灣的法律條文規定，行政機關應當依法辦理各項業務與申請。\n\
+                           這份報告說明了過去一年來，經濟與社會發展的主要情況。\n";
+        let samples = [
+            (Unit::Gb18030, gbk(&simplified.repeat(20))),
+            (
+                Unit::Gb18030,
+                gbk(&format!("<p class=\"a\">{}</p>\n", simplified).repeat(8)),
+            ),
+            (Unit::Big5, big5(&traditional.repeat(20))),
+            (
+                Unit::Big5,
+                big5(&format!("<td>{}</td>\r\n", traditional).repeat(8)),
+            ),
+        ];
+        for (unit, bytes) in samples {
+            let (found, cost, kana) =
+                clean_legacy_reading(&bytes, true).expect("one clean reading");
+            assert_eq!((found, kana), (unit, 0));
+            assert_eq!(whole_cost(unit.charset(), &bytes, true), (cost, 0));
+        }
+    }
+
+    /// Damaged readings go unpriced; clean ones cost what whole_cost says.
+    #[test]
+    fn clean_cost_is_whole_cost_without_damage() {
+        let bytes = gbk("中文網頁的內容，一些文字。\n");
+        assert_eq!(
+            clean_cost(Charset::GB18030, &bytes, true),
+            Some(whole_cost(Charset::GB18030, &bytes, true).0)
+        );
+        // GBK bytes are not UTF-8.
+        assert!(whole_cost(Charset::UTF8, &bytes, true).1 > 0);
+        assert_eq!(clean_cost(Charset::UTF8, &bytes, true), None);
+    }
+
     #[test]
     fn declarations_are_found_in_meta_and_xml() {
         assert_eq!(

@@ -687,6 +687,51 @@ mod tests {
         best_single_byte(&Profile::of(bytes)).expect("some reading")
     }
 
+    /// The pair counts, in code order, and the two figures every verdict
+    /// takes without the rest, checked against counting in a full grid.
+    #[test]
+    fn profile_counts_pairs_and_ascii_as_a_grid_does() {
+        let mut sample = "Ein Beispiel für Wörter, façade, naïve — "
+            .as_bytes()
+            .to_vec();
+        sample.extend(
+            encoding_rs::WINDOWS_1251
+                .encode("Пример текста на русском")
+                .0
+                .iter(),
+        );
+        sample.extend(
+            encoding_rs::GB18030
+                .encode("中文和English混合的句子。")
+                .0
+                .iter(),
+        );
+        sample.extend([0x80, 0xFF, 0xFF, 0x80, b'\n', 0xC3]);
+        let profile = Profile::of(&sample);
+        let mut grid = vec![0u32; 128 * 128];
+        for w in sample.windows(2) {
+            if w[0] >= 0x80 && w[1] >= 0x80 {
+                grid[(w[0] - 0x80) as usize * 128 + (w[1] - 0x80) as usize] += 1;
+            }
+        }
+        let expected: Vec<(u8, u8, u32)> = grid
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(i, &n)| ((i / 128) as u8, (i % 128) as u8, n))
+            .collect();
+        assert!(expected.len() > 10);
+        assert_eq!(profile.pairs, expected);
+        assert_eq!(
+            ascii_cost_and_high(&sample),
+            (profile.ascii_cost, profile.non_ascii)
+        );
+        assert_eq!(
+            profile.non_ascii,
+            sample.iter().filter(|&&b| b >= 0x80).count()
+        );
+    }
+
     #[test]
     fn every_language_line_parses() {
         let t = tables();
