@@ -14,6 +14,8 @@ fresh output folder:
 
     zhnorm -j2   zhnorm -j 2 TREE -o OUT
     zhnorm -j1   zhnorm -j 1 TREE -o OUT
+    baseline     BASELINE -j 2 TREE -o OUT (only with --baseline PATH: an
+                 older build, for before/after figures in one run)
     careful      python3 eval/batch_peers.py careful TREE OUT -j 2
     fast         python3 eval/batch_peers.py fast TREE OUT -j 2
     uchardet     python3 eval/batch_peers.py uchardet TREE OUT -j 2
@@ -43,7 +45,7 @@ corpus tree and 1.8x on the small pages. Each tree gets its own table.
 Usage:
     python3 eval/batch_speed.py [--zhnorm PATH] [--corpus DIR] [--reps N]
         [--careful-reps N] [--skip careful,uchardet,...] [--jobs 2]
-        [--trees corpus,small] [--check] [--margin 0.5] [--json FILE]
+        [--trees corpus,small] [--baseline PATH] [--check] [--margin 0.5] [--json FILE]
         [--no-warmup]
 
 With --check the exit status is 1 when a ratio is below target * margin
@@ -72,11 +74,12 @@ import small_pages  # noqa: E402
 from batch_tree import build  # noqa: E402
 from common import add_corpus_arg, default_zhnorm, run_timed  # noqa: E402
 
-TOOLS = ("zhnorm-j2", "zhnorm-j1", "careful", "fast", "uchardet")
-LABELS = {"zhnorm-j2": "zhnorm -j 2", "zhnorm-j1": "zhnorm -j 1", "careful": "careful (py)",
-          "fast": "fast (py)", "uchardet": "uchardet+iconv+opencc"}
-# How many times faster zhnorm -j 2 must be than each tool, per tree.
-TARGETS = {"zhnorm-j1": 1.7, "careful": 20.0, "fast": 2.0, "uchardet": 15.0}
+TOOLS = ("zhnorm-j2", "zhnorm-j1", "baseline-j2", "careful", "fast", "uchardet")
+LABELS = {"zhnorm-j2": "zhnorm -j 2", "zhnorm-j1": "zhnorm -j 1", "baseline-j2": "baseline zhnorm -j 2",
+          "careful": "careful (py)", "fast": "fast (py)", "uchardet": "uchardet+iconv+opencc"}
+# How many times faster zhnorm -j 2 must be than each tool, per tree (an
+# older build given with --baseline only has to be matched).
+TARGETS = {"zhnorm-j1": 1.7, "baseline-j2": 1.0, "careful": 20.0, "fast": 2.0, "uchardet": 15.0}
 TREE_TARGETS = {"corpus": TARGETS, "small": dict(TARGETS, **{"zhnorm-j1": 1.8})}
 TREES = ("corpus", "small")
 
@@ -96,6 +99,8 @@ def parse_args():
                     help="rounds that include careful, the slow one (default: all)")
     ap.add_argument("--skip", action="append", default=[],
                     help="leave tools out (comma-separated or repeated): " + ", ".join(TOOLS[1:]))
+    ap.add_argument("--baseline", metavar="PATH",
+                    help="also time another zhnorm binary (an older build) with -j 2, for A/B figures")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="processes for the peers (default 2)")
     ap.add_argument("--trees", default=",".join(TREES),
                     help="which trees to time, comma-separated: corpus (eval/batch_tree.py), "
@@ -108,6 +113,8 @@ def parse_args():
                     help="skip the untimed warm-up runs")
     args = ap.parse_args()
     args.skip = {s.strip() for item in args.skip for s in item.split(",") if s.strip()}
+    if not args.baseline:
+        args.skip.add("baseline-j2")
     unknown = args.skip - set(TOOLS[1:])
     if unknown:
         ap.error(f"--skip: unknown tool(s) {', '.join(sorted(unknown))} (zhnorm-j2 is the reference)")
@@ -128,6 +135,8 @@ def check_inputs(args):
     if missing:
         die(f"corpus incomplete or missing at {corpus} (give --corpus or set ZHNORM_CORPUS); "
             f"not found: {', '.join(missing)}")
+    if args.baseline and not (os.path.isfile(args.baseline) and os.access(args.baseline, os.X_OK)):
+        die(f"--baseline {args.baseline} not found or not executable")
     if not (os.path.isfile(args.zhnorm) and os.access(args.zhnorm, os.X_OK)):
         die(f"zhnorm binary {args.zhnorm} not found or not executable "
             "(cargo build --release, or give --zhnorm PATH)")
@@ -158,6 +167,8 @@ def prepare_peers(tools):
 
 
 def command(tool, args, tree, out):
+    if tool == "baseline-j2":
+        return [args.baseline, "-j", "2", str(tree), "-o", str(out)]
     if tool.startswith("zhnorm-j"):
         return [args.zhnorm, "-j", tool[len("zhnorm-j"):], str(tree), "-o", str(out)]
     return [sys.executable, str(HERE / "batch_peers.py"), tool, str(tree), str(out), "-j", str(args.jobs)]
@@ -175,7 +186,7 @@ def timed_run(tool, cmd, scratch):
         t = run_timed(cmd, stdout=out, stderr=err)
     code = t.status
     # zhnorm exits 1 when some inputs failed but the rest were written.
-    allowed = (0, 1) if tool.startswith("zhnorm") else (0,)
+    allowed = (0, 1) if tool.startswith(("zhnorm", "baseline")) else (0,)
     if code not in allowed:
         tail = (scratch / "stderr").read_text(encoding="utf-8", errors="replace")[-2000:]
         die(f"{tool} failed with status {code}: {' '.join(cmd)}\n{tail}")
@@ -240,7 +251,7 @@ def summarise(figures, unavailable, tree_bytes, inputs, margin, targets=TARGETS)
                 verdict = "FAIL"
                 failed.append(tool)
             row.update(ratio=ratio, target=target, verdict=verdict)
-            if tool != "zhnorm-j1":  # both zhnorm runs do the same work
+            if tool != "zhnorm-j1":  # both runs of one zhnorm do the same work
                 row["cpu_ratio"] = row["cpu_s"] / ref_cpu
         rows[tool] = row
     return rows, failed
