@@ -198,7 +198,13 @@ def count_files(folder):
 
 
 def measure(args, tools, tree, scratch):
-    """Warm-up, then the interleaved rounds; returns {tool: {...figures...}}."""
+    """Warm-up, then the interleaved rounds; returns {tool: {...figures...}}.
+
+    Outputs stay until every tree is timed. Deleting one run's thousands
+    of files just before the next run makes ext4 slow to create files for
+    a while (it passes over the inodes freed moments ago): the next tool,
+    whichever it is, paid seconds of system time for it on the small
+    pages."""
     figures = {t: {"wall": [], "cpu": [], "outputs": None} for t in tools}
     if args.warmup:
         for tool in tools:
@@ -207,7 +213,6 @@ def measure(args, tools, tree, scratch):
                 continue
             out = scratch / f"warmup-{tool}"
             timed_run(tool, command(tool, args, tree, out), scratch)
-            shutil.rmtree(out, ignore_errors=True)
     for r in range(args.reps):
         order = list(tools) if r % 2 == 0 else list(reversed(tools))
         for tool in order:
@@ -218,7 +223,6 @@ def measure(args, tools, tree, scratch):
             figures[tool]["wall"].append(wall)
             figures[tool]["cpu"].append(cpu)
             figures[tool]["outputs"] = count_files(out)
-            shutil.rmtree(out, ignore_errors=True)
         print(f"  round {r + 1}/{args.reps}: " + ", ".join(
             f"{t} {figures[t]['wall'][-1]:.2f}s" for t in order if len(figures[t]["wall"]) > r),
             file=sys.stderr)
@@ -304,8 +308,10 @@ def main():
     tools = [t for t in tools if t not in unavailable]
 
     results, failed_all = {}, []
+    scratches = []
     for n, tree_name in enumerate(args.trees):
         scratch = pathlib.Path(tempfile.mkdtemp(prefix="zhnorm_batch_speed."))
+        scratches.append(scratch)
         try:
             if tree_name == "small":
                 rows_built = small_pages.build(args.corpus, scratch / "built")
@@ -317,8 +323,10 @@ def main():
             print(f"built the {tree_name} tree: {len(rows_built)} inputs, {tree_bytes / 1e6:.1f} MB; "
                   f"timing {', '.join(tools)}", file=sys.stderr)
             figures = measure(args, tools, tree, scratch)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+        except BaseException:
+            for s in scratches:
+                shutil.rmtree(s, ignore_errors=True)
+            raise
 
         rows, failed = summarise(figures, unavailable, tree_bytes, inputs, args.margin,
                                  TREE_TARGETS[tree_name])
@@ -328,6 +336,8 @@ def main():
         results[tree_name] = {"tree": {"files": inputs, "bytes": tree_bytes}, "tools": rows,
                               "failed": failed}
         failed_all += [f"{t} ({tree_name})" for t in failed]
+    for s in scratches:
+        shutil.rmtree(s, ignore_errors=True)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
