@@ -1,13 +1,21 @@
 #!/usr/bin/env python3
 """Whole-process speed of zhnorm's batch mode against peer pipelines.
 
-Builds the batch evaluation tree (eval/batch_tree.py: corpus encodings
-files, HTML pages, news text in Big5/GB18030/UTF-8; about 23 MB) in a
-temporary folder, then times these commands on it, each writing a mirror of
-the tree into a fresh output folder:
+Builds two trees in a temporary folder, in turn:
+
+    corpus   the batch evaluation tree (eval/batch_tree.py: corpus encodings
+             files, HTML pages, news text in Big5/GB18030/UTF-8; about 23 MB)
+    small    many small pages (eval/small_pages.py: about 4,000 pieces of
+             about 9 KB cut from the same sources, stored as GBK, Big5 or
+             UTF-8; about 35 MB), where the cost per file shows
+
+and times these commands on each, each writing a mirror of the tree into a
+fresh output folder:
 
     zhnorm -j2   zhnorm -j 2 TREE -o OUT
     zhnorm -j1   zhnorm -j 1 TREE -o OUT
+    baseline     BASELINE -j 2 TREE -o OUT (only with --baseline PATH: an
+                 older build, for before/after figures in one run)
     careful      python3 eval/batch_peers.py careful TREE OUT -j 2
     fast         python3 eval/batch_peers.py fast TREE OUT -j 2
     uchardet     python3 eval/batch_peers.py uchardet TREE OUT -j 2
@@ -31,12 +39,14 @@ thread. A last column gives the same ratio in CPU time, for reference: it
 moves less than wall time when other work shares the machine, but it is not
 what the targets are about.
 
-Targets: careful 20x, fast 2x, uchardet 15x, -j 2 over -j 1 1.7x.
+Targets: careful 20x, fast 2x, uchardet 15x; -j 2 over -j 1 1.7x on the
+corpus tree and 1.8x on the small pages. Each tree gets its own table.
 
 Usage:
     python3 eval/batch_speed.py [--zhnorm PATH] [--corpus DIR] [--reps N]
         [--careful-reps N] [--skip careful,uchardet,...] [--jobs 2]
-        [--check] [--margin 0.5] [--json FILE] [--no-warmup]
+        [--trees corpus,small] [--baseline PATH] [--check] [--margin 0.5] [--json FILE]
+        [--no-warmup]
 
 With --check the exit status is 1 when a ratio is below target * margin
 (margin 0.5 by default: only a ratio under half its target fails, since one
@@ -60,14 +70,18 @@ import time
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import batch_peers  # noqa: E402
+import small_pages  # noqa: E402
 from batch_tree import build  # noqa: E402
 from common import add_corpus_arg, default_zhnorm, run_timed  # noqa: E402
 
-TOOLS = ("zhnorm-j2", "zhnorm-j1", "careful", "fast", "uchardet")
-LABELS = {"zhnorm-j2": "zhnorm -j 2", "zhnorm-j1": "zhnorm -j 1", "careful": "careful (py)",
-          "fast": "fast (py)", "uchardet": "uchardet+iconv+opencc"}
-# How many times faster zhnorm -j 2 must be than each tool.
-TARGETS = {"zhnorm-j1": 1.7, "careful": 20.0, "fast": 2.0, "uchardet": 15.0}
+TOOLS = ("zhnorm-j2", "zhnorm-j1", "baseline-j2", "careful", "fast", "uchardet")
+LABELS = {"zhnorm-j2": "zhnorm -j 2", "zhnorm-j1": "zhnorm -j 1", "baseline-j2": "baseline zhnorm -j 2",
+          "careful": "careful (py)", "fast": "fast (py)", "uchardet": "uchardet+iconv+opencc"}
+# How many times faster zhnorm -j 2 must be than each tool, per tree (an
+# older build given with --baseline only has to be matched).
+TARGETS = {"zhnorm-j1": 1.7, "baseline-j2": 1.0, "careful": 20.0, "fast": 2.0, "uchardet": 15.0}
+TREE_TARGETS = {"corpus": TARGETS, "small": dict(TARGETS, **{"zhnorm-j1": 1.8})}
+TREES = ("corpus", "small")
 
 
 def die(msg):
@@ -85,7 +99,12 @@ def parse_args():
                     help="rounds that include careful, the slow one (default: all)")
     ap.add_argument("--skip", action="append", default=[],
                     help="leave tools out (comma-separated or repeated): " + ", ".join(TOOLS[1:]))
+    ap.add_argument("--baseline", metavar="PATH",
+                    help="also time another zhnorm binary (an older build) with -j 2, for A/B figures")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="processes for the peers (default 2)")
+    ap.add_argument("--trees", default=",".join(TREES),
+                    help="which trees to time, comma-separated: corpus (eval/batch_tree.py), "
+                         "small (eval/small_pages.py); default both")
     ap.add_argument("--check", action="store_true", help="exit 1 when a ratio misses target * margin")
     ap.add_argument("--margin", type=float, default=0.5,
                     help="--check fails below target * margin (default 0.5)")
@@ -94,12 +113,17 @@ def parse_args():
                     help="skip the untimed warm-up runs")
     args = ap.parse_args()
     args.skip = {s.strip() for item in args.skip for s in item.split(",") if s.strip()}
+    if not args.baseline:
+        args.skip.add("baseline-j2")
     unknown = args.skip - set(TOOLS[1:])
     if unknown:
         ap.error(f"--skip: unknown tool(s) {', '.join(sorted(unknown))} (zhnorm-j2 is the reference)")
     if args.reps < 1:
         ap.error("--reps must be at least 1")
     args.careful_reps = args.reps if args.careful_reps is None else min(args.careful_reps, args.reps)
+    args.trees = [t.strip() for t in args.trees.split(",") if t.strip()]
+    if not args.trees or set(args.trees) - set(TREES):
+        ap.error(f"--trees: give some of {', '.join(TREES)}")
     return args
 
 
@@ -111,6 +135,8 @@ def check_inputs(args):
     if missing:
         die(f"corpus incomplete or missing at {corpus} (give --corpus or set ZHNORM_CORPUS); "
             f"not found: {', '.join(missing)}")
+    if args.baseline and not (os.path.isfile(args.baseline) and os.access(args.baseline, os.X_OK)):
+        die(f"--baseline {args.baseline} not found or not executable")
     if not (os.path.isfile(args.zhnorm) and os.access(args.zhnorm, os.X_OK)):
         die(f"zhnorm binary {args.zhnorm} not found or not executable "
             "(cargo build --release, or give --zhnorm PATH)")
@@ -141,6 +167,8 @@ def prepare_peers(tools):
 
 
 def command(tool, args, tree, out):
+    if tool == "baseline-j2":
+        return [args.baseline, "-j", "2", str(tree), "-o", str(out)]
     if tool.startswith("zhnorm-j"):
         return [args.zhnorm, "-j", tool[len("zhnorm-j"):], str(tree), "-o", str(out)]
     return [sys.executable, str(HERE / "batch_peers.py"), tool, str(tree), str(out), "-j", str(args.jobs)]
@@ -158,7 +186,7 @@ def timed_run(tool, cmd, scratch):
         t = run_timed(cmd, stdout=out, stderr=err)
     code = t.status
     # zhnorm exits 1 when some inputs failed but the rest were written.
-    allowed = (0, 1) if tool.startswith("zhnorm") else (0,)
+    allowed = (0, 1) if tool.startswith(("zhnorm", "baseline")) else (0,)
     if code not in allowed:
         tail = (scratch / "stderr").read_text(encoding="utf-8", errors="replace")[-2000:]
         die(f"{tool} failed with status {code}: {' '.join(cmd)}\n{tail}")
@@ -170,7 +198,13 @@ def count_files(folder):
 
 
 def measure(args, tools, tree, scratch):
-    """Warm-up, then the interleaved rounds; returns {tool: {...figures...}}."""
+    """Warm-up, then the interleaved rounds; returns {tool: {...figures...}}.
+
+    Outputs stay until every tree is timed. Deleting one run's thousands
+    of files just before the next run makes ext4 slow to create files for
+    a while (it passes over the inodes freed moments ago): the next tool,
+    whichever it is, paid seconds of system time for it on the small
+    pages."""
     figures = {t: {"wall": [], "cpu": [], "outputs": None} for t in tools}
     if args.warmup:
         for tool in tools:
@@ -179,7 +213,6 @@ def measure(args, tools, tree, scratch):
                 continue
             out = scratch / f"warmup-{tool}"
             timed_run(tool, command(tool, args, tree, out), scratch)
-            shutil.rmtree(out, ignore_errors=True)
     for r in range(args.reps):
         order = list(tools) if r % 2 == 0 else list(reversed(tools))
         for tool in order:
@@ -190,14 +223,13 @@ def measure(args, tools, tree, scratch):
             figures[tool]["wall"].append(wall)
             figures[tool]["cpu"].append(cpu)
             figures[tool]["outputs"] = count_files(out)
-            shutil.rmtree(out, ignore_errors=True)
         print(f"  round {r + 1}/{args.reps}: " + ", ".join(
             f"{t} {figures[t]['wall'][-1]:.2f}s" for t in order if len(figures[t]["wall"]) > r),
             file=sys.stderr)
     return figures
 
 
-def summarise(figures, unavailable, tree_bytes, inputs, margin):
+def summarise(figures, unavailable, tree_bytes, inputs, margin, targets=TARGETS):
     """Medians, MB/s, ratios and verdicts; returns (rows, failed)."""
     rows, failed = {}, []
     ref = statistics.median(figures["zhnorm-j2"]["wall"])
@@ -213,8 +245,8 @@ def summarise(figures, unavailable, tree_bytes, inputs, margin):
         row = {"runs": len(f["wall"]), "wall_s": f["wall"], "median_s": wall,
                "cpu_s": statistics.median(f["cpu"]), "mb_per_s": tree_bytes / 1e6 / wall,
                "outputs": f["outputs"], "inputs": inputs}
-        if tool in TARGETS:
-            ratio, target = wall / ref, TARGETS[tool]
+        if tool in targets:
+            ratio, target = wall / ref, targets[tool]
             if ratio >= target:
                 verdict = "met"
             elif ratio >= target * margin:
@@ -223,17 +255,19 @@ def summarise(figures, unavailable, tree_bytes, inputs, margin):
                 verdict = "FAIL"
                 failed.append(tool)
             row.update(ratio=ratio, target=target, verdict=verdict)
-            if tool != "zhnorm-j1":  # both zhnorm runs do the same work
+            if tool != "zhnorm-j1":  # both runs of one zhnorm do the same work
                 row["cpu_ratio"] = row["cpu_s"] / ref_cpu
         rows[tool] = row
     return rows, failed
 
 
-def print_table(rows, args, inputs, tree_bytes):
+def print_table(rows, args, inputs, tree_bytes, tree="corpus"):
+    source = {"corpus": "eval/batch_tree.py", "small": "eval/small_pages.py, many small pages"}[tree]
     print(f"date:    {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
     print(f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
           f"{platform.system()} {platform.release()}, load {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
-    print(f"tree:    {inputs} files, {tree_bytes / 1e6:.1f} MB (eval/batch_tree.py)")
+    print(f"tree:    {inputs} files, {tree_bytes / 1e6:.1f} MB ({source}), "
+          f"{tree_bytes / max(inputs, 1) / 1e3:.1f} KB a file")
     print(f"runs:    {args.reps} interleaved rounds (careful in {args.careful_reps}), "
           f"peers with {args.jobs} processes; median wall time of the whole process")
     print()
@@ -273,30 +307,46 @@ def main():
         print(f"batch_speed.py: skipping {peer}: {why}", file=sys.stderr)
     tools = [t for t in tools if t not in unavailable]
 
-    scratch = pathlib.Path(tempfile.mkdtemp(prefix="zhnorm_batch_speed."))
-    try:
-        rows_built = build(args.corpus, scratch / "built")
-        tree = scratch / "built" / "tree"
-        inputs = count_files(tree)
-        tree_bytes = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file())
-        print(f"built the tree: {len(rows_built)} inputs, {tree_bytes / 1e6:.1f} MB; timing "
-              f"{', '.join(tools)}", file=sys.stderr)
-        figures = measure(args, tools, tree, scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    results, failed_all = {}, []
+    scratches = []
+    for n, tree_name in enumerate(args.trees):
+        scratch = pathlib.Path(tempfile.mkdtemp(prefix="zhnorm_batch_speed."))
+        scratches.append(scratch)
+        try:
+            if tree_name == "small":
+                rows_built = small_pages.build(args.corpus, scratch / "built")
+            else:
+                rows_built = build(args.corpus, scratch / "built")
+            tree = scratch / "built" / "tree"
+            inputs = count_files(tree)
+            tree_bytes = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file())
+            print(f"built the {tree_name} tree: {len(rows_built)} inputs, {tree_bytes / 1e6:.1f} MB; "
+                  f"timing {', '.join(tools)}", file=sys.stderr)
+            figures = measure(args, tools, tree, scratch)
+        except BaseException:
+            for s in scratches:
+                shutil.rmtree(s, ignore_errors=True)
+            raise
 
-    rows, failed = summarise(figures, unavailable, tree_bytes, inputs, args.margin)
-    print_table(rows, args, inputs, tree_bytes)
+        rows, failed = summarise(figures, unavailable, tree_bytes, inputs, args.margin,
+                                 TREE_TARGETS[tree_name])
+        if n:
+            print()
+        print_table(rows, args, inputs, tree_bytes, tree_name)
+        results[tree_name] = {"tree": {"files": inputs, "bytes": tree_bytes}, "tools": rows,
+                              "failed": failed}
+        failed_all += [f"{t} ({tree_name})" for t in failed]
+    for s in scratches:
+        shutil.rmtree(s, ignore_errors=True)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(),
                        "load_at_end": os.getloadavg(), "zhnorm": args.zhnorm,
-                       "tree": {"files": inputs, "bytes": tree_bytes},
                        "reps": args.reps, "careful_reps": args.careful_reps, "jobs": args.jobs,
-                       "margin": args.margin, "tools": rows, "failed": failed}, f, indent=2)
+                       "margin": args.margin, "trees": results, "failed": failed_all}, f, indent=2)
             f.write("\n")
-    if args.check and failed:
-        print(f"batch_speed.py: below target x {args.margin}: {', '.join(failed)}", file=sys.stderr)
+    if args.check and failed_all:
+        print(f"batch_speed.py: below target x {args.margin}: {', '.join(failed_all)}", file=sys.stderr)
         sys.exit(1)
 
 

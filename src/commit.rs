@@ -8,15 +8,22 @@
 //! converting threads hand finished temporary files to one committer
 //! thread, which makes whatever has queued up durable at once (`syncfs`,
 //! once per file system), renames the lot, makes the renames durable, and
-//! only then records them in the `--incremental` journal. Under a slow
-//! disk the groups grow; under a fast one they stay small.
+//! only then records them in the `--incremental` journal.
+//!
+//! The committer lets outputs gather for a few milliseconds before each
+//! group ([`GATHER`]) rather than taking whatever one wake-up finds: on a
+//! fast disk that found one or two small pages at a time, so every page
+//! paid two file-system syncs and a wake-up of this thread. While it
+//! gathers it sleeps instead of waiting on the channel, so a converting
+//! thread hands an output over without waking anyone. Under a slow disk
+//! the groups grow further on their own.
 
-use std::fs::{self, File, Metadata};
+use std::fs::{self, Metadata};
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, Sender};
-use std::time::SystemTime;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
+use std::time::{Duration, Instant, SystemTime};
 
 use zhnorm::batch::state::{Entry, State};
 
@@ -100,6 +107,16 @@ pub(crate) type Committer = Sender<Handoff>;
 /// Most outputs committed as one group.
 const GROUP: usize = 1024;
 
+/// How long outputs gather after the first of a group arrives. Short next
+/// to what a sync costs on a real disk, long next to converting a small
+/// page; an output is put in place at most this much later than it would
+/// otherwise be.
+const GATHER: Duration = Duration::from_millis(20);
+
+/// How often the gathering committer looks at the queue (and so how late
+/// it notices that the run is over).
+const POLL: Duration = Duration::from_millis(2);
+
 /// Runs until every sender is gone; returns the inputs whose output could
 /// not be put in place, with why.
 ///
@@ -112,33 +129,15 @@ pub(crate) fn commit_loop(
 ) -> Vec<(usize, String)> {
     let mut failed = Vec::new();
     while let Ok(first) = rx.recv() {
-        let mut group = vec![first];
-        while group.len() < GROUP {
-            match rx.try_recv() {
-                Ok(h) => group.push(h),
-                Err(_) => break,
-            }
-        }
+        let group = gather(&rx, first);
         // The data first: nothing is renamed before its bytes are down.
-        let files: Vec<&File> = group.iter().map(|h| h.out.file()).collect();
-        if make_durable(&files).is_err() {
+        let group = match make_durable(group.iter().map(|h| &h.out)) {
+            Ok(()) => group,
             // One file at a time, so a failure is pinned on its file.
-            let mut kept = Vec::with_capacity(group.len());
-            for h in group {
-                match h.out.file().sync_all() {
-                    Ok(()) => kept.push(h),
-                    Err(e) => {
-                        if is_disk_full(&e) {
-                            disk_full.store(true, Ordering::Relaxed);
-                        }
-                        failed.push((h.index, describe(&h, &e)))
-                    }
-                }
-            }
-            group = kept;
-        }
+            Err(_) => one_by_one(group, &mut failed, disk_full),
+        };
         let mut placed = Vec::with_capacity(group.len());
-        for h in group {
+        for mut h in group {
             // In place, the rename replaces the input: it must be the
             // input that was read, so this check comes last before it.
             // (Dropping the output removes its temporary file.)
@@ -146,23 +145,21 @@ pub(crate) fn commit_loop(
                 failed.push((h.index, CHANGED.to_owned()));
                 continue;
             }
-            let what = h.out.dest().display().to_string();
             match h.out.publish() {
-                Ok(file) => placed.push((file, h.journal)),
+                Ok(()) => placed.push(h),
                 Err(e) => {
                     if is_disk_full(&e) {
                         disk_full.store(true, Ordering::Relaxed);
                     }
-                    failed.push((h.index, format!("{what}: {}", io_message(&e))))
+                    failed.push((h.index, describe(&h, &e)))
                 }
             }
         }
         // Then the renames, before the journal says they happened.
-        let files: Vec<&File> = placed.iter().map(|(f, _)| f).collect();
-        let renamed = make_durable(&files).is_ok();
+        let renamed = make_durable(placed.iter().map(|h| &h.out)).is_ok();
         if let Some(state) = state {
-            for (_, journal) in &placed {
-                if let (true, Some((rel, entry))) = (renamed, journal) {
+            for h in &placed {
+                if let (true, Some((rel, entry))) = (renamed, &h.journal) {
                     // A journal line that cannot be written only costs the
                     // next run some work: it redoes that input.
                     let _ = state.record(rel, entry);
@@ -173,37 +170,93 @@ pub(crate) fn commit_loop(
     failed
 }
 
+/// The group that starts with `first`: whatever else arrives within
+/// [`GATHER`], up to [`GROUP`] outputs, or until the senders are gone.
+fn gather(rx: &Receiver<Handoff>, first: Handoff) -> Vec<Handoff> {
+    let mut group = vec![first];
+    let until = Instant::now() + GATHER;
+    loop {
+        while group.len() < GROUP {
+            match rx.try_recv() {
+                Ok(h) => group.push(h),
+                Err(TryRecvError::Empty) => break,
+                // The run is over: nothing more will come.
+                Err(TryRecvError::Disconnected) => return group,
+            }
+        }
+        let now = Instant::now();
+        if group.len() >= GROUP || now >= until {
+            return group;
+        }
+        std::thread::sleep(POLL.min(until - now));
+    }
+}
+
+/// Syncs each output of `group` on its own, keeping those that made it and
+/// failing the others.
+fn one_by_one(
+    group: Vec<Handoff>,
+    failed: &mut Vec<(usize, String)>,
+    disk_full: &AtomicBool,
+) -> Vec<Handoff> {
+    let mut kept = Vec::with_capacity(group.len());
+    for h in group {
+        match h.out.file().sync_all() {
+            Ok(()) => kept.push(h),
+            Err(e) => {
+                if is_disk_full(&e) {
+                    disk_full.store(true, Ordering::Relaxed);
+                }
+                failed.push((h.index, describe(&h, &e)))
+            }
+        }
+    }
+    kept
+}
+
 fn describe(h: &Handoff, e: &io::Error) -> String {
     format!("{}: {}", h.out.dest().display(), io_message(e))
 }
 
-/// Makes everything written to the file systems holding `files` durable:
+/// The directory an output goes to: outputs in one directory are on one
+/// file system, so only a new directory needs its device looked up.
+fn folder(out: &Unpublished) -> &Path {
+    out.dest().parent().unwrap_or(Path::new(""))
+}
+
+/// Makes everything written to the file systems holding `outputs` durable:
 /// one `syncfs` per file system.
 #[cfg(target_os = "linux")]
-fn make_durable(files: &[&File]) -> io::Result<()> {
+fn make_durable<'a>(outputs: impl Iterator<Item = &'a Unpublished>) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     use std::os::unix::fs::MetadataExt;
-    let mut done: Vec<u64> = Vec::new();
-    for f in files {
-        let dev = f.metadata()?.dev();
-        if done.contains(&dev) {
+    let mut devices: Vec<u64> = Vec::new();
+    let mut last_folder: Option<&Path> = None;
+    for out in outputs {
+        let here = folder(out);
+        if last_folder == Some(here) {
             continue;
         }
-        // SAFETY: syncfs only reads the descriptor, which `f` keeps open
+        last_folder = Some(here);
+        let dev = out.file().metadata()?.dev();
+        if devices.contains(&dev) {
+            continue;
+        }
+        // SAFETY: syncfs only reads the descriptor, which `out` keeps open
         // for the duration of the call.
-        if unsafe { libc::syncfs(f.as_raw_fd()) } != 0 {
+        if unsafe { libc::syncfs(out.file().as_raw_fd()) } != 0 {
             return Err(io::Error::last_os_error());
         }
-        done.push(dev);
+        devices.push(dev);
     }
     Ok(())
 }
 
 /// Elsewhere: each file on its own.
 #[cfg(not(target_os = "linux"))]
-fn make_durable(files: &[&File]) -> io::Result<()> {
-    for f in files {
-        f.sync_all()?;
+fn make_durable<'a>(outputs: impl Iterator<Item = &'a Unpublished>) -> io::Result<()> {
+    for out in outputs {
+        out.file().sync_all()?;
     }
     Ok(())
 }

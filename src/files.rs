@@ -265,6 +265,13 @@ pub(crate) struct OutputFile {
     committed: bool,
 }
 
+/// This process's id, asked of the system once: a batch names thousands of
+/// temporary files after it.
+fn process_id() -> u32 {
+    static ID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *ID.get_or_init(std::process::id)
+}
+
 impl OutputFile {
     pub(crate) fn create(dest: &Path) -> io::Result<Self> {
         Self::create_with(dest, None)
@@ -299,7 +306,7 @@ impl OutputFile {
             // killed run is recognisable.
             let mut tmp_name = OsString::from(".");
             tmp_name.push(name);
-            tmp_name.push(format!(".zhnorm-{}-{attempt}.tmp", std::process::id()));
+            tmp_name.push(format!(".zhnorm-{}-{attempt}.tmp", process_id()));
             let tmp = dir.join(tmp_name);
             match OpenOptions::new().write(true).create_new(true).open(&tmp) {
                 Ok(f) => break (f, tmp),
@@ -376,16 +383,16 @@ impl Unpublished {
     }
 
     /// Renames the output into place (the caller has made its bytes
-    /// durable first) and returns the open file, whose file system then
-    /// holds the rename to sync.
-    pub(crate) fn publish(mut self) -> io::Result<File> {
+    /// durable first). The file stays open, for syncing the rename; on an
+    /// error the temporary file is gone.
+    pub(crate) fn publish(&mut self) -> io::Result<()> {
         if let Some(tmp) = self.tmp.take() {
             if let Err(e) = fs::rename(&tmp, &self.dest) {
                 let _ = fs::remove_file(&tmp);
                 return Err(e);
             }
         }
-        self.file.try_clone()
+        Ok(())
     }
 }
 

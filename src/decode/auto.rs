@@ -322,7 +322,7 @@ impl AutoDecoder {
     fn trigger(&self) -> Option<usize> {
         let bytes = &self.pending;
         let window = &bytes[..bytes.len().min(PREFIX)];
-        let valid = match std::str::from_utf8(window) {
+        let valid = match simdutf8::compat::from_utf8(window) {
             Ok(s) => s,
             Err(e) => std::str::from_utf8(&window[..e.valid_up_to()]).unwrap_or_default(),
         };

@@ -301,6 +301,15 @@ fn whole_cost(charset: Charset, bytes: &[u8], complete: bool) -> (u64, usize) {
     )
 }
 
+/// [`whole_cost`] of a reading that only counts without damage: `None`
+/// when there is damage, which then goes unpriced (most trial readings of
+/// the wrong encoding are damaged, and pricing their text is most of the
+/// work).
+fn clean_cost(charset: Charset, bytes: &[u8], complete: bool) -> Option<u64> {
+    let (text, errors) = decode_whole(charset, bytes, complete);
+    (errors == 0).then(|| model::text_cost(&text))
+}
+
 /// All of `bytes` decoded in `charset`, U+FFFD for damage, and the damage
 /// count.
 fn decode_whole(charset: Charset, bytes: &[u8], complete: bool) -> (String, usize) {
@@ -428,14 +437,22 @@ fn judge(prefix: &[u8], complete: bool) -> Judged {
     };
     let mut candidates: Vec<(Charset, u64)> = Vec::new();
     for unit in Unit::ALL {
-        candidates.push((
-            unit.charset(),
-            whole_cost(unit.charset(), prefix, complete).0,
-        ));
+        let cost = match clean {
+            // The clean reading is priced already, on all of the prefix
+            // when it is complete: the fast path it passed decodes only
+            // ASCII and two-byte codes, each as the full decoder does, so
+            // its text and cost are the full decoder's.
+            Some((u, cost, _)) if u == unit && complete => {
+                debug_assert_eq!(cost, whole_cost(unit.charset(), prefix, complete).0);
+                cost
+            }
+            _ => whole_cost(unit.charset(), prefix, complete).0,
+        };
+        candidates.push((unit.charset(), cost));
     }
     // EUC-TW overlaps Big5 and GBK byte for byte; only its cost tells.
     if legacy::looks_like(LegacyEncoding::EucTw, prefix) {
-        if let (cost, 0) = whole_cost(Charset::Legacy(LegacyEncoding::EucTw), prefix, complete) {
+        if let Some(cost) = clean_cost(Charset::Legacy(LegacyEncoding::EucTw), prefix, complete) {
             candidates.push((Charset::Legacy(LegacyEncoding::EucTw), cost));
             if cost + SWITCH as u64 * 2 < best.1 {
                 best = (Charset::Legacy(LegacyEncoding::EucTw), cost);
@@ -448,7 +465,7 @@ fn judge(prefix: &[u8], complete: bool) -> Judged {
     // happens to pair up into Han characters does not.
     if (prefix.len() % 2 == 0 || !complete) && !has_ascii_run(prefix) {
         for enc in [encoding_rs::UTF_16LE, encoding_rs::UTF_16BE] {
-            if let (cost, 0) = whole_cost(Charset::Std(enc), prefix, complete) {
+            if let Some(cost) = clean_cost(Charset::Std(enc), prefix, complete) {
                 candidates.push((Charset::Std(enc), cost));
                 if cost * 2 < best.1 {
                     best = (Charset::Std(enc), cost);
@@ -487,7 +504,7 @@ fn judge(prefix: &[u8], complete: bool) -> Judged {
     // without damage, priced by the same character model (which prices
     // hangul as a class), competes like any other.
     if ask_chardet && legacy::looks_like(LegacyEncoding::Johab, prefix) {
-        if let (cost, 0) = whole_cost(Charset::Legacy(LegacyEncoding::Johab), prefix, complete) {
+        if let Some(cost) = clean_cost(Charset::Legacy(LegacyEncoding::Johab), prefix, complete) {
             candidates.push((Charset::Legacy(LegacyEncoding::Johab), cost));
             if cost < best.1 {
                 best = (Charset::Legacy(LegacyEncoding::Johab), cost);
@@ -499,25 +516,27 @@ fn judge(prefix: &[u8], complete: bool) -> Judged {
     // own letter models, against the best reading so far on the same
     // footing (its non-ASCII bytes only). Han characters win only when
     // they are likelier Chinese than the letters are their language.
-    let profile = foreign::Profile::of(prefix);
-    let mut best_common = best.1.saturating_sub(profile.ascii_cost);
+    let (ascii_cost, high_bytes) = foreign::ascii_cost_and_high(prefix);
+    let mut best_common = best.1.saturating_sub(ascii_cost);
     // A clean Chinese reading at the price of real Chinese text (at most
     // five bits per non-ASCII byte; Chinese runs at four to five, while
     // letters misread as GBK or Big5 give rare characters and damage at
     // seven or more) leaves no single-byte reading a chance: no text is
     // both. The letter models are not consulted then.
     let plainly_chinese = clean.is_some_and(|(_, _, kana)| kana == 0)
-        && profile.non_ascii >= 32
-        && best_common <= profile.non_ascii as u64 * 5 * BIT as u64;
+        && high_bytes >= 32
+        && best_common <= high_bytes as u64 * 5 * BIT as u64;
 
     let mut others: Vec<(Charset, u64)> = candidates
         .iter()
-        .map(|&(c, cost)| (c, cost.saturating_sub(profile.ascii_cost)))
+        .map(|&(c, cost)| (c, cost.saturating_sub(ascii_cost)))
         .collect();
+    // The letter models' statistics (a pass with a 64 KB table) are
+    // gathered only when they are consulted.
     let single_byte = if plainly_chinese {
         None
     } else {
-        foreign::best_single_byte(&profile)
+        foreign::best_single_byte(&foreign::Profile::of(prefix))
     };
     if let Some(sb) = single_byte {
         others.push((sb.charset, sb.cost));
@@ -613,7 +632,7 @@ fn clean_legacy_reading(prefix: &[u8], complete: bool) -> Option<(Unit, u64, usi
     let sample = &prefix[..end];
     // Valid UTF-8 is a clean reading too (short, or it would have been
     // taken already): then the cheapest-reading search must choose.
-    if sample.is_ascii() || std::str::from_utf8(sample).is_ok() {
+    if sample.is_ascii() || simdutf8::basic::from_utf8(sample).is_ok() {
         return None;
     }
     let mut found = None;
@@ -660,7 +679,7 @@ fn plausible_utf8_prefix(bytes: &[u8]) -> bool {
 /// Number of non-ASCII characters if `bytes` is valid UTF-8 (a character
 /// cut off at the end is allowed when more input follows).
 fn utf8_chars(bytes: &[u8], complete: bool) -> Option<usize> {
-    let valid = match std::str::from_utf8(bytes) {
+    let valid = match simdutf8::compat::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) if !complete && e.error_len().is_none() => {
             std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()?
@@ -787,6 +806,47 @@ mod tests {
     }
     fn big5(text: &str) -> Vec<u8> {
         encoding_rs::BIG5.encode(text).0.into_owned()
+    }
+
+    /// The verdict reuses the clean legacy reading's price for that
+    /// encoding's candidate; it must be what pricing the full decode gives.
+    #[test]
+    fn a_clean_reading_costs_what_the_full_decode_costs() {
+        let simplified = "中华人民共和国国务院新闻办公室今天举行发布会，介绍经济运行情况。\n\
+                          记者了解到，全国各地的学校已经陆续开学，交通部门做好了准备。\n";
+        let traditional = "臺灣的法律條文規定，行政機關應當依法辦理各項業務與申請。\n\
+                           這份報告說明了過去一年來，經濟與社會發展的主要情況。\n";
+        let samples = [
+            (Unit::Gb18030, gbk(&simplified.repeat(20))),
+            (
+                Unit::Gb18030,
+                gbk(&format!("<p class=\"a\">{}</p>\n", simplified).repeat(8)),
+            ),
+            (Unit::Big5, big5(&traditional.repeat(20))),
+            (
+                Unit::Big5,
+                big5(&format!("<td>{}</td>\r\n", traditional).repeat(8)),
+            ),
+        ];
+        for (unit, bytes) in samples {
+            let (found, cost, kana) =
+                clean_legacy_reading(&bytes, true).expect("one clean reading");
+            assert_eq!((found, kana), (unit, 0));
+            assert_eq!(whole_cost(unit.charset(), &bytes, true), (cost, 0));
+        }
+    }
+
+    /// Damaged readings go unpriced; clean ones cost what whole_cost says.
+    #[test]
+    fn clean_cost_is_whole_cost_without_damage() {
+        let bytes = gbk("中文網頁的內容，一些文字。\n");
+        assert_eq!(
+            clean_cost(Charset::GB18030, &bytes, true),
+            Some(whole_cost(Charset::GB18030, &bytes, true).0)
+        );
+        // GBK bytes are not UTF-8.
+        assert!(whole_cost(Charset::UTF8, &bytes, true).1 > 0);
+        assert_eq!(clean_cost(Charset::UTF8, &bytes, true), None);
     }
 
     #[test]

@@ -443,12 +443,33 @@ pub(crate) struct Profile {
     utf8_continuations: u32,
 }
 
+/// What every verdict needs of a [`Profile`], without the rest: the cost
+/// of `sample`'s ASCII bytes under the Chinese model (its `ascii_cost`)
+/// and the number of its high bytes (its `non_ascii`). The whole profile
+/// is worth gathering only when a single-byte reading is to be priced.
+pub(crate) fn ascii_cost_and_high(sample: &[u8]) -> (u64, usize) {
+    let costs = model::bmp_costs();
+    let mut ascii_cost = 0u64;
+    let mut high = 0usize;
+    for &b in sample {
+        if b < 0x80 {
+            ascii_cost += costs[b as usize] as u64;
+        } else {
+            high += 1;
+        }
+    }
+    (ascii_cost, high)
+}
+
 impl Profile {
     /// Gathers the statistics of `sample` in one pass.
     pub(crate) fn of(sample: &[u8]) -> Profile {
         let mut high = [0u32; 512];
         let letterish = |b: u8| b >= 0x80 || b.is_ascii_alphabetic();
-        let mut grid = vec![0u32; 128 * 128];
+        // Pairs as codes `first * 128 + second`, counted after a sort:
+        // a small sample has far fewer pairs than a 128 x 128 grid has
+        // cells to clear and scan.
+        let mut codes: Vec<u16> = Vec::new();
         let costs = model::bmp_costs();
         let mut ascii_cost = 0u64;
         let mut beside_ascii = [0u32; 128];
@@ -475,7 +496,7 @@ impl Profile {
                 };
                 high[h as usize * 4 + position] += 1;
                 if let Some(p) = prev {
-                    grid[p as usize * 128 + h as usize] += 1;
+                    codes.push(p as u16 * 128 + h as u16);
                 }
                 if prev_letter {
                     beside_ascii[h as usize] += 1;
@@ -484,11 +505,11 @@ impl Profile {
                 prev_letter = false;
             }
         }
-        let pairs = grid
-            .iter()
-            .enumerate()
-            .filter(|(_, &n)| n > 0)
-            .map(|(i, &n)| ((i / 128) as u8, (i % 128) as u8, n))
+        // In code order, each with its count.
+        codes.sort_unstable();
+        let pairs = codes
+            .chunk_by(|a, b| a == b)
+            .map(|run| ((run[0] / 128) as u8, (run[0] % 128) as u8, run.len() as u32))
             .collect();
         Profile {
             utf8_continuations: utf8_continuations(sample),
@@ -664,6 +685,51 @@ mod tests {
 
     fn best(bytes: &[u8]) -> Foreign {
         best_single_byte(&Profile::of(bytes)).expect("some reading")
+    }
+
+    /// The pair counts, in code order, and the two figures every verdict
+    /// takes without the rest, checked against counting in a full grid.
+    #[test]
+    fn profile_counts_pairs_and_ascii_as_a_grid_does() {
+        let mut sample = "Ein Beispiel für Wörter, façade, naïve — "
+            .as_bytes()
+            .to_vec();
+        sample.extend(
+            encoding_rs::WINDOWS_1251
+                .encode("Пример текста на русском")
+                .0
+                .iter(),
+        );
+        sample.extend(
+            encoding_rs::GB18030
+                .encode("中文和English混合的句子。")
+                .0
+                .iter(),
+        );
+        sample.extend([0x80, 0xFF, 0xFF, 0x80, b'\n', 0xC3]);
+        let profile = Profile::of(&sample);
+        let mut grid = vec![0u32; 128 * 128];
+        for w in sample.windows(2) {
+            if w[0] >= 0x80 && w[1] >= 0x80 {
+                grid[(w[0] - 0x80) as usize * 128 + (w[1] - 0x80) as usize] += 1;
+            }
+        }
+        let expected: Vec<(u8, u8, u32)> = grid
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(i, &n)| ((i / 128) as u8, (i % 128) as u8, n))
+            .collect();
+        assert!(expected.len() > 10);
+        assert_eq!(profile.pairs, expected);
+        assert_eq!(
+            ascii_cost_and_high(&sample),
+            (profile.ascii_cost, profile.non_ascii)
+        );
+        assert_eq!(
+            profile.non_ascii,
+            sample.iter().filter(|&&b| b >= 0x80).count()
+        );
     }
 
     #[test]
