@@ -713,11 +713,16 @@ fn has_ascii_run(bytes: &[u8]) -> bool {
 const ASCII_RUN: usize = 64;
 
 /// UTF-16 without a byte-order mark, told by where its zero bytes fall:
-/// Latin text in UTF-16 has a zero in every other byte.
+/// Latin text in UTF-16 has a zero in every other byte. A handful of bytes
+/// proves nothing (`"\0bin"` has its one zero in the "right" place), and
+/// binary data made of 16-bit numbers has the same pattern; the code units
+/// with a zero byte must therefore be text (printable, whitespace or
+/// Latin-1 letters), not control codes, and there must be
+/// [`UTF16_MIN_UNITS`] of them.
 fn utf16_by_zeros(prefix: &[u8]) -> Option<&'static Encoding> {
     let sample = &prefix[..prefix.len().min(8192) & !1];
     let pairs = sample.len() / 2;
-    if pairs < 2 {
+    if pairs < UTF16_MIN_UNITS {
         return None;
     }
     let (mut even, mut odd) = (0usize, 0usize);
@@ -725,16 +730,31 @@ fn utf16_by_zeros(prefix: &[u8]) -> Option<&'static Encoding> {
         even += (pair[0] == 0) as usize;
         odd += (pair[1] == 0) as usize;
     }
-    let enc = if odd * 10 >= pairs * 3 && even * 20 < pairs {
-        encoding_rs::UTF_16LE
+    let (enc, low) = if odd * 10 >= pairs * 3 && even * 20 < pairs {
+        (encoding_rs::UTF_16LE, 0)
     } else if even * 10 >= pairs * 3 && odd * 20 < pairs {
-        encoding_rs::UTF_16BE
+        (encoding_rs::UTF_16BE, 1)
     } else {
         return None;
     };
+    // The other byte of each unit whose high byte is zero: U+0000-U+00FF.
+    let (mut latin, mut control) = (0usize, 0usize);
+    for pair in sample.chunks_exact(2).filter(|p| p[1 - low] == 0) {
+        latin += 1;
+        let b = pair[low];
+        control +=
+            (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || (0x7F..0xA0).contains(&b)) as usize;
+    }
+    if latin < UTF16_MIN_UNITS || control * 16 > latin {
+        return None;
+    }
     let (_, errors) = decode_counting(enc, sample, false);
     (errors * 100 <= pairs).then_some(enc)
 }
+
+/// Code units of U+0000-U+00FF that UTF-16 without a byte-order mark must
+/// show before its zero bytes are believed.
+const UTF16_MIN_UNITS: usize = 8;
 
 /// Find the charset a document declares for itself: `<meta charset=...>`,
 /// `<meta http-equiv="Content-Type" content="...; charset=...">`, or an XML
@@ -911,6 +931,31 @@ mod tests {
             (d.charset, d.bom_len),
             (Charset::Std(encoding_rs::UTF_16LE), 2)
         );
+    }
+
+    #[test]
+    fn a_few_bytes_or_numbers_with_zeros_are_not_utf16() {
+        // One zero in the "right" place of two code units, and a short
+        // line with a stray NUL, were read as UTF-16 and came out as Han.
+        for data in [&b"\0bin"[..], b"ab\0cd", b"\0a\0b\0c\0d\0e\0f\0g"] {
+            assert!(!detect(data, true).charset.is_utf16(), "{data:?}");
+        }
+        // Big-endian 16-bit counters: a zero in every other byte, but the
+        // other bytes are control codes, not text.
+        let numbers: Vec<u8> = (0u16..200).flat_map(|n| (n % 31).to_be_bytes()).collect();
+        assert!(!detect(&numbers, true).charset.is_utf16());
+    }
+
+    #[test]
+    fn short_utf16_text_without_bom_is_still_found() {
+        for text in ["Hello, wo", "第1條 ok, fine"] {
+            let le: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+            assert_eq!(
+                detect(&le, true).charset,
+                Charset::Std(encoding_rs::UTF_16LE),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -417,6 +417,23 @@ fn detect_does_not_report_decoding_damage_twice() {
 }
 
 #[test]
+fn a_tiny_input_with_a_nul_is_binary_not_utf16() {
+    // These were taken for UTF-16 (one zero in the "right" place) and came
+    // out as invented Han characters with exit 0.
+    for (data, offset) in [(&b"\0bin"[..], 0), (b"ab\0cd", 2), (b"x\0", 1)] {
+        let o = run(&[], data);
+        assert_no_panic(&o);
+        assert_eq!(o.status.code(), Some(1), "{data:?}");
+        assert_eq!(stdout(&o), "", "{data:?}");
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("binary data (NUL byte at offset {offset})")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn binary_input_is_refused_unless_from_is_given() {
     let dir = tempfile::tempdir().unwrap();
     // An ELF-like header: NUL bytes at even and odd offsets, so no UTF-16.
