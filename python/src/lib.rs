@@ -388,7 +388,10 @@ impl Input {
                 let (text, outcome) = if report {
                     zhnorm::normalize_text(s, &opts.text)
                 } else {
-                    (zhnorm::normalize_text_only(s, &opts.text), Outcome::default())
+                    (
+                        zhnorm::normalize_text_only(s, &opts.text),
+                        Outcome::default(),
+                    )
                 };
                 let out = if want_bytes {
                     Output::Bytes(text.into_bytes())
@@ -528,28 +531,6 @@ fn _detect<'py>(
     json_to_py(py, &json)
 }
 
-/// Thread pools by their number of threads.
-type Pools = std::sync::Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>>;
-
-/// Thread pools by size, built on first use and kept: building one per
-/// call would cost more than many short records.
-fn pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
-    static POOLS: OnceLock<Pools> = OnceLock::new();
-    let pools = POOLS.get_or_init(Default::default);
-    let mut pools = pools.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((_, p)) = pools.iter().find(|(n, _)| *n == threads) {
-        return Ok(Arc::clone(p));
-    }
-    let p = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("zhnorm-{i}"))
-        .build()
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-    let p = Arc::new(p);
-    pools.push((threads, Arc::clone(&p)));
-    Ok(p)
-}
-
 /// Waits for the next message without the GIL, so that other Python
 /// threads run meanwhile. (The receiver moves in and out, as it cannot be
 /// shared with the closure.)
@@ -636,10 +617,13 @@ impl<'py> Collector<'py> {
 /// otherwise the first failure (by position) is raised.
 ///
 /// With one thread the chunks run here, one after the other, without the
-/// GIL while they work. With more, they run on a rayon pool while this
-/// thread does the part that needs the GIL: it reads the next items and
-/// turns finished chunks into Python strings, so that on short records
-/// (where that part costs as much as the work) the two overlap.
+/// GIL while they work. With `n`, this thread is one of the `n`: while it
+/// reads the items (which needs the GIL) `n - 1` helper threads clean the
+/// chunks it has read; then it cleans chunks too, and between chunks turns
+/// finished ones into Python strings. On short records the part that needs
+/// the GIL costs about as much as the cleaning, so it must overlap with
+/// the cleaning, and a thread that only waited for it would take a core
+/// from it.
 #[pyfunction]
 #[pyo3(signature = (items, opts, threads, keep_errors))]
 fn _normalize_many<'py>(
@@ -651,11 +635,11 @@ fn _normalize_many<'py>(
 ) -> PyResult<Bound<'py, PyList>> {
     let hint = items.len().ok();
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let pool = match threads {
+    let threads = match threads {
         Some(0) => return Err(PyValueError::new_err("threads must be at least 1")),
         Some(n) => {
-            // The command's `-j` rule: a pool of a million threads would
-            // take minutes to start, and the pools are kept.
+            // The command's `-j` rule: a million threads would take minutes
+            // to start.
             let capped = zhnorm::normalize::job_threads(Some(n), hint.unwrap_or(usize::MAX), cpus);
             if let Some(warning) = capped.warning {
                 let msg = std::ffi::CString::new(warning).unwrap_or_default();
@@ -666,35 +650,49 @@ fn _normalize_many<'py>(
                     1,
                 )?;
             }
-            (capped.threads > 1)
-                .then(|| pool(capped.threads))
-                .transpose()?
+            capped.threads
         }
-        None if cpus > 1 => None,
-        None => return many_here(py, items, opts, keep_errors, hint),
+        None => cpus,
     };
-    if threads.is_some() && pool.is_none() {
-        return many_here(py, items, opts, keep_errors, hint);
+    // Enough chunks that the threads start early and finish together, few
+    // enough that each is worth handing over.
+    let size = hint.map_or(256, |n| n / (threads * 16)).clamp(64, 2048);
+    if threads < 2 || hint.is_some_and(|n| n <= size) {
+        return many_here(py, items, opts, keep_errors, size);
     }
-    let workers = pool
-        .as_ref()
-        .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
-    // Enough chunks that the workers start early and finish together, few
-    // enough that each is worth a task.
-    let size = hint.map_or(256, |n| n / (workers * 16)).clamp(64, 2048);
     let mut out = Collector {
         list: PyList::empty(py),
         keep_errors,
         first_error: None,
         done: 0,
     };
-    in_scope(pool.as_deref(), |scope| -> PyResult<()> {
-        let (tx, mut rx) = mpsc::channel::<Chunk>();
+    let (job_tx, job_rx) = mpsc::channel::<(usize, Vec<Input>)>();
+    let job_rx = std::sync::Mutex::new(job_rx);
+    std::thread::scope(|scope| -> PyResult<()> {
+        let job_tx = job_tx;
+        let (res_tx, mut res_rx) = mpsc::channel::<Chunk>();
+        for _ in 1..threads {
+            let (job_rx, res_tx) = (&job_rx, res_tx.clone());
+            scope.spawn(move || loop {
+                // The lock is held while waiting: one helper waits at the
+                // queue, the others wait for it.
+                let job = job_rx
+                    .lock()
+                    .map_err(|_| ())
+                    .and_then(|r| r.recv().map_err(|_| ()));
+                let Ok((k, inputs)) = job else { break };
+                let outs = run_chunk(&inputs, opts);
+                if res_tx.send((k, inputs, outs)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(res_tx);
         // Items of the chunks sent and not yet collected, by position.
         let mut originals: std::collections::VecDeque<Vec<Py<PyAny>>> = Default::default();
         let mut finished: Vec<Done> = Vec::new();
         let (mut sent, mut next) = (0, 0);
-        let take = |k: usize, inputs, outs, finished: &mut Vec<Done>| {
+        let take = |(k, inputs, outs): Chunk, finished: &mut Vec<Done>| {
             if finished.len() <= k {
                 finished.resize_with(k + 1, || None);
             }
@@ -713,16 +711,12 @@ fn _normalize_many<'py>(
                 break;
             }
             originals.push_back(these);
-            let tx = tx.clone();
-            let k = sent;
-            scope.spawn(move |_| {
-                let outs = run_chunk(&inputs, opts);
-                let _ = tx.send((k, inputs, outs));
-            });
+            // The helpers are alive until this sender is dropped.
+            let _ = job_tx.send((sent, inputs));
             sent += 1;
             // Whatever finished meanwhile becomes Python values now.
-            while let Ok((k, inputs, outs)) = rx.try_recv() {
-                take(k, inputs, outs, &mut finished);
+            while let Ok(chunk) = res_rx.try_recv() {
+                take(chunk, &mut finished);
             }
             collect_ready(py, &mut out, &mut finished, &mut originals, &mut next)?;
             if out.first_error.is_some() {
@@ -730,13 +724,28 @@ fn _normalize_many<'py>(
                 break;
             }
         }
-        drop(tx);
-        while next < sent {
-            let (got, back) = recv_detached(py, rx);
-            rx = back;
-            let Ok((k, inputs, outs)) = got else { break };
-            take(k, inputs, outs, &mut finished);
+        drop(job_tx);
+        while next < sent && out.first_error.is_none() {
+            // All items are read: this thread cleans chunks too.
+            let job = job_rx.lock().ok().and_then(|r| r.try_recv().ok());
+            if let Some((k, inputs)) = job {
+                let outs = py.detach(|| run_chunk(&inputs, opts));
+                take((k, inputs, outs), &mut finished);
+                while let Ok(chunk) = res_rx.try_recv() {
+                    take(chunk, &mut finished);
+                }
+            } else {
+                let (got, back) = recv_detached(py, res_rx);
+                res_rx = back;
+                let Ok(chunk) = got else { break };
+                take(chunk, &mut finished);
+            }
             collect_ready(py, &mut out, &mut finished, &mut originals, &mut next)?;
+        }
+        // On an early return the helpers drain what is queued and stop; a
+        // failure leaves the rest unread.
+        if let Ok(r) = job_rx.lock() {
+            while r.try_recv().is_ok() {}
         }
         Ok(())
     })?;
@@ -766,9 +775,8 @@ fn many_here<'py>(
     items: &Bound<'py, PyAny>,
     opts: &PyOptions,
     keep_errors: bool,
-    hint: Option<usize>,
+    size: usize,
 ) -> PyResult<Bound<'py, PyList>> {
-    let size = hint.map_or(256, |n| n / 16).clamp(64, 2048);
     let mut out = Collector {
         list: PyList::empty(py),
         keep_errors,
@@ -795,18 +803,6 @@ fn many_here<'py>(
         }
     }
     out.finish()
-}
-
-/// Runs `op` on this thread in a scope whose tasks go to `pool` (rayon's
-/// global pool when `None`).
-fn in_scope<'scope, R>(
-    pool: Option<&'scope rayon::ThreadPool>,
-    op: impl FnOnce(&rayon::Scope<'scope>) -> R,
-) -> R {
-    match pool {
-        Some(p) => p.in_place_scope(op),
-        None => rayon::in_place_scope(op),
-    }
 }
 
 /// A JSON value as the Python value `json.loads` would give.
