@@ -1,0 +1,175 @@
+//! What a decoding of a span can reach before it is worked out: where no
+//! candidate can cross, and how much any candidate can gain at most.
+//!
+//! Decoding a span with lost bytes is a search, and on text that is not
+//! mojibake at all (random high bytes read as GB18030, debris) it was most
+//! of what repair cost, for candidates that could never pass. Two facts
+//! about a stream can be read off its known bytes in one plain pass:
+//!
+//! * A byte that no valid unit can cover (a UTF-8 continuation byte with no
+//!   lead before it, a Big5 pair out of range) makes its character's block
+//!   invalid in every reading, so no candidate holds that character. If,
+//!   besides, no unit can cross either edge of the character and no lost
+//!   byte is near, every path of the decoder's search passes through both
+//!   edges, so the parts on either side decode exactly as they do inside
+//!   the whole stream: the span is cut there into *pieces*, decoded one by
+//!   one (and, in later scans, only where a repair changed something).
+//! * A candidate's gain is its source characters' cost less its output's
+//!   cost. Each unit's cost is shared out over its bytes, and a byte then
+//!   costs at least the least share of any unit that can cover it (nothing
+//!   near a lost byte, whose filling is unknown). So no candidate inside a
+//!   piece gains more than the best run of characters scored with their
+//!   own cost less their bytes' least shares: if that is below the least
+//!   gain any repair needs, the piece is not decoded at all. For the twice
+//!   kinds the output is another decoding's repair, and only the source
+//!   side counts.
+//!
+//! Both are bounds, never guesses: real mojibake decodes to valid units all
+//! along, and its pieces and candidates are the ones the whole span gives.
+
+use super::decode::{read_known, Dst, How};
+use super::stream::{Stream, KNOWN};
+use crate::model::char_cost;
+use std::cell::Cell;
+use std::ops::Range;
+
+thread_local! {
+    /// Whether spans are decoded whole and never passed over, as before
+    /// pieces: what tests compare the pieces against.
+    static WHOLE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Decode every span whole on this thread (`true`), or in pieces as usual.
+pub fn set_whole(on: bool) {
+    WHOLE.with(|w| w.set(on));
+}
+
+/// One piece of a span: characters (relative to the span) and the most
+/// any candidate inside them can gain, in model units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    pub chars: Range<usize>,
+    pub bound: i64,
+}
+
+/// How far (in bytes) a lost byte's unknown filling can reach: the widest
+/// unit is four bytes.
+const REACH: usize = 4;
+
+/// The pieces of the span `chars` encoded as `s`, for a decoding as `dst`
+/// (`outer`: the first step of a twice kind, whose output only the source
+/// side bounds). `cut`: whether the span may be cut at all (not when it
+/// ends the line with a lost byte near its end, whose reading depends on
+/// the decoded text before it).
+pub fn pieces(s: &Stream, chars: &[char], dst: Dst, outer: bool, cut: bool) -> Vec<Piece> {
+    if WHOLE.with(Cell::get) {
+        return vec![Piece {
+            chars: 0..chars.len(),
+            bound: i64::MAX,
+        }];
+    }
+    let n = s.bytes.len();
+    // Distance-limited "a lost byte is near": `near[j]` when a hole lies
+    // within REACH - 1 bytes of j, so that a unit with a hole may cover j.
+    let mut near = vec![false; n];
+    if s.has_holes {
+        for (h, &f) in s.hole.iter().enumerate() {
+            if f != KNOWN {
+                let lo = h.saturating_sub(REACH - 1);
+                let hi = (h + REACH).min(n);
+                near[lo..hi].fill(true);
+            }
+        }
+    }
+    // Least share of a covering unit per byte (u32::MAX: none can cover
+    // it), and whether a unit crosses into byte j from the left.
+    let mut least = vec![u32::MAX; n];
+    let mut crossed = vec![false; n + 1];
+    let mut i = 0;
+    for (j, &nr) in near.iter().enumerate() {
+        if nr {
+            least[j] = 0;
+        }
+    }
+    while i < n {
+        if s.hole[i] != KNOWN {
+            i += 1;
+            continue;
+        }
+        let u = read_known(dst, &s.bytes, i, outer);
+        let len = u.len as usize;
+        if u.how == How::Read && s.hole[i..i + len].iter().all(|&h| h == KNOWN) {
+            let cost: u32 = u
+                .out
+                .iter()
+                .filter(|&&c| c != '\0' && !c.is_ascii() && c != '\u{FFFD}')
+                .map(|&c| char_cost(c))
+                .sum();
+            let share = if outer { 0 } else { cost / len as u32 };
+            for l in &mut least[i..i + len] {
+                *l = (*l).min(share);
+            }
+            crossed[i + 1..i + len].fill(true);
+        }
+        i += 1;
+    }
+    // Per character: its bound score, whether it is dead (some byte no
+    // unit can cover), and whether the span may be cut there.
+    let mut out = Vec::new();
+    let m = chars.len();
+    let mut from = 0;
+    let (mut best, mut run) = (0i64, 0i64);
+    for k in 0..m {
+        let (a, z) = (s.starts[k] as usize, s.starts[k + 1] as usize);
+        let c = chars[k];
+        let dead = least[a..z].contains(&u32::MAX);
+        if dead {
+            run = 0;
+        } else {
+            let src = if c.is_ascii() || c == '\u{FFFD}' {
+                0
+            } else {
+                i64::from(char_cost(c))
+            };
+            let dst: i64 = least[a..z].iter().map(|&l| i64::from(l)).sum();
+            run = (run + src - dst).max(0);
+            best = best.max(run);
+        }
+        let quiet = !near[a.saturating_sub(1)..(z + 1).min(n)].contains(&true)
+            && !s.hole[a.saturating_sub(REACH)..(z + REACH).min(n)]
+                .iter()
+                .any(|&h| h != KNOWN);
+        if cut && dead && quiet && !crossed[a] && !crossed[z] {
+            if k > from {
+                out.push(Piece {
+                    chars: from..k,
+                    bound: best,
+                });
+            }
+            from = k + 1;
+            (best, run) = (0, 0);
+        }
+    }
+    if m > from {
+        out.push(Piece {
+            chars: from..m,
+            bound: best,
+        });
+    }
+    out
+}
+
+/// The part of `s` that encodes characters `chars`, as a stream of its own.
+pub fn slice(s: &Stream, chars: Range<usize>) -> Stream {
+    let (a, z) = (s.starts[chars.start] as usize, s.starts[chars.end] as usize);
+    let hole = s.hole[a..z].to_vec();
+    Stream {
+        bytes: s.bytes[a..z].to_vec(),
+        has_holes: hole.iter().any(|&h| h != KNOWN),
+        hole,
+        starts: s.starts[chars.start..=chars.end]
+            .iter()
+            .map(|&p| p - a as u32)
+            .collect(),
+    }
+}
