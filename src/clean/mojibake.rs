@@ -261,6 +261,10 @@ impl RepairStats {
 /// an ordinary Chinese character and one seen once in 400 000.
 const MIN_GAIN: u32 = 12;
 
+/// The largest `max_ratio` of any tier, which bounds what a piece's
+/// candidates can pass with (see `reach::Piece::bound`).
+const MOST_RATIO: u32 = 78;
+
 /// Thresholds for accepting a repair that gives `min_chars` or more
 /// characters (not counting ASCII, nor characters lost for good).
 #[derive(Clone, Copy)]
@@ -288,7 +292,7 @@ struct Tier {
 const HAN_TIERS: [Tier; 4] = [
     Tier {
         min_chars: 9,
-        max_ratio: 78,
+        max_ratio: MOST_RATIO,
         max_mean: 16,
         min_gain: MIN_GAIN,
         chinese_only: false,
@@ -839,6 +843,24 @@ fn span_candidates(
 ) {
     let span = &line[range.clone()];
     let eol = range.end == line.len();
+    // In a later scan, the stretches of the span (relative to it) that a
+    // piece must reach into to be looked at again; see below.
+    let near: Option<Vec<Range<usize>>> = fresh.map(|f| {
+        let mut near: Vec<Range<usize>> = Vec::new();
+        let from = range.start.saturating_sub(PIECE_MARGIN);
+        let to = (range.end + PIECE_MARGIN).min(line.len());
+        let marks = (from..to).filter(|&p| f[p]);
+        let last = eol.then_some(range.end - 1 + PIECE_MARGIN);
+        for p in marks.chain(last) {
+            let r = p.saturating_sub(PIECE_MARGIN).max(range.start) - range.start
+                ..(p + PIECE_MARGIN + 1).min(range.end) - range.start;
+            match near.last_mut() {
+                Some(l) if r.start <= l.end => l.end = l.end.max(r.end),
+                _ => near.push(r),
+            }
+        }
+        near
+    });
     for whatwg in [false, true] {
         if whatwg && !src.ambiguous(span) {
             break;
@@ -857,9 +879,14 @@ fn span_candidates(
             if kind.src() != src {
                 continue;
             }
-            let pieces = reach::pieces(&stream, span, kind.dst(), kind.once().is_some(), cut);
+            let (dst, outer) = (kind.dst(), kind.once().is_some());
+            let r = i64::from(MOST_RATIO);
+            let pieces = match &near {
+                Some(near) => reach::pieces_near(&stream, span, dst, outer, cut, r, near),
+                None => reach::pieces(&stream, span, dst, outer, cut, r),
+            };
             for piece in pieces {
-                if piece.bound < i64::from(MIN_GAIN * BIT) {
+                if piece.bound < r * i64::from(MIN_GAIN * BIT) {
                     continue;
                 }
                 let prange = range.start + piece.chars.start..range.start + piece.chars.end;
@@ -1743,6 +1770,14 @@ mod tests {
                 .map(|(i, _)| i)
                 .collect()
         })
+    }
+
+    #[test]
+    fn no_tier_allows_a_ratio_above_the_one_pieces_are_bounded_with() {
+        for t in HAN_TIERS.iter().chain(&UTF8_GBK_TIERS).chain([&LATIN_TIER]) {
+            assert!(t.max_ratio <= MOST_RATIO);
+            assert!(t.min_gain >= MIN_GAIN);
+        }
     }
 
     #[test]

@@ -44,11 +44,18 @@ pub fn set_whole(on: bool) {
     WHOLE.with(|w| w.set(on));
 }
 
-/// One piece of a span: characters (relative to the span) and the most
-/// any candidate inside them can gain, in model units.
+/// One piece of a span: characters (relative to the span) and a bound on
+/// what any candidate inside them can score.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Piece {
     pub chars: Range<usize>,
+    /// The best run of characters scored so that a candidate that passes
+    /// its judgement scores at least `r * min_gain`, with `r` the largest
+    /// ratio (in percent) any tier allows: a candidate whose source costs
+    /// `S` and output `O` has `S - O >= min_gain` and `100 O <= r S`, so
+    /// `r (S - O) + (r S - 100 O) >= r * min_gain`, and `O` is at least the
+    /// least shares of its bytes. For a twice kind, whose output is
+    /// another decoding's repair, `r S >= r * min_gain` alone.
     pub bound: i64,
 }
 
@@ -61,7 +68,7 @@ const REACH: usize = 4;
 /// side bounds). `cut`: whether the span may be cut at all (not when it
 /// ends the line with a lost byte near its end, whose reading depends on
 /// the decoded text before it).
-pub fn pieces(s: &Stream, chars: &[char], dst: Dst, outer: bool, cut: bool) -> Vec<Piece> {
+pub fn pieces(s: &Stream, chars: &[char], dst: Dst, outer: bool, cut: bool, r: i64) -> Vec<Piece> {
     if WHOLE.with(Cell::get) {
         return vec![Piece {
             chars: 0..chars.len(),
@@ -132,7 +139,14 @@ pub fn pieces(s: &Stream, chars: &[char], dst: Dst, outer: bool, cut: bool) -> V
                 i64::from(char_cost(c))
             };
             let dst: i64 = least[a..z].iter().map(|&l| i64::from(l)).sum();
-            run = (run + src - dst).max(0);
+            // See [`Piece::bound`]: the gain, and the ratio test weighed
+            // in with it, which noise fails far more often than the gain.
+            let score = if outer {
+                r * src
+            } else {
+                2 * r * src - (r + 100) * dst
+            };
+            run = (run + score).max(0);
             best = best.max(run);
         }
         let quiet = !near[a.saturating_sub(1)..(z + 1).min(n)].contains(&true)
@@ -172,4 +186,78 @@ pub fn slice(s: &Stream, chars: Range<usize>) -> Stream {
             .map(|&p| p - a as u32)
             .collect(),
     }
+}
+
+/// Whether the span may be cut at character `k`, worked out from the bytes
+/// around it alone: exactly the test [`pieces`] makes there (no lost byte
+/// within reach, a byte no unit covers, no unit across either edge).
+fn cuts_at(s: &Stream, k: usize, dst: Dst, outer: bool) -> bool {
+    let n = s.bytes.len();
+    let (a, z) = (s.starts[k] as usize, s.starts[k + 1] as usize);
+    if s.hole[a.saturating_sub(REACH)..(z + REACH).min(n)]
+        .iter()
+        .any(|&h| h != KNOWN)
+    {
+        return false;
+    }
+    // The end of the valid unit starting at `i`, if there is one.
+    let unit_end = |i: usize| {
+        let u = read_known(dst, &s.bytes, i, outer);
+        let len = u.len as usize;
+        (u.how == How::Read && s.hole[i..i + len].iter().all(|&h| h == KNOWN)).then_some(i + len)
+    };
+    let crosses =
+        |b: usize| (b.saturating_sub(REACH - 1)..b).any(|i| unit_end(i).is_some_and(|e| e > b));
+    if crosses(a) || crosses(z) {
+        return false;
+    }
+    (a..z).any(|j| !(j.saturating_sub(REACH - 1)..=j).any(|i| unit_end(i).is_some_and(|e| e > j)))
+}
+
+/// The pieces of the span (as [`pieces`]) that hold or lie near one of the
+/// characters marked in `near` (relative to the span, as ranges): each
+/// range is widened to the nearest cuts on either side, and only what lies
+/// between them is looked at. In a later scan of a long span, where a
+/// repair changed a few places, this keeps the search for pieces from
+/// going over the whole span again.
+pub fn pieces_near(
+    s: &Stream,
+    chars: &[char],
+    dst: Dst,
+    outer: bool,
+    cut: bool,
+    r: i64,
+    near: &[Range<usize>],
+) -> Vec<Piece> {
+    let m = chars.len();
+    if !cut || WHOLE.with(Cell::get) {
+        return pieces(s, chars, dst, outer, cut, r);
+    }
+    let mut out = Vec::new();
+    // Characters up to `done` have been looked at.
+    let mut done = 0;
+    for w in near {
+        if w.end <= done {
+            continue;
+        }
+        let mut lo = w.start.max(done).min(m);
+        while lo > done && !cuts_at(s, lo - 1, dst, outer) {
+            lo -= 1;
+        }
+        let mut hi = w.end.max(lo).min(m);
+        while hi < m && !cuts_at(s, hi, dst, outer) {
+            hi += 1;
+        }
+        if hi > lo {
+            let sub = slice(s, lo..hi);
+            for p in pieces(&sub, &chars[lo..hi], dst, outer, cut, r) {
+                out.push(Piece {
+                    chars: p.chars.start + lo..p.chars.end + lo,
+                    bound: p.bound,
+                });
+            }
+        }
+        done = hi;
+    }
+    out
 }
