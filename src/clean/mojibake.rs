@@ -879,14 +879,19 @@ fn span_candidates(
             if kind.src() != src {
                 continue;
             }
-            let (dst, outer) = (kind.dst(), kind.once().is_some());
-            let r = i64::from(MOST_RATIO);
+            let how = reach::Reading {
+                src,
+                dst: kind.dst(),
+                outer: kind.once().is_some(),
+                cut,
+                r: i64::from(MOST_RATIO),
+            };
             let pieces = match &near {
-                Some(near) => reach::pieces_near(&stream, span, dst, outer, cut, r, near),
-                None => reach::pieces(&stream, span, dst, outer, cut, r),
+                Some(near) => reach::pieces_near(&stream, span, how, near),
+                None => reach::pieces(&stream, span, how),
             };
             for piece in pieces {
-                if piece.bound < r * i64::from(MIN_GAIN * BIT) {
+                if piece.bound < how.r * i64::from(MIN_GAIN * BIT) {
                     continue;
                 }
                 let prange = range.start + piece.chars.start..range.start + piece.chars.end;

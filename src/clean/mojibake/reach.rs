@@ -28,7 +28,7 @@
 //! along, and its pieces and candidates are the ones the whole span gives.
 
 use super::decode::{read_known, Dst, How};
-use super::stream::{Stream, KNOWN};
+use super::stream::{Src, Stream, KNOWN};
 use crate::model::char_cost;
 use std::cell::Cell;
 use std::ops::Range;
@@ -42,6 +42,20 @@ thread_local! {
 /// Decode every span whole on this thread (`true`), or in pieces as usual.
 pub fn set_whole(on: bool) {
     WHOLE.with(|w| w.set(on));
+}
+
+/// How a span is read, for [`pieces`]: the wrong encoding and the right
+/// one, whether as the first step of a twice kind (`outer`), whether the
+/// span may be cut at all (not when it ends the line with a lost byte near
+/// its end, whose reading depends on the decoded text before it), and the
+/// largest ratio any tier allows (see [`Piece::bound`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Reading {
+    pub src: Src,
+    pub dst: Dst,
+    pub outer: bool,
+    pub cut: bool,
+    pub r: i64,
 }
 
 /// One piece of a span: characters (relative to the span) and a bound on
@@ -59,16 +73,30 @@ pub struct Piece {
     pub bound: i64,
 }
 
-/// How far (in bytes) a lost byte's unknown filling can reach: the widest
-/// unit is four bytes.
-const REACH: usize = 4;
+/// The widest unit, in bytes: how far back a unit covering a byte can
+/// start.
+const WIDEST: usize = 4;
 
-/// The pieces of the span `chars` encoded as `s`, for a decoding as `dst`
-/// (`outer`: the first step of a twice kind, whose output only the source
-/// side bounds). `cut`: whether the span may be cut at all (not when it
-/// ends the line with a lost byte near its end, whose reading depends on
-/// the decoded text before it).
-pub fn pieces(s: &Stream, chars: &[char], dst: Dst, outer: bool, cut: bool, r: i64) -> Vec<Piece> {
+/// How far (in bytes) a lost byte's unknown filling can reach when reading
+/// as `dst`: a unit with a lost byte is at most four bytes of UTF-8, and
+/// two of GBK or Big5 (GB18030's four-byte units are read from known bytes
+/// only).
+fn reach(dst: Dst) -> usize {
+    match dst {
+        Dst::Utf8 => 4,
+        Dst::Gbk | Dst::Big5 => 2,
+    }
+}
+
+/// The pieces of the span `chars` encoded as `s`, for a reading `how`.
+pub fn pieces(s: &Stream, chars: &[char], how: Reading) -> Vec<Piece> {
+    let Reading {
+        src,
+        dst,
+        outer,
+        cut,
+        r,
+    } = how;
     if WHOLE.with(Cell::get) {
         return vec![Piece {
             chars: 0..chars.len(),
@@ -77,13 +105,14 @@ pub fn pieces(s: &Stream, chars: &[char], dst: Dst, outer: bool, cut: bool, r: i
     }
     let n = s.bytes.len();
     // Distance-limited "a lost byte is near": `near[j]` when a hole lies
-    // within REACH - 1 bytes of j, so that a unit with a hole may cover j.
+    // within reach - 1 bytes of j, so that a unit with a hole may cover j.
+    let reach = reach(dst);
     let mut near = vec![false; n];
     if s.has_holes {
         for (h, &f) in s.hole.iter().enumerate() {
             if f != KNOWN {
-                let lo = h.saturating_sub(REACH - 1);
-                let hi = (h + REACH).min(n);
+                let lo = h.saturating_sub(reach - 1);
+                let hi = (h + reach).min(n);
                 near[lo..hi].fill(true);
             }
         }
@@ -91,6 +120,7 @@ pub fn pieces(s: &Stream, chars: &[char], dst: Dst, outer: bool, cut: bool, r: i
     // Least share of a covering unit per byte (u32::MAX: none can cover
     // it), and whether a unit crosses into byte j from the left.
     let mut least = vec![u32::MAX; n];
+    let mut covered = near.clone();
     let mut crossed = vec![false; n + 1];
     let mut i = 0;
     for (j, &nr) in near.iter().enumerate() {
@@ -113,9 +143,20 @@ pub fn pieces(s: &Stream, chars: &[char], dst: Dst, outer: bool, cut: bool, r: i
                 .map(|&c| char_cost(c))
                 .sum();
             let share = if outer { 0 } else { cost / len as u32 };
-            for l in &mut least[i..i + len] {
-                *l = (*l).min(share);
+            // The first step of a twice kind gives text that is encoded
+            // with `src` again: a character `src` cannot encode makes its
+            // whole run give nothing, so it counts for no candidate (it
+            // still covers its bytes, for where the span may be cut).
+            let useful = !outer
+                || u.out
+                    .iter()
+                    .all(|&c| c == '\0' || c.is_ascii() || src.member(c));
+            if useful {
+                for l in &mut least[i..i + len] {
+                    *l = (*l).min(share);
+                }
             }
+            covered[i..i + len].fill(true);
             crossed[i + 1..i + len].fill(true);
         }
         i += 1;
@@ -129,8 +170,8 @@ pub fn pieces(s: &Stream, chars: &[char], dst: Dst, outer: bool, cut: bool, r: i
     for k in 0..m {
         let (a, z) = (s.starts[k] as usize, s.starts[k + 1] as usize);
         let c = chars[k];
-        let dead = least[a..z].contains(&u32::MAX);
-        if dead {
+        let dead = covered[a..z].contains(&false);
+        if dead || least[a..z].contains(&u32::MAX) {
             run = 0;
         } else {
             let src = if c.is_ascii() || c == '\u{FFFD}' {
@@ -150,7 +191,7 @@ pub fn pieces(s: &Stream, chars: &[char], dst: Dst, outer: bool, cut: bool, r: i
             best = best.max(run);
         }
         let quiet = !near[a.saturating_sub(1)..(z + 1).min(n)].contains(&true)
-            && !s.hole[a.saturating_sub(REACH)..(z + REACH).min(n)]
+            && !s.hole[a.saturating_sub(reach)..(z + reach).min(n)]
                 .iter()
                 .any(|&h| h != KNOWN);
         if cut && dead && quiet && !crossed[a] && !crossed[z] {
@@ -194,7 +235,8 @@ pub fn slice(s: &Stream, chars: Range<usize>) -> Stream {
 fn cuts_at(s: &Stream, k: usize, dst: Dst, outer: bool) -> bool {
     let n = s.bytes.len();
     let (a, z) = (s.starts[k] as usize, s.starts[k + 1] as usize);
-    if s.hole[a.saturating_sub(REACH)..(z + REACH).min(n)]
+    let reach = reach(dst);
+    if s.hole[a.saturating_sub(reach)..(z + reach).min(n)]
         .iter()
         .any(|&h| h != KNOWN)
     {
@@ -207,11 +249,11 @@ fn cuts_at(s: &Stream, k: usize, dst: Dst, outer: bool) -> bool {
         (u.how == How::Read && s.hole[i..i + len].iter().all(|&h| h == KNOWN)).then_some(i + len)
     };
     let crosses =
-        |b: usize| (b.saturating_sub(REACH - 1)..b).any(|i| unit_end(i).is_some_and(|e| e > b));
+        |b: usize| (b.saturating_sub(WIDEST - 1)..b).any(|i| unit_end(i).is_some_and(|e| e > b));
     if crosses(a) || crosses(z) {
         return false;
     }
-    (a..z).any(|j| !(j.saturating_sub(REACH - 1)..=j).any(|i| unit_end(i).is_some_and(|e| e > j)))
+    (a..z).any(|j| !(j.saturating_sub(WIDEST - 1)..=j).any(|i| unit_end(i).is_some_and(|e| e > j)))
 }
 
 /// The pieces of the span (as [`pieces`]) that hold or lie near one of the
@@ -220,18 +262,11 @@ fn cuts_at(s: &Stream, k: usize, dst: Dst, outer: bool) -> bool {
 /// between them is looked at. In a later scan of a long span, where a
 /// repair changed a few places, this keeps the search for pieces from
 /// going over the whole span again.
-pub fn pieces_near(
-    s: &Stream,
-    chars: &[char],
-    dst: Dst,
-    outer: bool,
-    cut: bool,
-    r: i64,
-    near: &[Range<usize>],
-) -> Vec<Piece> {
+pub fn pieces_near(s: &Stream, chars: &[char], how: Reading, near: &[Range<usize>]) -> Vec<Piece> {
     let m = chars.len();
-    if !cut || WHOLE.with(Cell::get) {
-        return pieces(s, chars, dst, outer, cut, r);
+    let (dst, outer) = (how.dst, how.outer);
+    if !how.cut || WHOLE.with(Cell::get) {
+        return pieces(s, chars, how);
     }
     let mut out = Vec::new();
     // Characters up to `done` have been looked at.
@@ -250,7 +285,7 @@ pub fn pieces_near(
         }
         if hi > lo {
             let sub = slice(s, lo..hi);
-            for p in pieces(&sub, &chars[lo..hi], dst, outer, cut, r) {
+            for p in pieces(&sub, &chars[lo..hi], how) {
                 out.push(Piece {
                     chars: p.chars.start + lo..p.chars.end + lo,
                     bound: p.bound,
