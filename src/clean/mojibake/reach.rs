@@ -167,9 +167,8 @@ pub fn pieces(s: &Stream, chars: &[char], how: Reading) -> Vec<Piece> {
     let m = chars.len();
     let mut from = 0;
     let (mut best, mut run) = (0i64, 0i64);
-    for k in 0..m {
+    for (k, &c) in chars.iter().enumerate() {
         let (a, z) = (s.starts[k] as usize, s.starts[k + 1] as usize);
-        let c = chars[k];
         let dead = covered[a..z].contains(&false);
         if dead || least[a..z].contains(&u32::MAX) {
             run = 0;
