@@ -137,6 +137,7 @@
 //!   U+FFFD where a whole character of the first step was lost.
 
 mod decode;
+mod reach;
 mod stream;
 mod tables;
 
@@ -260,6 +261,10 @@ impl RepairStats {
 /// an ordinary Chinese character and one seen once in 400 000.
 const MIN_GAIN: u32 = 12;
 
+/// The largest `max_ratio` of any tier, which bounds what a piece's
+/// candidates can pass with (see `reach::Piece::bound`).
+const MOST_RATIO: u32 = 78;
+
 /// Thresholds for accepting a repair that gives `min_chars` or more
 /// characters (not counting ASCII, nor characters lost for good).
 #[derive(Clone, Copy)]
@@ -287,7 +292,7 @@ struct Tier {
 const HAN_TIERS: [Tier; 4] = [
     Tier {
         min_chars: 9,
-        max_ratio: 78,
+        max_ratio: MOST_RATIO,
         max_mean: 16,
         min_gain: MIN_GAIN,
         chinese_only: false,
@@ -536,6 +541,14 @@ fn count_irreparable(text: &str) -> usize {
     runs
 }
 
+/// Decodes every span whole and leaves none out on this thread (`true`),
+/// or cuts spans into pieces and passes over those that cannot gain enough,
+/// as always (`false`): the two must repair alike, which tests check.
+#[doc(hidden)]
+pub fn set_whole_spans(on: bool) {
+    reach::set_whole(on);
+}
+
 /// A repair found in a line.
 #[derive(Debug, Clone)]
 struct Edit {
@@ -781,7 +794,7 @@ fn candidates(line: &[char], fresh: Option<&[bool]>, out: &mut Vec<(Kind, Segmen
                     || f[start.saturating_sub(1)..(i + 1).min(line.len())].contains(&true)
             };
             if seen && fresh.is_none_or(touched) {
-                span_candidates(src, line, start..i, out);
+                span_candidates(src, line, start..i, fresh, out);
                 if budget::exhausted() {
                     return;
                 }
@@ -813,8 +826,41 @@ fn span_ctx(src: Src, line: &[char], range: &Range<usize>, outer: bool) -> Ctx {
 }
 
 /// Candidate repairs of every kind for `src` in one span.
-fn span_candidates(src: Src, line: &[char], range: Range<usize>, out: &mut Vec<(Kind, Segment)>) {
+///
+/// Each kind's decoding is cut into the pieces [`reach::pieces`] finds,
+/// and a piece is decoded only if a candidate in it could gain enough, and
+/// (in a later scan, `fresh` given) only if it is near a character the last
+/// scan's repairs wrote: an untouched piece with the same neighbours has
+/// the same candidates as in that scan, all rejected, as for whole spans in
+/// [`find_edits`]. The margin of [`PIECE_MARGIN`] characters covers what
+/// decides where a piece is cut.
+fn span_candidates(
+    src: Src,
+    line: &[char],
+    range: Range<usize>,
+    fresh: Option<&[bool]>,
+    out: &mut Vec<(Kind, Segment)>,
+) {
     let span = &line[range.clone()];
+    let eol = range.end == line.len();
+    // In a later scan, the stretches of the span (relative to it) that a
+    // piece must reach into to be looked at again; see below.
+    let near: Option<Vec<Range<usize>>> = fresh.map(|f| {
+        let mut near: Vec<Range<usize>> = Vec::new();
+        let from = range.start.saturating_sub(PIECE_MARGIN);
+        let to = (range.end + PIECE_MARGIN).min(line.len());
+        let marks = (from..to).filter(|&p| f[p]);
+        let last = eol.then_some(range.end - 1 + PIECE_MARGIN);
+        for p in marks.chain(last) {
+            let r = p.saturating_sub(PIECE_MARGIN).max(range.start) - range.start
+                ..(p + PIECE_MARGIN + 1).min(range.end) - range.start;
+            match near.last_mut() {
+                Some(l) if r.start <= l.end => l.end = l.end.max(r.end),
+                _ => near.push(r),
+            }
+        }
+        near
+    });
     for whatwg in [false, true] {
         if whatwg && !src.ambiguous(span) {
             break;
@@ -822,26 +868,75 @@ fn span_candidates(src: Src, line: &[char], range: Range<usize>, out: &mut Vec<(
         let Some(stream) = src.encode(span, whatwg) else {
             return;
         };
+        // A span ending the line with a lost byte near its end reads that
+        // byte by what the whole line before it says; it is not cut.
+        let n = stream.bytes.len();
+        let cut = !(eol
+            && stream.hole[n.saturating_sub(4)..]
+                .iter()
+                .any(|&h| h != stream::KNOWN));
         for kind in Kind::ALL {
             if kind.src() != src {
                 continue;
             }
-            match kind.once() {
-                None => {
-                    if !budget::spend(&stream) {
-                        return;
-                    }
-                    let ctx = span_ctx(src, line, &range, false);
-                    let units = decode(kind.dst(), &stream, ctx);
-                    for seg in segments(line, range.start, &stream.starts, &units) {
-                        out.push((kind, seg));
-                    }
+            let how = reach::Reading {
+                src,
+                dst: kind.dst(),
+                outer: kind.once().is_some(),
+                cut,
+                r: i64::from(MOST_RATIO),
+            };
+            let pieces = match &near {
+                Some(near) => reach::pieces_near(&stream, span, how, near),
+                None => reach::pieces(&stream, span, how),
+            };
+            for piece in pieces {
+                if piece.bound < how.r * i64::from(MIN_GAIN * BIT) {
+                    continue;
                 }
-                Some(once) => twice_candidates(line, &range, &stream, kind, once, out),
+                let prange = range.start + piece.chars.start..range.start + piece.chars.end;
+                let touched = |f: &[bool]| {
+                    prange.end == line.len()
+                        || f[prange.start.saturating_sub(PIECE_MARGIN)
+                            ..(prange.end + PIECE_MARGIN).min(line.len())]
+                            .contains(&true)
+                };
+                if !fresh.is_none_or(touched) {
+                    continue;
+                }
+                let whole = piece.chars.len() == span.len();
+                let sliced;
+                let pstream = if whole {
+                    &stream
+                } else {
+                    sliced = reach::slice(&stream, piece.chars.clone());
+                    &sliced
+                };
+                match kind.once() {
+                    None => {
+                        if !budget::spend(pstream) {
+                            return;
+                        }
+                        let ctx = span_ctx(src, line, &prange, false);
+                        let units = decode(kind.dst(), pstream, ctx);
+                        for seg in segments(line, prange.start, &pstream.starts, &units) {
+                            out.push((kind, seg));
+                        }
+                    }
+                    Some(once) => twice_candidates(line, &prange, pstream, kind, once, out),
+                }
+                if budget::exhausted() {
+                    return;
+                }
             }
         }
     }
 }
+
+/// Characters either side of a piece that must be unchanged for it to be
+/// passed over in a later scan: its cut characters, and the bytes (up to
+/// four, one character each at worst) that decided them.
+const PIECE_MARGIN: usize = 6;
 
 /// A stretch of a line and the text that would replace it.
 #[derive(Debug)]
@@ -1593,7 +1688,10 @@ fn twice_candidates(
             .flat_map(|u| u.out)
             .filter(|&c| c != '\0')
             .collect();
-        if mid.iter().all(char::is_ascii) {
+        // Nothing but ASCII and U+FFFD costs nothing to the judgement of
+        // the second step, so nothing in it can pass (a line of 锟斤拷 is
+        // all U+FFFD after the first).
+        if mid.iter().all(|&c| c.is_ascii() || c == REPLACEMENT) {
             continue;
         }
         // The intermediate text between its neighbours in the line, which
@@ -1677,6 +1775,14 @@ mod tests {
                 .map(|(i, _)| i)
                 .collect()
         })
+    }
+
+    #[test]
+    fn no_tier_allows_a_ratio_above_the_one_pieces_are_bounded_with() {
+        for t in HAN_TIERS.iter().chain(&UTF8_GBK_TIERS).chain([&LATIN_TIER]) {
+            assert!(t.max_ratio <= MOST_RATIO);
+            assert!(t.min_gain >= MIN_GAIN);
+        }
     }
 
     #[test]

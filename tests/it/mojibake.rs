@@ -611,3 +611,120 @@ proptest! {
         prop_assert_eq!(after_stats, fresh_stats);
     }
 }
+
+// ------------------------------------------------ pieces and their bounds
+
+/// Random high bytes read as GBK (WHATWG) or Big5, cut into lines of a few
+/// dozen bytes: noise with lost bytes all along, where spans are cut into
+/// pieces and most pieces are passed over.
+fn noise_line() -> impl Strategy<Value = String> {
+    (prop::collection::vec(0x80u8..=0xFF, 1..120), 0..3u8).prop_map(|(bytes, how)| match how {
+        0 => GBK.decode_without_bom_handling(&bytes).0.into_owned(),
+        1 => BIG5.decode_without_bom_handling(&bytes).0.into_owned(),
+        _ => gbk_python(&bytes),
+    })
+}
+
+/// A line broken in one of the ways above, noise, or pieces of both glued.
+fn mixed_line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        2 => any_line(),
+        2 => noise_line(),
+        1 => (any_line(), noise_line(), any_line()).prop_map(|(a, b, c)| a + &b + &c),
+        1 => (noise_line(), any_line()).prop_map(|(a, b)| (a + &b).replace('\u{FFFD}', "")),
+    ]
+}
+
+/// `repair` of `text` in pieces as always, on a fresh thread with as much
+/// budget as [`repair_whole`] has, so that the two differ only in pieces.
+fn repair_pieces(text: &str) -> (String, zhnorm::clean::mojibake::RepairStats) {
+    let text = text.to_string();
+    std::thread::spawn(move || {
+        zhnorm::clean::mojibake::budget::set_per_byte(Some(400));
+        let (out, stats) = repair(&text);
+        (out.into_owned(), stats)
+    })
+    .join()
+    .unwrap()
+}
+
+/// `repair` of `text` with spans decoded whole, on a fresh thread.
+fn repair_whole(text: &str) -> (String, zhnorm::clean::mojibake::RepairStats) {
+    let text = text.to_string();
+    std::thread::spawn(move || {
+        zhnorm::clean::mojibake::set_whole_spans(true);
+        // Room for the whole search, which noise can make long.
+        zhnorm::clean::mojibake::budget::set_per_byte(Some(400));
+        let (out, stats) = repair(&text);
+        (out.into_owned(), stats)
+    })
+    .join()
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Cutting spans where no reading can cross, and passing over pieces
+    /// whose best conceivable candidate gains too little, are bounds: the
+    /// repair is the one whole spans give, whenever the whole search stays
+    /// within its budget (which the pieces spend less of).
+    #[test]
+    fn pieces_repair_as_whole_spans(
+        lines in prop::collection::vec(mixed_line(), 1..4),
+    ) {
+        let text = lines.join("\n");
+        let (whole, whole_stats) = repair_whole(&text);
+        prop_assume!(whole_stats.unsearched == 0);
+        let (out, stats) = repair_pieces(&text);
+        prop_assert_eq!(out.as_str(), whole.as_str());
+        prop_assert_eq!(stats, whole_stats);
+    }
+}
+
+#[test]
+fn pieces_repair_long_noise_as_whole_spans() {
+    // One line of a few kilobytes of noise with mojibake inside: many
+    // pieces, some decoded, in several scans.
+    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let noise: Vec<u8> = (0..6000)
+        .map(|_| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            0x80 | rng as u8
+        })
+        .collect();
+    let mut line = GBK.decode_without_bom_handling(&noise).0.into_owned();
+    line.insert_str(line.len() / 2, &utf8_as(GBK, "我们认为经济发展很重要"));
+    line.push_str(&gbk_python(
+        "市政府今天宣布，地铁三号线将全线通车。".as_bytes(),
+    ));
+    let (whole, whole_stats) = repair_whole(&line);
+    assert_eq!(whole_stats.unsearched, 0, "the whole search finished");
+    let (out, stats) = repair_pieces(&line);
+    assert_eq!(out, whole);
+    assert_eq!(stats, whole_stats);
+}
+
+#[test]
+fn pieces_repair_long_noise_of_many_seeds_as_whole_spans() {
+    // Lines of 20 000 random high bytes read as GBK: cut into pieces, seed
+    // 16 once lost a repair (at character 10 016) that the whole span made.
+    for seed in 1..40u64 {
+        let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let noise: Vec<u8> = (0..20000)
+            .map(|_| {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                0x80 | rng as u8
+            })
+            .collect();
+        let line = GBK.decode_without_bom_handling(&noise).0.into_owned();
+        let (whole, whole_stats) = repair_whole(&line);
+        let (out, stats) = repair_pieces(&line);
+        assert_eq!(out, whole, "seed {seed}");
+        assert_eq!(stats, whole_stats, "seed {seed}");
+    }
+}

@@ -770,7 +770,7 @@ fn decode_passes(dst: Dst, s: &Stream, ctx: Ctx, reuse: bool) -> Vec<Unit> {
 
 /// The unit at `i` of a stream without holes: what
 /// [`Decoder::units_at`] finds there, without the search.
-fn read_known(dst: Dst, bytes: &[u8], i: usize, outer: bool) -> Unit {
+pub(super) fn read_known(dst: Dst, bytes: &[u8], i: usize, outer: bool) -> Unit {
     let b = bytes[i];
     if b < 0x80 {
         return read(i, 1, [b as char, '\0']);
