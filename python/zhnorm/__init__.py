@@ -154,8 +154,14 @@ def normalize(
     ``normalize_bytes``); ``TypeError`` for data that is neither bytes nor
     str.
     """
-    # The per-record hot path: straight to the cache, which only lists
-    # (unhashable) miss; they go the long way.
+    # The per-record hot path. Every keyword left at its default (the
+    # very default objects) skips even the cache's hashing of ten values;
+    # otherwise straight to the cache, which only lists (unhashable) miss.
+    d = _NORMALIZE_DEFAULTS
+    if (config is d[0] and format is d[1] and html is d[2] and skip is d[3]
+            and from_encoding is None and fields is d[4] and to is d[5]
+            and convert_all is False and convert_only is False and strict is False):
+        return _zhnorm._normalize(data, _DEFAULT_OPTIONS)
     try:
         opts = _cached_options(config, format, html, skip, from_encoding, fields, to,
                                convert_all, convert_only, strict)
@@ -163,6 +169,15 @@ def normalize(
         opts = _options(config, format, html, skip, from_encoding, fields, to,
                         convert_all, convert_only, strict)
     return _zhnorm._normalize(data, opts)
+
+
+# normalize's own default objects, for its identity check.
+_NORMALIZE_DEFAULTS = tuple(
+    normalize.__kwdefaults__[k] for k in ("config", "format", "html", "skip", "fields", "to")
+)
+
+_DEFAULT_OPTIONS = _cached_options(*_NORMALIZE_DEFAULTS[:4], None, *_NORMALIZE_DEFAULTS[4:],
+                                   False, False, False)
 
 
 def normalize_bytes(

@@ -75,6 +75,19 @@ def test_every_str_path_gives_the_same_text(config):
     assert [zhnorm.normalize_bytes(r, config=config).decode() for r in RECORDS] == with_report
 
 
+def test_defaults_spelled_out_or_built_at_run_time_give_the_same_text():
+    # normalize skips its options cache when every keyword is its own
+    # default object; equal values that are other objects take the cache.
+    t2s = "".join(["t2", "s"])
+    for r in RECORDS:
+        want = zhnorm.normalize(r)
+        assert zhnorm.normalize(r, config=t2s, format="auto", html="keep", skip=[],
+                                from_encoding=None, fields=["text"], to="same",
+                                convert_all=False, convert_only=False, strict=False) == want
+        assert zhnorm.normalize(r, skip=("mojibake",)) == zhnorm.normalize_with_report(
+            r, skip=("mojibake",))[0]
+
+
 def test_compressed_bytes_are_decompressed():
     data = gzip.compress("漢字轉換\n".encode("big5"))
     assert zhnorm.normalize(data) == "汉字转换\n"
