@@ -88,6 +88,17 @@ def test_defaults_spelled_out_or_built_at_run_time_give_the_same_text():
             r, skip=("mojibake",))[0]
 
 
+def test_a_lone_surrogate_is_a_value_error_not_a_crash():
+    raw = ("中華民國之主權屬於國民全體。" * 3).encode("big5") + b"\xff"
+    text = raw.decode("utf-8", errors="surrogateescape")
+    with pytest.raises(UnicodeEncodeError):
+        zhnorm.normalize(text)
+    with pytest.raises(ValueError):
+        zhnorm.normalize_many([text, "ok"])
+    # The bytes themselves are what zhnorm is for.
+    assert zhnorm.normalize(raw) == "中华民国之主权属于国民全体。" * 3 + "\ufffd"
+
+
 def test_compressed_bytes_are_decompressed():
     data = gzip.compress("漢字轉換\n".encode("big5"))
     assert zhnorm.normalize(data) == "汉字转换\n"
