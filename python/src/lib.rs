@@ -485,6 +485,106 @@ fn _normalize<'py>(
     Ok(if same { data.clone() } else { out.into_py(py) })
 }
 
+/// Clean and convert one input; return the text.
+///
+/// ``data`` as ``bytes`` is read as the command reads a file: the encoding
+/// is detected (or ``from_encoding``), compressed input (gzip, zstd, bzip2)
+/// is decompressed, and with ``format="auto"`` HTML, JSON Lines and WARC are
+/// recognised. The result equals what ``zhnorm -o OUT FILE`` writes with the
+/// same options. ``data`` as ``str`` is text already: only cleanup and
+/// conversion run (for ``format`` ``"html"``, ``"jsonl"`` or ``"warc"`` the
+/// text is parsed in that format, as UTF-8).
+///
+/// Keywords, with the command's option each stands for:
+///
+/// - ``config`` (``-c``): an OpenCC configuration name (``"t2s"``,
+///   ``"tw2sp"``, ``"s2t"``, ... see ``configs()``; also ``"t2s.json"``), or
+///   a ``Converter``, which may carry user dictionaries (``--dict``).
+/// - ``format`` (``--format``): ``"auto"``, ``"text"``, ``"html"``,
+///   ``"jsonl"`` or ``"warc"``.
+/// - ``html`` (``--html``): ``"keep"`` the page, or only its readable
+///   ``"text"``.
+/// - ``skip`` (``--skip``): cleanup steps to leave out: ``"entities"``,
+///   ``"mojibake"``, ``"pinyin"``, ``"punct"``, ``"width"``, ``"unicode"``,
+///   ``"markdown"`` (a sequence, or one comma-separated string).
+/// - ``from_encoding`` (``--from``): decode in this encoding (``"gbk"``,
+///   ``"big5"``, ``"utf-8"``, ...) instead of detecting it; binary input is
+///   then decoded too.
+/// - ``fields`` (``--field``): the JSON Lines string fields to clean.
+/// - ``to`` (``--to``): ``"jsonl"`` turns WARC input into JSON Lines of
+///   ``{url, date, text}``; ``"same"`` keeps the input's format.
+/// - ``convert_all`` (``--convert-all``), ``convert_only``
+///   (``--convert-only``), ``strict`` (``--strict``).
+///
+/// Raises ``ValueError`` for an unknown configuration, format, mode, step
+/// or encoding; ``BinaryInputError`` (a ``ValueError``) for binary bytes
+/// unless ``from_encoding`` is given; ``StrictError`` for damage with
+/// ``strict=True``; ``NormalizeError`` when the input cannot be taken apart
+/// (e.g. a broken gzip stream, or WARC output that is not UTF-8: use
+/// ``normalize_bytes``); ``TypeError`` for data that is neither bytes nor
+/// str.
+#[pyfunction]
+#[pyo3(
+    name = "normalize",
+    signature = (data, *, config = None, format = None, html = None, skip = None, from_encoding = None, fields = None, to = None, convert_all = None, convert_only = None, strict = None),
+    text_signature = "(data, *, config='t2s', format='auto', html='keep', skip=(), from_encoding=None, fields='text', to='same', convert_all=False, convert_only=False, strict=False)"
+)]
+#[allow(clippy::too_many_arguments)]
+fn normalize_py<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    config: Option<Bound<'py, PyAny>>,
+    format: Option<Bound<'py, PyAny>>,
+    html: Option<Bound<'py, PyAny>>,
+    skip: Option<Bound<'py, PyAny>>,
+    from_encoding: Option<Bound<'py, PyAny>>,
+    fields: Option<Bound<'py, PyAny>>,
+    to: Option<Bound<'py, PyAny>>,
+    convert_all: Option<Bound<'py, PyAny>>,
+    convert_only: Option<Bound<'py, PyAny>>,
+    strict: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    // The function is here rather than in Python so that a call on a short
+    // record costs no Python frame: with no keyword (the common loop over
+    // records) the options parsed once at import are used, otherwise the
+    // package's options cache is asked.
+    let given = [
+        ("config", config),
+        ("format", format),
+        ("html", html),
+        ("skip", skip),
+        ("from_encoding", from_encoding),
+        ("fields", fields),
+        ("to", to),
+        ("convert_all", convert_all),
+        ("convert_only", convert_only),
+        ("strict", strict),
+    ];
+    let opts = if given.iter().all(|(_, v)| v.is_none()) {
+        static DEFAULT: pyo3::sync::PyOnceLock<Py<PyOptions>> = pyo3::sync::PyOnceLock::new();
+        DEFAULT
+            .get_or_try_init(py, || -> PyResult<Py<PyOptions>> {
+                let opts = py.import("zhnorm")?.getattr("_DEFAULT_OPTIONS")?;
+                Ok(opts.cast_into::<PyOptions>()?.unbind())
+            })?
+            .bind(py)
+            .clone()
+    } else {
+        let package = py.import("zhnorm")?;
+        let kwargs = PyDict::new(py);
+        for (name, value) in given {
+            if let Some(v) = value {
+                kwargs.set_item(name, v)?;
+            }
+        }
+        package
+            .getattr("_normalize_options")?
+            .call((), Some(&kwargs))?
+            .cast_into::<PyOptions>()?
+    };
+    _normalize(py, data, opts.get())
+}
+
 /// `zhnorm.normalize_bytes`: the output as bytes, as the command writes it.
 #[pyfunction]
 fn _normalize_bytes<'py>(
@@ -846,6 +946,7 @@ fn _zhnorm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(configs, m)?)?;
     m.add_class::<PyOptions>()?;
     m.add_function(wrap_pyfunction!(_normalize, m)?)?;
+    m.add_function(wrap_pyfunction!(normalize_py, m)?)?;
     m.add_function(wrap_pyfunction!(_normalize_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(_normalize_with_report, m)?)?;
     m.add_function(wrap_pyfunction!(_normalize_many, m)?)?;

@@ -19,6 +19,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from . import _zhnorm
 from ._zhnorm import (
     BinaryInputError,
+    normalize,
     Converter,
     NormalizeError,
     StrictError,
@@ -101,8 +102,7 @@ def _options(
                            convert_all, convert_only, strict)
 
 
-def normalize(
-    data: Data,
+def _normalize_options(
     *,
     config: Config = "t2s",
     format: str = "auto",
@@ -114,70 +114,20 @@ def normalize(
     convert_all: bool = False,
     convert_only: bool = False,
     strict: bool = False,
-) -> str:
-    """Clean and convert one input; return the text.
-
-    ``data`` as ``bytes`` is read as the command reads a file: the encoding
-    is detected (or ``from_encoding``), compressed input (gzip, zstd, bzip2)
-    is decompressed, and with ``format="auto"`` HTML, JSON Lines and WARC are
-    recognised. The result equals what ``zhnorm -o OUT FILE`` writes with the
-    same options. ``data`` as ``str`` is text already: only cleanup and
-    conversion run (for ``format`` ``"html"``, ``"jsonl"`` or ``"warc"`` the
-    text is parsed in that format, as UTF-8).
-
-    Keywords, with the command's option each stands for:
-
-    - ``config`` (``-c``): an OpenCC configuration name (``"t2s"``,
-      ``"tw2sp"``, ``"s2t"``, ... see ``configs()``; also ``"t2s.json"``), or
-      a ``Converter``, which may carry user dictionaries (``--dict``).
-    - ``format`` (``--format``): ``"auto"``, ``"text"``, ``"html"``,
-      ``"jsonl"`` or ``"warc"``.
-    - ``html`` (``--html``): ``"keep"`` the page, or only its readable
-      ``"text"``.
-    - ``skip`` (``--skip``): cleanup steps to leave out: ``"entities"``,
-      ``"mojibake"``, ``"pinyin"``, ``"punct"``, ``"width"``, ``"unicode"``,
-      ``"markdown"`` (a sequence, or one comma-separated string).
-    - ``from_encoding`` (``--from``): decode in this encoding (``"gbk"``,
-      ``"big5"``, ``"utf-8"``, ...) instead of detecting it; binary input is
-      then decoded too.
-    - ``fields`` (``--field``): the JSON Lines string fields to clean.
-    - ``to`` (``--to``): ``"jsonl"`` turns WARC input into JSON Lines of
-      ``{url, date, text}``; ``"same"`` keeps the input's format.
-    - ``convert_all`` (``--convert-all``), ``convert_only``
-      (``--convert-only``), ``strict`` (``--strict``).
-
-    Raises ``ValueError`` for an unknown configuration, format, mode, step
-    or encoding; ``BinaryInputError`` (a ``ValueError``) for binary bytes
-    unless ``from_encoding`` is given; ``StrictError`` for damage with
-    ``strict=True``; ``NormalizeError`` when the input cannot be taken apart
-    (e.g. a broken gzip stream, or WARC output that is not UTF-8: use
-    ``normalize_bytes``); ``TypeError`` for data that is neither bytes nor
-    str.
-    """
-    # The per-record hot path. Every keyword left at its default (the
-    # very default objects) skips even the cache's hashing of ten values;
-    # otherwise straight to the cache, which only lists (unhashable) miss.
-    d = _NORMALIZE_DEFAULTS
-    if (config is d[0] and format is d[1] and html is d[2] and skip is d[3]
-            and from_encoding is None and fields is d[4] and to is d[5]
-            and convert_all is False and convert_only is False and strict is False):
-        return _zhnorm._normalize(data, _DEFAULT_OPTIONS)
+) -> Any:
+    # normalize (in Rust, so that a call on a short record costs no Python
+    # frame) comes here for any keyword it is given: straight to the
+    # cache, which only lists (unhashable) miss; they go the long way.
     try:
-        opts = _cached_options(config, format, html, skip, from_encoding, fields, to,
+        return _cached_options(config, format, html, skip, from_encoding, fields, to,
                                convert_all, convert_only, strict)
     except TypeError:
-        opts = _options(config, format, html, skip, from_encoding, fields, to,
+        return _options(config, format, html, skip, from_encoding, fields, to,
                         convert_all, convert_only, strict)
-    return _zhnorm._normalize(data, opts)
 
 
-# normalize's own default objects, for its identity check.
-_NORMALIZE_DEFAULTS = tuple(
-    normalize.__kwdefaults__[k] for k in ("config", "format", "html", "skip", "fields", "to")
-)
-
-_DEFAULT_OPTIONS = _cached_options(*_NORMALIZE_DEFAULTS[:4], None, *_NORMALIZE_DEFAULTS[4:],
-                                   False, False, False)
+# What normalize uses when given no keyword at all.
+_DEFAULT_OPTIONS = _normalize_options()
 
 
 def normalize_bytes(

@@ -10,6 +10,7 @@ __all__ = [
     "convert",
     "configs",
     "_Options",
+    "normalize",
     "_normalize",
     "_normalize_bytes",
     "_normalize_with_report",
@@ -80,6 +81,21 @@ class _Options:
         strict: bool,
     ) -> _Options: ...
 
+def normalize(
+    data: Union[bytes, bytearray, str],
+    *,
+    config: Union[str, Converter] = "t2s",
+    format: str = "auto",
+    html: str = "keep",
+    skip: Union[str, Sequence[str]] = (),
+    from_encoding: Optional[str] = None,
+    fields: Union[str, Sequence[str]] = "text",
+    to: str = "same",
+    convert_all: bool = False,
+    convert_only: bool = False,
+    strict: bool = False,
+) -> str:
+    """Clean and convert one input; return the text (see the package's docs)."""
 def _normalize(data: Union[bytes, bytearray, str], opts: _Options) -> str: ...
 def _normalize_bytes(data: Union[bytes, bytearray, str], opts: _Options) -> bytes: ...
 def _normalize_with_report(
