@@ -800,13 +800,7 @@ fn _normalize_many<'py>(
         };
         let mut iter = items.try_iter()?;
         loop {
-            let mut inputs = Vec::with_capacity(size);
-            let mut these = Vec::with_capacity(size);
-            for item in iter.by_ref().take(size) {
-                let item = item?;
-                inputs.push(Input::from_py(&item)?);
-                these.push(item.unbind());
-            }
+            let (inputs, these) = read_chunk(&mut iter, size)?;
             if inputs.is_empty() {
                 break;
             }
@@ -852,6 +846,22 @@ fn _normalize_many<'py>(
     out.finish()
 }
 
+/// The next `size` items (fewer at the end, none when all are read): as
+/// the library takes them, and as given.
+fn read_chunk(
+    iter: &mut Bound<'_, pyo3::types::PyIterator>,
+    size: usize,
+) -> PyResult<(Vec<Input>, Vec<Py<PyAny>>)> {
+    let mut inputs = Vec::with_capacity(size);
+    let mut these = Vec::with_capacity(size);
+    for item in iter.by_ref().take(size) {
+        let item = item?;
+        inputs.push(Input::from_py(&item)?);
+        these.push(item.unbind());
+    }
+    Ok((inputs, these))
+}
+
 /// Collects the finished chunks that are next in order.
 fn collect_ready<'py>(
     py: Python<'py>,
@@ -885,13 +895,7 @@ fn many_here<'py>(
     };
     let mut iter = items.try_iter()?;
     loop {
-        let mut inputs = Vec::with_capacity(size);
-        let mut these = Vec::with_capacity(size);
-        for item in iter.by_ref().take(size) {
-            let item = item?;
-            inputs.push(Input::from_py(&item)?);
-            these.push(item.unbind());
-        }
+        let (inputs, these) = read_chunk(&mut iter, size)?;
         if inputs.is_empty() {
             break;
         }
