@@ -337,15 +337,7 @@ fn a_line_whose_budget_runs_out_is_left_as_it_was_and_counted() {
 /// Random high bytes read as GBK, as scraped binary junk comes out: a lost
 /// byte (U+FFFD) every few dozen characters, the rest rare Han characters.
 fn random_high_as_gbk(len: usize, seed: u64) -> String {
-    let mut rng = seed | 1;
-    let bytes: Vec<u8> = (0..len)
-        .map(|_| {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            0x80 | rng as u8
-        })
-        .collect();
+    let bytes = crate::support::random_high_bytes(len, seed);
     encoding_rs::GBK.decode(&bytes).0.into_owned()
 }
 

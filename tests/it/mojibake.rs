@@ -686,15 +686,7 @@ proptest! {
 fn pieces_repair_long_noise_as_whole_spans() {
     // One line of a few kilobytes of noise with mojibake inside: many
     // pieces, some decoded, in several scans.
-    let mut rng = 0x2545_F491_4F6C_DD1Du64;
-    let noise: Vec<u8> = (0..6000)
-        .map(|_| {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            0x80 | rng as u8
-        })
-        .collect();
+    let noise = crate::support::random_high_bytes(6000, 0x2545_F491_4F6C_DD1D);
     let mut line = GBK.decode_without_bom_handling(&noise).0.into_owned();
     line.insert_str(line.len() / 2, &utf8_as(GBK, "我们认为经济发展很重要"));
     line.push_str(&gbk_python(
@@ -712,15 +704,8 @@ fn pieces_repair_long_noise_of_many_seeds_as_whole_spans() {
     // Lines of 20 000 random high bytes read as GBK: cut into pieces, seed
     // 16 once lost a repair (at character 10 016) that the whole span made.
     for seed in 1..40u64 {
-        let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let noise: Vec<u8> = (0..20000)
-            .map(|_| {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                0x80 | rng as u8
-            })
-            .collect();
+        let noise =
+            crate::support::random_high_bytes(20000, seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let line = GBK.decode_without_bom_handling(&noise).0.into_owned();
         let (whole, whole_stats) = repair_whole(&line);
         let (out, stats) = repair_pieces(&line);

@@ -577,3 +577,18 @@ pub fn first_difference(expected: &str, got: &str) -> String {
         ctx(&g)
     )
 }
+
+/// `len` pseudo-random bytes of 0x80-0xFF (xorshift from `seed`): the
+/// random high bytes that cost most per byte to search for mojibake.
+/// The same seed gives the same bytes on every run.
+pub fn random_high_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut rng = seed | 1;
+    (0..len)
+        .map(|_| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            0x80 | rng as u8
+        })
+        .collect()
+}
