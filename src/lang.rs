@@ -787,8 +787,10 @@ mod tests {
             }
             files += 1;
             let text = std::fs::read_to_string(&path).unwrap();
-            for line in text.lines().filter(|l| !l.starts_with('#')) {
-                let key = line.split('\t').next().unwrap_or("");
+            // The one dictionary parser, the build script's own.
+            let entries = crate::convert::dict::parse(&text).unwrap();
+            assert!(!entries.is_empty(), "{}", path.display());
+            for key in entries.iter().map(|e| e.key) {
                 let bad = key
                     .chars()
                     .any(|c| is_kana(c as u32) || is_hangul(c as u32) || c == '&' || c == '#');

@@ -13,7 +13,7 @@
 
 // Parts of it serve only build.rs and the policy tests.
 #[cfg_attr(not(test), allow(dead_code))]
-mod dict;
+pub(crate) mod dict;
 mod engine;
 // Compiled into build.rs, which plans the built-in matchers with it; here
 // only for its unit tests.
