@@ -473,8 +473,7 @@ fn run_one(
 }
 
 /// `zhnorm.normalize`, after the keywords became `opts`.
-#[pyfunction]
-fn _normalize<'py>(
+fn normalize_with<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     opts: &PyOptions,
@@ -582,7 +581,7 @@ fn normalize_py<'py>(
             .call((), Some(&kwargs))?
             .cast_into::<PyOptions>()?
     };
-    _normalize(py, data, opts.get())
+    normalize_with(py, data, opts.get())
 }
 
 /// `zhnorm.normalize_bytes`: the output as bytes, as the command writes it.
@@ -949,7 +948,6 @@ fn _zhnorm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert, m)?)?;
     m.add_function(wrap_pyfunction!(configs, m)?)?;
     m.add_class::<PyOptions>()?;
-    m.add_function(wrap_pyfunction!(_normalize, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_py, m)?)?;
     m.add_function(wrap_pyfunction!(_normalize_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(_normalize_with_report, m)?)?;

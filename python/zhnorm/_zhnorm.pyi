@@ -1,5 +1,5 @@
-# Types of the extension module. The public functions are in __init__.py;
-# the underscored ones take options already parsed by it.
+# Types of the extension module. Most public functions are in __init__.py
+# (normalize is here); the underscored ones take options already parsed there.
 import os
 import pathlib
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union, final
@@ -11,7 +11,6 @@ __all__ = [
     "configs",
     "_Options",
     "normalize",
-    "_normalize",
     "_normalize_bytes",
     "_normalize_with_report",
     "_normalize_many",
@@ -96,7 +95,6 @@ def normalize(
     strict: bool = False,
 ) -> str:
     """Clean and convert one input; return the text (see the package's docs)."""
-def _normalize(data: Union[bytes, bytearray, str], opts: _Options) -> str: ...
 def _normalize_bytes(data: Union[bytes, bytearray, str], opts: _Options) -> bytes: ...
 def _normalize_with_report(
     data: Union[bytes, bytearray, str], opts: _Options
