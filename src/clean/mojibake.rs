@@ -1599,6 +1599,16 @@ fn judge(line: &[char], seg: &Segment, kind: Kind) -> Option<u32> {
         if tier.no_repeats && seg.out.trim().contains([' ', '\t']) {
             return None;
         }
+        // ASCII costs nothing in the judgement, so a short repair that
+        // turns Han characters into letters or digits gets them free: the
+        // rare pair 鐘箇 reads from GBK as the UTF-8 of 犹w. Over a few
+        // characters that is no evidence of mojibake; a short repair
+        // brings out no more ASCII letters and digits than it replaces.
+        let alnum =
+            |s: &mut dyn Iterator<Item = char>| s.filter(char::is_ascii_alphanumeric).count();
+        if alnum(&mut seg.out.chars()) > alnum(&mut src.iter().copied()) {
+            return None;
+        }
         let letter =
             |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphabetic() || is_latin_letter(*c));
         let before = seg.chars.start.checked_sub(1).and_then(|i| line.get(i));

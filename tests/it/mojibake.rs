@@ -713,3 +713,15 @@ fn pieces_repair_long_noise_of_many_seeds_as_whole_spans() {
         assert_eq!(stats, whole_stats, "seed {seed}");
     }
 }
+
+/// 鐘箇 as GBK bytes is the UTF-8 of 犹w; a short repair may not buy a
+/// cheap character with a letter it conjures from a Han one.
+#[test]
+fn short_repair_does_not_turn_han_into_letters() {
+    for text in ["鐘箇中", "擊鐘箇中"] {
+        assert_eq!(repair(text).0, text);
+        for bad in [utf8_as(WINDOWS_1252, text), latin1(text.as_bytes())] {
+            assert_eq!(repair(&bad).0, text, "broken: {bad}");
+        }
+    }
+}
