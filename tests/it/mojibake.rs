@@ -701,16 +701,39 @@ fn pieces_repair_long_noise_as_whole_spans() {
 
 #[test]
 fn pieces_repair_long_noise_of_many_seeds_as_whole_spans() {
-    // Lines of 20 000 random high bytes read as GBK: cut into pieces, seed
-    // 16 once lost a repair (at character 10 016) that the whole span made.
+    // Lines of a few thousand random high bytes read as GBK and as Big5,
+    // and the GBK reading with broken phrases of two kinds inside. Seed 16
+    // once lost a repair the whole span made: the decoder read a stretch
+    // without lost bytes straight through when it was alone, but could
+    // skip a valid character there to line up a cheaper one when a lost
+    // byte lay anywhere else in the span.
     for seed in 1..40u64 {
+        let len = 3000 + (seed as usize % 7) * 500;
         let noise =
-            crate::support::random_high_bytes(20000, seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let line = GBK.decode_without_bom_handling(&noise).0.into_owned();
-        let (whole, whole_stats) = repair_whole(&line);
-        let (out, stats) = repair_pieces(&line);
-        assert_eq!(out, whole, "seed {seed}");
-        assert_eq!(stats, whole_stats, "seed {seed}");
+            crate::support::random_high_bytes(len, seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let gbk = GBK.decode_without_bom_handling(&noise).0.into_owned();
+        let mut broken = gbk.clone();
+        let third = broken
+            .char_indices()
+            .nth(broken.chars().count() / 3)
+            .map_or(0, |(i, _)| i);
+        broken.insert_str(third, &utf8_as(GBK, "我们认为经济发展很重要"));
+        broken.push_str(
+            &BIG5
+                .decode_without_bom_handling(&GBK.encode("地铁三号线将全线通车").0)
+                .0,
+        );
+        let big5 = BIG5.decode_without_bom_handling(&noise).0.into_owned();
+        for (name, line) in [("gbk", gbk), ("broken", broken), ("big5", big5)] {
+            let (whole, whole_stats) = repair_whole(&line);
+            assert_eq!(
+                whole_stats.unsearched, 0,
+                "seed {seed} {name}: whole search finished"
+            );
+            let (out, stats) = repair_pieces(&line);
+            assert_eq!(out, whole, "seed {seed} {name}");
+            assert_eq!(stats, whole_stats, "seed {seed} {name}");
+        }
     }
 }
 

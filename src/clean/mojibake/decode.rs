@@ -7,8 +7,14 @@
 //! character; the filling is kept only when it is unique or clearly the
 //! most plausible, otherwise the character comes out as U+FFFD. Since a
 //! hole may start a character or continue one, the reading is a shortest
-//! path over byte positions, which for hole-free input is just the
-//! left-to-right decoding.
+//! path over byte positions. Only where a lost byte is within reach is
+//! there a choice: elsewhere a position is read as a decoder reads it (the
+//! character starting there, or one invalid byte if none does), so a
+//! stream without holes reads exactly left to right, and a stretch between
+//! holes reads as a decoder that picks up again after one would. (Letting
+//! the search skip a valid character anywhere, to line up a cheaper one
+//! after it, made the reading of a stretch depend on lost bytes arbitrarily
+//! far away, so that a line could not be read in pieces.)
 
 use super::stream::{Src, Stream, KNOWN, LOST, UNKNOWN_PAIR};
 use super::tables::{gb18030_four, tables};
@@ -999,33 +1005,31 @@ fn shortest_in(
             }
         }
         worked += 1;
-        if fast && next_hole >= i + 4 {
-            let mut best = u32::MAX;
-            let mut best_pick = 0u8;
+        // No lost byte within the widest unit's reach: the position reads
+        // as a decoder reads it, the one unit starting there or, if there
+        // is none, an invalid byte (see the module docs).
+        let settled = next_hole >= i + 4;
+        if fast && settled {
             let u = read_known(dst, &d.s.bytes, i, d.ctx.outer);
-            for (len, unit_cost, p) in [(u.len as usize, u.cost, u.len), (1, INVALID_COST, INVALID)]
-            {
-                if p != INVALID && u.how != How::Read {
-                    continue;
-                }
-                let rest = cost[i + len];
-                if rest == u32::MAX {
-                    continue;
-                }
-                let total = rest.saturating_add(unit_cost);
-                if total < best {
-                    best = total;
-                    best_pick = p;
-                }
-            }
-            cost[i] = best;
-            pick[i] = best_pick;
+            let (len, unit_cost, p) = if u.how == How::Read {
+                (u.len as usize, u.cost, u.len)
+            } else {
+                (1, INVALID_COST, INVALID)
+            };
+            let rest = cost[i + len];
+            (cost[i], pick[i]) = if rest == u32::MAX {
+                (u32::MAX, 0)
+            } else {
+                (rest.saturating_add(unit_cost), p)
+            };
             continue;
         }
         super::probe::searched();
         cands.clear();
         d.units_at(dst, i, cands);
-        cands.push(invalid(i));
+        if !settled || !cands.iter().any(|u| u.how == How::Read) {
+            cands.push(invalid(i));
+        }
         let mut chosen = None;
         pick[i] = 0;
         for u in cands.iter() {
@@ -1134,6 +1138,39 @@ mod tests {
             asked: false,
         };
         (s, ctx)
+    }
+
+    /// Big5 bytes (random, as junk gives) where reading straight on and
+    /// skipping a byte to line up cheaper characters differ: D4 A7 is 唭,
+    /// while A7 F3 is 更.
+    const SKIPPABLE: [u8; 16] = [
+        0xd4, 0xa7, 0xf3, 0x90, 0xdc, 0x98, 0xe7, 0x8c, 0xf5, 0xdb, 0xe3, 0xd2, 0x86, 0xeb,
+        0x97, 0xc9,
+    ];
+
+    fn text(units: &[Unit]) -> String {
+        units
+            .iter()
+            .flat_map(|u| u.out)
+            .filter(|&c| c != '\0')
+            .collect()
+    }
+
+    #[test]
+    fn a_stretch_far_from_lost_bytes_reads_as_it_does_alone() {
+        let (alone, ctx) = decoder(&SKIPPABLE, &[0; 16], Src::Gbk, false, false);
+        let plain = text(&decode(Dst::Big5, &alone, ctx));
+        assert!(plain.starts_with('唭'), "read straight on: {plain}");
+        // The same bytes after a lost one and some ASCII: only the units
+        // within reach of the lost byte may read differently.
+        let mut bytes = vec![0xa4, 0x00, b'a', b'b', b'c', b'd', b'e', b'f'];
+        bytes.extend_from_slice(&SKIPPABLE);
+        let mut holes = vec![0u8; bytes.len()];
+        holes[1] = 1;
+        let (with_hole, ctx) = decoder(&bytes, &holes, Src::Gbk, false, false);
+        let units = decode(Dst::Big5, &with_hole, ctx);
+        let after: Vec<Unit> = units.into_iter().filter(|u| u.start >= 8).collect();
+        assert_eq!(text(&after), plain);
     }
 
     fn both_ways(dst: Dst, s: &Stream, ctx: Ctx) -> (String, String) {

@@ -73,15 +73,6 @@ pub struct Piece {
     pub bound: i64,
 }
 
-/// Whether spans are cut into pieces at all. Off: a differential test
-/// (`pieces_repair_long_noise_as_whole_spans`, seed 16 of 20 000 random
-/// high bytes read as GBK) found a broken phrase that the whole span
-/// repairs and the pieces do not, so one of the conditions for a cut above
-/// is not sufficient; until that is found, spans are decoded whole and only
-/// the bound decides whether they are decoded at all. Cutting took random
-/// high bytes from about 30 to about 21 times the cost of ordinary text.
-const CUT_SPANS: bool = false;
-
 /// The widest unit, in bytes: how far back a unit covering a byte can
 /// start.
 const WIDEST: usize = 4;
@@ -106,7 +97,6 @@ pub fn pieces(s: &Stream, chars: &[char], how: Reading) -> Vec<Piece> {
         cut,
         r,
     } = how;
-    let cut = cut && CUT_SPANS;
     if WHOLE.with(Cell::get) {
         return vec![Piece {
             chars: 0..chars.len(),
@@ -274,7 +264,7 @@ fn cuts_at(s: &Stream, k: usize, dst: Dst, outer: bool) -> bool {
 pub fn pieces_near(s: &Stream, chars: &[char], how: Reading, near: &[Range<usize>]) -> Vec<Piece> {
     let m = chars.len();
     let (dst, outer) = (how.dst, how.outer);
-    if !how.cut || !CUT_SPANS || WHOLE.with(Cell::get) {
+    if !how.cut || WHOLE.with(Cell::get) {
         return pieces(s, chars, how);
     }
     let mut out = Vec::new();
