@@ -206,6 +206,30 @@ impl Cleaner {
         self.take(text, out, false);
     }
 
+    /// How many bytes at the start of `text` this cleaner would pass on
+    /// as they are, in whole lines, with nothing before them still inside
+    /// it: the caller may hand `text[..n]` to the next stage itself and
+    /// [`push`](Self::push) only the rest, without a copy of the plain
+    /// lines. Zero whenever the cleaner holds anything, or might change or
+    /// count something in those lines.
+    pub fn plain_prefix(&self, text: &str) -> usize {
+        if !self.fast || !self.direct || !self.pending.is_empty() || self.is_holding() {
+            return 0;
+        }
+        if self.options.entities && !self.entities.passes_through(text) {
+            return 0;
+        }
+        if !self.options.line_steps() {
+            return text.len();
+        }
+        let eol_kept = matches!(self.options.tidy.eol, tidy::Eol::Keep | tidy::Eol::Lf);
+        if !eol_kept || self.pinyin_busy() || text.len() > MAX_PENDING {
+            return 0;
+        }
+        let whole = memchr::memrchr(b'\n', text.as_bytes()).map_or(0, |i| i + 1);
+        scan::plain_lines(&text[..whole])
+    }
+
     /// Decodes references in `text` (unless that step is off) straight
     /// into the text waiting for its line end, or into `out` when no line
     /// step follows, then cleans the lines now complete (all of them if
@@ -706,6 +730,30 @@ mod tests {
             let direct = run_cuts(Cleaner::new(options));
             let copied = run_cuts(Cleaner::new(options).copying());
             prop_assert_eq!(direct, copied);
+        }
+
+        /// Handing the plain prefix on past the cleaner and pushing the
+        /// rest gives what pushing everything gives.
+        #[test]
+        fn plain_prefix_is_what_the_cleaner_passes(
+            text in text(),
+            options in options(),
+            cut in 0..400usize,
+        ) {
+            let mut cut = cut.min(text.len());
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let (first, second) = text.split_at(cut);
+            let mut cleaner = Cleaner::new(options);
+            let mut out = String::new();
+            for piece in [first, second] {
+                let n = cleaner.plain_prefix(piece);
+                out.push_str(&piece[..n]);
+                cleaner.push(&piece[n..], &mut out);
+            }
+            let stats = cleaner.finish(&mut out);
+            prop_assert_eq!((out, stats), run(Cleaner::new(options), &text, cut));
         }
 
         /// What `leaves_alone` lets through, a cleaner gives back as it
