@@ -320,7 +320,16 @@ impl<'c> Pipeline<'c> {
                         gate.push(judge.plan(), stream, text, out);
                         return Ok(());
                     }
-                    None => cleaner.push(text, scratch),
+                    None => {
+                        // Whole plain lines at the start go on as they
+                        // are, not copied through the cleaner's output.
+                        let n = cleaner.plain_prefix(text);
+                        if n > 0 {
+                            judge.observe(&text[..n]);
+                            gate.push(judge.plan(), stream, &text[..n], out);
+                        }
+                        cleaner.push(&text[n..], scratch);
+                    }
                 }
                 judge.observe(scratch);
                 gate.push(judge.plan(), stream, scratch, out);

@@ -232,6 +232,16 @@ impl EntityDecoder {
         self.take_stats()
     }
 
+    /// Whether [`push`](Self::push) would append `chunk` as it is and
+    /// count nothing: nothing is held back, the output so far ends in no
+    /// open escaped form, and `chunk` has no `&`. Callers may then use the
+    /// text itself instead of a copy.
+    pub fn passes_through(&self, chunk: &str) -> bool {
+        self.units.is_empty()
+            && self.open_tail.is_none()
+            && memchr::memchr(b'&', chunk.as_bytes()).is_none()
+    }
+
     /// Ends the text: whatever is held back is decided and written out. The
     /// decoder is then ready for a new text.
     pub fn finish(&mut self, out: &mut String) -> EntityStats {

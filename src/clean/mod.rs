@@ -145,6 +145,10 @@ pub struct Cleaner {
     /// Whether lines no step would touch skip the steps; off only in tests
     /// that hold the shortcut against the full path.
     fast: bool,
+    /// Whether text that reference decoding would pass on as it is goes to
+    /// the line steps without being copied into `pending` first; off only
+    /// in tests that hold this against the copying way.
+    direct: bool,
     /// Lines out of the pinyin stage, waiting for tidy.
     unpinned: String,
     stats: CleanStats,
@@ -164,6 +168,7 @@ impl Cleaner {
             pending: String::new(),
             pinyin: PinyinStage::new(),
             fast: true,
+            direct: true,
             unpinned: String::new(),
             stats: CleanStats::default(),
         }
@@ -173,6 +178,14 @@ impl Cleaner {
     #[cfg(test)]
     fn full_path(mut self) -> Self {
         self.fast = false;
+        self
+    }
+
+    /// The same cleaner copying all text into `pending` before the line
+    /// steps.
+    #[cfg(test)]
+    fn copying(mut self) -> Self {
+        self.direct = false;
         self
     }
 
@@ -193,6 +206,30 @@ impl Cleaner {
         self.take(text, out, false);
     }
 
+    /// How many bytes at the start of `text` this cleaner would pass on
+    /// as they are, in whole lines, with nothing before them still inside
+    /// it: the caller may hand `text[..n]` to the next stage itself and
+    /// [`push`](Self::push) only the rest, without a copy of the plain
+    /// lines. Zero whenever the cleaner holds anything, or might change or
+    /// count something in those lines.
+    pub fn plain_prefix(&self, text: &str) -> usize {
+        if !self.fast || !self.direct || !self.pending.is_empty() || self.is_holding() {
+            return 0;
+        }
+        if self.options.entities && !self.entities.passes_through(text) {
+            return 0;
+        }
+        if !self.options.line_steps() {
+            return text.len();
+        }
+        let eol_kept = matches!(self.options.tidy.eol, tidy::Eol::Keep | tidy::Eol::Lf);
+        if !eol_kept || self.pinyin_busy() || text.len() > MAX_PENDING {
+            return 0;
+        }
+        let whole = memchr::memrchr(b'\n', text.as_bytes()).map_or(0, |i| i + 1);
+        scan::plain_lines(&text[..whole])
+    }
+
     /// Decodes references in `text` (unless that step is off) straight
     /// into the text waiting for its line end, or into `out` when no line
     /// step follows, then cleans the lines now complete (all of them if
@@ -208,6 +245,19 @@ impl Cleaner {
             } else {
                 out.push_str(text);
             }
+            return;
+        }
+        // Nearly all text has no reference and arrives after a line break:
+        // its whole lines go to the line steps straight from `text`, and
+        // only the unfinished last one is kept. (A piece over the limit
+        // takes the way below, which cuts over-long lines.)
+        let passes = !self.options.entities || self.entities.passes_through(text);
+        if self.direct && !last && passes && self.pending.is_empty() && text.len() <= MAX_PENDING {
+            let cut = memchr::memrchr(b'\n', text.as_bytes()).map_or(0, |i| i + 1);
+            if cut > 0 {
+                self.clean_lines(&text[..cut], out);
+            }
+            self.pending.push_str(&text[cut..]);
             return;
         }
         if self.options.entities {
@@ -291,7 +341,14 @@ impl Cleaner {
     /// ([`scan::plain_lines`]) are copied out at once.
     fn clean_block(&mut self, cut: usize, out: &mut String) {
         let pending = std::mem::take(&mut self.pending);
-        let block = &pending[..cut];
+        self.clean_lines(&pending[..cut], out);
+        self.pending = pending;
+        self.pending.drain(..cut);
+    }
+
+    /// The line steps over `block` (whole lines, or a piece of an
+    /// over-long one), line by line.
+    fn clean_lines(&mut self, block: &str, out: &mut String) {
         // A plain line has no CR, so its break is the `\n` every step's own
         // line splitting cuts at, and no break is rewritten but CRLF's.
         let eol_kept = matches!(self.options.tidy.eol, tidy::Eol::Keep | tidy::Eol::Lf);
@@ -310,8 +367,6 @@ impl Cleaner {
             self.clean_line(&block[from..end], out);
             from = end;
         }
-        self.pending = pending;
-        self.pending.drain(..cut);
     }
 
     /// Whether the pinyin step holds lines or strips them, so that even a
@@ -362,6 +417,25 @@ impl Cleaner {
             tidy_and_repair(line, opts, repair, out, &mut self.stats);
         }
     }
+}
+
+/// Whether a new [`Cleaner`] with `options` gives `text` back as it is and
+/// counts nothing, known without running it: no character reference to
+/// decode, and every line one the cleaner's own shortcut passes
+/// ([`scan::plain_lines`]). It may say no where the cleaner would change
+/// nothing, never yes where it would change or count something.
+pub(crate) fn leaves_alone(options: &CleanOptions, text: &str) -> bool {
+    if options.entities && memchr::memchr(b'&', text.as_bytes()).is_some() {
+        return false;
+    }
+    if !options.line_steps() {
+        return true;
+    }
+    // As in `Cleaner::clean_lines`: a plain line has no CR, so only a
+    // CRLF ending would be rewritten; and over the limit lines are cut.
+    matches!(options.tidy.eol, tidy::Eol::Keep | tidy::Eol::Lf)
+        && text.len() <= MAX_PENDING
+        && scan::plain_lines(text) == text.len()
 }
 
 /// Tidies one line; if that changed it and mojibake repair is on, repairs
@@ -625,6 +699,72 @@ mod tests {
             let fast = run(Cleaner::new(options), &text, cut);
             let full = run(Cleaner::new(options).full_path(), &text, cut);
             prop_assert_eq!(fast, full);
+        }
+
+        /// Lines taken straight from the pushed text give what lines
+        /// copied into the cleaner first give, however the text is cut.
+        #[test]
+        fn direct_lines_are_copied_lines(
+            text in text(),
+            options in options(),
+            cuts in prop::collection::vec(0..400usize, 0..4),
+        ) {
+            let run_cuts = |mut cleaner: Cleaner| {
+                let mut at: Vec<usize> = cuts.iter().map(|&c| {
+                    let mut c = c.min(text.len());
+                    while !text.is_char_boundary(c) {
+                        c -= 1;
+                    }
+                    c
+                }).collect();
+                at.sort_unstable();
+                let mut out = String::new();
+                let mut from = 0;
+                for c in at.into_iter().chain([text.len()]) {
+                    cleaner.push(&text[from..c], &mut out);
+                    from = c;
+                }
+                let stats = cleaner.finish(&mut out);
+                (out, stats)
+            };
+            let direct = run_cuts(Cleaner::new(options));
+            let copied = run_cuts(Cleaner::new(options).copying());
+            prop_assert_eq!(direct, copied);
+        }
+
+        /// Handing the plain prefix on past the cleaner and pushing the
+        /// rest gives what pushing everything gives.
+        #[test]
+        fn plain_prefix_is_what_the_cleaner_passes(
+            text in text(),
+            options in options(),
+            cut in 0..400usize,
+        ) {
+            let mut cut = cut.min(text.len());
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let (first, second) = text.split_at(cut);
+            let mut cleaner = Cleaner::new(options);
+            let mut out = String::new();
+            for piece in [first, second] {
+                let n = cleaner.plain_prefix(piece);
+                out.push_str(&piece[..n]);
+                cleaner.push(&piece[n..], &mut out);
+            }
+            let stats = cleaner.finish(&mut out);
+            prop_assert_eq!((out, stats), run(Cleaner::new(options), &text, cut));
+        }
+
+        /// What `leaves_alone` lets through, a cleaner gives back as it
+        /// is, with nothing counted.
+        #[test]
+        fn left_alone_is_unchanged(text in text(), options in options()) {
+            if leaves_alone(&options, &text) {
+                let (out, stats) = run(Cleaner::new(options), &text, text.len());
+                prop_assert_eq!(out, text);
+                prop_assert_eq!(stats, CleanStats::default());
+            }
         }
 
         /// What the classifier calls plain, each step passes through

@@ -18,10 +18,25 @@ fn full_width(c: char) -> char {
     }
 }
 
+/// What a pass works with besides the line, kept from one pass to the
+/// next so that the passes over a line allocate once.
+#[derive(Default)]
+struct Buffers {
+    /// Characters inside URLs and inline code.
+    mask: Vec<bool>,
+    /// `(` index to its `)` index.
+    close: Vec<Option<usize>>,
+    /// Open brackets while pairing.
+    stack: Vec<usize>,
+    /// Characters the pass removes.
+    drop: Vec<bool>,
+}
+
 /// Marks characters inside URLs and inline code, where punctuation is
-/// syntax.
-fn protected(chars: &[char]) -> Vec<bool> {
-    let mut mask = vec![false; chars.len()];
+/// syntax, in `mask` (one entry a character).
+fn protected(chars: &[char], mask: &mut Vec<bool>) {
+    mask.clear();
+    mask.resize(chars.len(), false);
     for (a, z) in code_spans(chars, '`') {
         mask[a..z].fill(true);
     }
@@ -29,7 +44,6 @@ fn protected(chars: &[char]) -> Vec<bool> {
         let end = url_end(chars, start);
         mask[start..end].fill(true);
     }
-    mask
 }
 
 /// Where URLs begin: a scheme before `://`, or `www.` at the start of a
@@ -78,10 +92,11 @@ fn url_end(chars: &[char], start: usize) -> usize {
 }
 
 /// `(` index to its `)` index, for pairs on the line outside protected
-/// text.
-fn pairs(chars: &[char], mask: &[bool]) -> Vec<Option<usize>> {
-    let mut close = vec![None; chars.len()];
-    let mut stack = Vec::new();
+/// text, into `close` (one entry a character).
+fn pairs(chars: &[char], mask: &[bool], close: &mut Vec<Option<usize>>, stack: &mut Vec<usize>) {
+    close.clear();
+    close.resize(chars.len(), None);
+    stack.clear();
     for (i, &c) in chars.iter().enumerate() {
         if mask[i] {
             continue;
@@ -96,15 +111,21 @@ fn pairs(chars: &[char], mask: &[bool]) -> Vec<Option<usize>> {
             _ => {}
         }
     }
-    close
 }
 
 /// One left-to-right pass, each decision seeing the decisions before it.
 /// Returns how many characters it converted.
-fn pass(chars: &mut Vec<char>) -> u64 {
-    let mask = protected(chars);
-    let close = pairs(chars, &mask);
-    let mut drop = vec![false; chars.len()];
+fn pass(chars: &mut Vec<char>, bufs: &mut Buffers) -> u64 {
+    let Buffers {
+        mask,
+        close,
+        stack,
+        drop,
+    } = bufs;
+    protected(chars, mask);
+    pairs(chars, mask, close, stack);
+    drop.clear();
+    drop.resize(chars.len(), false);
     let mut converted = 0;
     let n = chars.len();
     // Index of the next non-space at or after `i`.
@@ -123,7 +144,7 @@ fn pass(chars: &mut Vec<char>) -> u64 {
         }
         match c {
             ',' | ';' | ':' => {
-                let left = prev(&drop, i).map_or(Ctx::None, |l| ctx(chars[l]));
+                let left = prev(drop, i).map_or(Ctx::None, |l| ctx(chars[l]));
                 let r = skip_spaces(chars, i + 1);
                 let right = chars.get(r).map_or(Ctx::None, |&rc| ctx(rc));
                 if left != Ctx::None && right != Ctx::None && left.max(right) == Ctx::Strong {
@@ -138,7 +159,7 @@ fn pass(chars: &mut Vec<char>) -> u64 {
                 while end < n && matches!(chars[end], '?' | '!') && !mask[end] {
                     end += 1;
                 }
-                let left = prev(&drop, i).map_or(Ctx::None, |l| ctx(chars[l]));
+                let left = prev(drop, i).map_or(Ctx::None, |l| ctx(chars[l]));
                 let r = skip_spaces(chars, end);
                 let ok = match chars.get(r) {
                     // Sentence-final: the mark ends the line.
@@ -161,7 +182,7 @@ fn pass(chars: &mut Vec<char>) -> u64 {
             }
             '(' => {
                 if let Some(cl) = close[i] {
-                    if let Some(from) = bracket_ok(chars, &drop, i, cl) {
+                    if let Some(from) = bracket_ok(chars, drop, i, cl) {
                         chars[i] = '（';
                         chars[cl] = '）';
                         converted += 2;
@@ -229,11 +250,12 @@ fn bracket_ok(chars: &[char], drop: &[bool], open: usize, close: usize) -> Optio
 /// when nothing converts.
 pub(super) fn convert(s: &str, stats: &mut TidyStats) -> Option<String> {
     let mut chars: Vec<char> = s.chars().collect();
+    let mut bufs = Buffers::default();
     let mut total = 0;
     // A conversion can make its neighbour's context Chinese (`中,(注)`):
     // repeat until nothing changes, so that the result is a fixed point.
     loop {
-        let n = pass(&mut chars);
+        let n = pass(&mut chars, &mut bufs);
         if n == 0 {
             break;
         }
