@@ -782,20 +782,23 @@ struct Collector<'py> {
 }
 
 impl<'py> Collector<'py> {
-    /// Appends one chunk's results. `originals` are the chunk's items as
-    /// given: a `str` that came out unchanged is appended as itself.
-    fn add(
-        &mut self,
-        py: Python<'py>,
-        originals: Vec<Py<PyAny>>,
-        results: Results,
-    ) -> PyResult<()> {
-        for (original, r) in originals.into_iter().zip(results.outs) {
+    /// Appends one chunk's results. A `str` that came out unchanged is
+    /// appended as itself.
+    fn add(&mut self, py: Python<'py>, batch: &Batch, results: Results) -> PyResult<()> {
+        for (item, r) in batch.iter().zip(results.outs) {
             if self.first_error.is_some() {
                 return Ok(());
             }
             match r {
-                Ok(Out::Same) => self.list.append(original)?,
+                Ok(Out::Same) => match item {
+                    Input::Str(s) => self.list.append(s.object(py))?,
+                    // Only a `str` comes out as it went in.
+                    Input::Bytes(_) => {
+                        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                            "zhnorm: bytes reported unchanged",
+                        ))
+                    }
+                },
                 Ok(Out::Text(range)) => {
                     self.list.append(wide::new_str(py, &results.wide[range])?)?
                 }
@@ -897,8 +900,6 @@ fn _normalize_many<'py>(
             });
         }
         drop(res_tx);
-        // Items of the chunks sent and not yet collected, by position.
-        let mut originals: std::collections::VecDeque<Vec<Py<PyAny>>> = Default::default();
         let mut finished: Vec<Done> = Vec::new();
         let (mut sent, mut next) = (0, 0);
         let take = |(k, batch, results): Chunk, finished: &mut Vec<Done>| {
@@ -909,11 +910,10 @@ fn _normalize_many<'py>(
         };
         let mut iter = items.try_iter()?;
         loop {
-            let (batch, these) = read_chunk(&mut iter, size)?;
+            let batch = read_chunk(&mut iter, size)?;
             if batch.is_empty() {
                 break;
             }
-            originals.push_back(these);
             // The helpers are alive until this sender is dropped.
             let _ = job_tx.send((sent, batch));
             sent += 1;
@@ -921,7 +921,7 @@ fn _normalize_many<'py>(
             while let Ok(chunk) = res_rx.try_recv() {
                 take(chunk, &mut finished);
             }
-            collect_ready(py, &mut out, &mut finished, &mut originals, &mut next)?;
+            collect_ready(py, &mut out, &mut finished, &mut next)?;
             if out.first_error.is_some() {
                 // What follows would be thrown away.
                 break;
@@ -943,7 +943,7 @@ fn _normalize_many<'py>(
                 let Ok(chunk) = got else { break };
                 take(chunk, &mut finished);
             }
-            collect_ready(py, &mut out, &mut finished, &mut originals, &mut next)?;
+            collect_ready(py, &mut out, &mut finished, &mut next)?;
         }
         // On an early return the helpers drain what is queued and stop; a
         // failure leaves the rest unread.
@@ -955,20 +955,15 @@ fn _normalize_many<'py>(
     out.finish()
 }
 
-/// The next `size` items (fewer at the end, none when all are read): as
-/// the library takes them, and as given.
-fn read_chunk(
-    iter: &mut Bound<'_, pyo3::types::PyIterator>,
-    size: usize,
-) -> PyResult<(Batch, Vec<Py<PyAny>>)> {
+/// The next `size` items, as the library takes them (fewer at the end,
+/// none when all are read).
+fn read_chunk(iter: &mut Bound<'_, pyo3::types::PyIterator>, size: usize) -> PyResult<Batch> {
     let mut batch = Vec::with_capacity(size);
-    let mut these = Vec::with_capacity(size);
     for item in iter.by_ref().take(size) {
         let item = item?;
         batch.push(Input::from_py(&item)?);
-        these.push(item.unbind());
     }
-    Ok((batch, these))
+    Ok(batch)
 }
 
 /// Collects the finished chunks that are next in order.
@@ -976,12 +971,10 @@ fn collect_ready<'py>(
     py: Python<'py>,
     out: &mut Collector<'py>,
     finished: &mut [Done],
-    originals: &mut std::collections::VecDeque<Vec<Py<PyAny>>>,
     next: &mut usize,
 ) -> PyResult<()> {
     while let Some((batch, results)) = finished.get_mut(*next).and_then(Option::take) {
-        let these = originals.pop_front().unwrap_or_default();
-        out.add(py, these, results)?;
+        out.add(py, &batch, results)?;
         drop(batch);
         *next += 1;
     }
@@ -1005,13 +998,13 @@ fn many_here<'py>(
     };
     let mut iter = items.try_iter()?;
     loop {
-        let (batch, these) = read_chunk(&mut iter, size)?;
+        let batch = read_chunk(&mut iter, size)?;
         if batch.is_empty() {
             break;
         }
         let bytes = batch.iter().map(Input::len).sum();
         let results = detach_if_long(py, bytes, || run_chunk(&batch, opts));
-        out.add(py, these, results)?;
+        out.add(py, &batch, results)?;
         if out.first_error.is_some() {
             break;
         }

@@ -38,7 +38,6 @@ extern "C" {
 /// The UTF-8 text of a `str`, readable without the GIL: borrowed from the
 /// form CPython caches in the object, which lives as long as the object.
 pub struct Utf8 {
-    #[cfg(not(windows))]
     owner: Py<PyString>,
     #[cfg(not(windows))]
     ptr: *const u8,
@@ -77,14 +76,21 @@ impl Utf8 {
         }
         #[cfg(windows)]
         {
-            Ok(Utf8 { copy: s.extract()? })
+            Ok(Utf8 {
+                owner: s.clone().unbind(),
+                copy: s.extract()?,
+            })
         }
+    }
+
+    /// The `str` itself.
+    pub fn object<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        self.owner.bind(py).clone()
     }
 
     pub fn as_str(&self) -> &str {
         #[cfg(not(windows))]
         {
-            let _ = &self.owner;
             // SAFETY: CPython's UTF-8 form of a `str` is valid UTF-8 (it
             // refuses surrogates), `len` bytes long, and kept alive by
             // `owner`.
