@@ -95,6 +95,13 @@ fn detach_if_long<T: Send>(py: Python<'_>, size: usize, f: impl FnOnce() -> T + 
     }
 }
 
+/// The number of cores this process may use, asked once: the standard
+/// library reads cgroup files for it, tens of microseconds each time.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Converts a Python `str`.
 ///
 /// The text is read in place and the result written as code points (see
@@ -140,13 +147,16 @@ fn convert_str<'py>(
 /// [`convert_str`]).
 fn piece_ends(text: &str) -> Vec<usize> {
     let b = text.as_bytes();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if b.len() < PARALLEL_FROM {
+        return vec![b.len()];
+    }
+    let threads = cores();
     // U+2FF0..U+2FFF are E2 BF B0..E2 BF BF in UTF-8.
     let describes = || {
         memchr::memmem::find_iter(b, b"\xE2\xBF")
             .any(|p| b.get(p + 2).is_some_and(|x| (0xB0..=0xBF).contains(x)))
     };
-    if threads < 2 || b.len() < PARALLEL_FROM || describes() {
+    if threads < 2 || describes() {
         return vec![b.len()];
     }
     let pieces = threads * PIECES_PER_THREAD;
@@ -189,7 +199,7 @@ fn convert_pieces(conv: &Converter, text: &str, ends: &[usize]) -> Vec<Option<Ve
     if ends.len() == 1 {
         return vec![piece(0, &mut out)];
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         let mut out = String::new();
@@ -846,7 +856,7 @@ fn _normalize_many<'py>(
     keep_errors: bool,
 ) -> PyResult<Bound<'py, PyList>> {
     let hint = items.len().ok();
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cpus = cores();
     let threads = match threads {
         Some(0) => return Err(PyValueError::new_err("threads must be at least 1")),
         Some(n) => {
