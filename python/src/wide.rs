@@ -192,6 +192,7 @@ thread_local! {
     /// Code points of the result being made into a `str` on this thread.
     static OUT: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
+
 /// Scratch buffers bigger than this are not kept between calls.
 const KEEP: usize = 1 << 16;
 
@@ -213,20 +214,4 @@ pub fn str_of<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyString>
             new_str(py, &buf)
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn code_points_of_utf8() {
-        let text = "abc 漢字 \u{10000}\u{FEFF}é\u{7FF}\u{800}";
-        let mut cps = vec![7];
-        to_ucs4(text, &mut cps);
-        let want: Vec<u32> = std::iter::once(7)
-            .chain(text.chars().map(u32::from))
-            .collect();
-        assert_eq!(cps, want);
-    }
 }
