@@ -729,7 +729,24 @@ fn recv_detached<T: Send>(
 }
 
 /// A chunk of `normalize_many`'s items, readable without the GIL.
-type Batch = Vec<Input>;
+///
+/// A `str` is held as its code points, all of a chunk's in one buffer:
+/// the thread holding the GIL only copies them, and the thread that cleans
+/// the chunk makes them UTF-8. (Asking CPython for UTF-8 would encode under
+/// the GIL, and leave the encoded form cached in every item, memory that
+/// a list of records would keep.)
+#[derive(Default)]
+struct Batch {
+    items: Vec<Item>,
+    /// The code points of the chunk's `str` items, one after another.
+    wide: Vec<u32>,
+}
+
+enum Item {
+    Bytes(PyBackedBytes),
+    /// A `str`, and where its code points are in [`Batch::wide`].
+    Str(Py<PyString>, std::ops::Range<usize>),
+}
 
 /// The results of a [`Batch`], in its order. A text is made into a `str`
 /// by the thread holding the GIL from code points, all of a chunk's in
@@ -758,15 +775,21 @@ type Done = Option<(Batch, Results)>;
 
 /// Runs every item of a chunk.
 fn run_chunk(batch: &Batch, opts: &PyOptions) -> Results {
-    let size: usize = batch.iter().map(Input::len).sum();
-    // A character takes at least a byte: room for every output that is
-    // no longer than its input, in one allocation (untouched room costs
-    // no memory).
-    let mut wide = Vec::with_capacity(size);
+    // Room for as many code points as go in, in one allocation.
+    let mut wide = Vec::with_capacity(batch.wide.len() + batch.wide.len() / 8);
+    let mut text = String::new();
     let outs = batch
+        .items
         .iter()
         .map(|item| {
-            let data = item.data();
+            let data = match item {
+                Item::Bytes(b) => Data::Bytes(b),
+                Item::Str(_, range) => {
+                    text.clear();
+                    wide::to_utf8(&batch.wide[range.clone()], &mut text);
+                    Data::Str(&text)
+                }
+            };
             let (out, _) = data.run(opts, false, false)?;
             Ok(match out {
                 _ if data.is_same_text(&out) => Out::Same,
@@ -795,15 +818,15 @@ impl<'py> Collector<'py> {
     /// Appends one chunk's results. A `str` that came out unchanged is
     /// appended as itself.
     fn add(&mut self, py: Python<'py>, batch: &Batch, results: Results) -> PyResult<()> {
-        for (item, r) in batch.iter().zip(results.outs) {
+        for (item, r) in batch.items.iter().zip(results.outs) {
             if self.first_error.is_some() {
                 return Ok(());
             }
             match r {
                 Ok(Out::Same) => match item {
-                    Input::Str(s) => self.list.append(s.object(py))?,
+                    Item::Str(s, _) => self.list.append(s.bind(py))?,
                     // Only a `str` comes out as it went in.
-                    Input::Bytes(_) => {
+                    Item::Bytes(_) => {
                         return Err(pyo3::exceptions::PyRuntimeError::new_err(
                             "zhnorm: bytes reported unchanged",
                         ))
@@ -921,7 +944,7 @@ fn _normalize_many<'py>(
         let mut iter = items.try_iter()?;
         loop {
             let batch = read_chunk(&mut iter, size)?;
-            if batch.is_empty() {
+            if batch.items.is_empty() {
                 break;
             }
             // The helpers are alive until this sender is dropped.
@@ -968,10 +991,29 @@ fn _normalize_many<'py>(
 /// The next `size` items, as the library takes them (fewer at the end,
 /// none when all are read).
 fn read_chunk(iter: &mut Bound<'_, pyo3::types::PyIterator>, size: usize) -> PyResult<Batch> {
-    let mut batch = Vec::with_capacity(size);
+    let mut batch = Batch {
+        items: Vec::with_capacity(size),
+        wide: Vec::new(),
+    };
     for item in iter.by_ref().take(size) {
         let item = item?;
-        batch.push(Input::from_py(&item)?);
+        if let Ok(s) = item.cast::<PyString>() {
+            let start = batch.wide.len();
+            wide::read(s, &mut batch.wide)?;
+            if wide::has_surrogate(&batch.wide[start..]) {
+                // The error encoding it to UTF-8 raises, naming the place.
+                return Err(wide::Utf8::of(s)
+                    .err()
+                    .unwrap_or_else(|| PyValueError::new_err("a str that UTF-8 cannot carry")));
+            }
+            batch
+                .items
+                .push(Item::Str(s.clone().unbind(), start..batch.wide.len()));
+        } else if let Ok(b) = item.extract::<PyBackedBytes>() {
+            batch.items.push(Item::Bytes(b));
+        } else {
+            return Err(type_error(&item));
+        }
     }
     Ok(batch)
 }
@@ -1009,10 +1051,17 @@ fn many_here<'py>(
     let mut iter = items.try_iter()?;
     loop {
         let batch = read_chunk(&mut iter, size)?;
-        if batch.is_empty() {
+        if batch.items.is_empty() {
             break;
         }
-        let bytes = batch.iter().map(Input::len).sum();
+        let bytes: usize = batch
+            .items
+            .iter()
+            .map(|i| match i {
+                Item::Bytes(b) => b.len(),
+                Item::Str(_, r) => r.len(),
+            })
+            .sum();
         let results = detach_if_long(py, bytes, || run_chunk(&batch, opts));
         out.add(py, &batch, results)?;
         if out.first_error.is_some() {

@@ -10,7 +10,10 @@
 //!   a new `bytes` each time (what PyO3 does for abi3 before 3.10). The
 //!   first call on a `str` encodes it; later ones, and an ASCII `str`,
 //!   cost nothing. The price is the cached form's memory, kept as long
-//!   as the `str` lives.
+//!   as the `str` lives. `normalize_many`, whose items are usually a
+//!   corpus's records kept in a list, copies their code points instead
+//!   (`PyUnicode_AsUCS4`, a widening copy) and makes the UTF-8 on the
+//!   thread that cleans them, leaving nothing behind in the items.
 //! - Out: the result's code points, written in Rust (without the GIL, on
 //!   the thread that cleaned it), then narrowed into a new `str` by
 //!   `PyUnicode_FromWideChar`, a plain copy, several times cheaper than
@@ -38,6 +41,8 @@ extern "C" {
 /// The UTF-8 text of a `str`, readable without the GIL: borrowed from the
 /// form CPython caches in the object, which lives as long as the object.
 pub struct Utf8 {
+    /// Held, never read: it keeps the text alive.
+    #[allow(dead_code)]
     owner: Py<PyString>,
     #[cfg(not(windows))]
     ptr: *const u8,
@@ -83,11 +88,6 @@ impl Utf8 {
         }
     }
 
-    /// The `str` itself.
-    pub fn object<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        self.owner.bind(py).clone()
-    }
-
     pub fn as_str(&self) -> &str {
         #[cfg(not(windows))]
         {
@@ -107,6 +107,84 @@ impl std::ops::Deref for Utf8 {
     type Target = str;
     fn deref(&self) -> &str {
         self.as_str()
+    }
+}
+
+/// Appends the code points of `s` to `buf`: a copy, widening CPython's
+/// 1- or 2-byte storage, and no cached form left in the object.
+pub fn read(s: &Bound<'_, PyString>, buf: &mut Vec<u32>) -> PyResult<()> {
+    let py = s.py();
+    // SAFETY: `s` is a live `str`; the destination has room for `n` code
+    // points, written before the length is raised; no NUL is asked for.
+    unsafe {
+        let n = ffi::PyUnicode_GetLength(s.as_ptr());
+        if n < 0 {
+            return Err(PyErr::fetch(py));
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        let n = n as usize;
+        buf.reserve(n);
+        let start = buf.len();
+        let dst = buf.as_mut_ptr().add(start);
+        if ffi::PyUnicode_AsUCS4(s.as_ptr(), dst, n as ffi::Py_ssize_t, 0).is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        buf.set_len(start + n);
+    }
+    Ok(())
+}
+
+/// Whether `cps` hold a surrogate, which a `str` may (from
+/// `surrogateescape`, say) and UTF-8 cannot.
+pub fn has_surrogate(cps: &[u32]) -> bool {
+    cps.iter().any(|&c| (0xD800..0xE000).contains(&c))
+}
+
+/// Appends `cps`, which hold no surrogate (see [`has_surrogate`]), to
+/// `out` as UTF-8.
+pub fn to_utf8(cps: &[u32], out: &mut String) {
+    // Written through a pointer into reserved room: pushing `char`s checks
+    // capacity and dispatches on length for each, which costs more than
+    // the rest of the loop.
+    let mut bytes = std::mem::take(out).into_bytes();
+    bytes.reserve(cps.len() * 4);
+    let start = bytes.len();
+    // SAFETY: at most four bytes are written per code point into the room
+    // reserved above, and the length is set to what was written.
+    let written = unsafe {
+        let base = bytes.as_mut_ptr().add(start);
+        let mut p = base;
+        for &c in cps {
+            if c < 0x80 {
+                *p = c as u8;
+                p = p.add(1);
+            } else if c < 0x800 {
+                *p = 0xC0 | (c >> 6) as u8;
+                *p.add(1) = 0x80 | (c & 0x3F) as u8;
+                p = p.add(2);
+            } else if c < 0x10000 {
+                *p = 0xE0 | (c >> 12) as u8;
+                *p.add(1) = 0x80 | ((c >> 6) & 0x3F) as u8;
+                *p.add(2) = 0x80 | (c & 0x3F) as u8;
+                p = p.add(3);
+            } else {
+                // CPython's code points end at U+10FFFF.
+                *p = 0xF0 | ((c >> 18) & 0x07) as u8;
+                *p.add(1) = 0x80 | ((c >> 12) & 0x3F) as u8;
+                *p.add(2) = 0x80 | ((c >> 6) & 0x3F) as u8;
+                *p.add(3) = 0x80 | (c & 0x3F) as u8;
+                p = p.add(4);
+            }
+        }
+        p.offset_from(base) as usize
+    };
+    // SAFETY: the bytes written encode the code points, which are Unicode
+    // scalar values (no surrogates, none beyond U+10FFFF), whole.
+    unsafe {
+        bytes.set_len(start + written);
+        *out = String::from_utf8_unchecked(bytes);
     }
 }
 
