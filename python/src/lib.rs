@@ -4,8 +4,9 @@
 //! public Python API (keywords, defaults, docstrings) is `zhnorm/__init__.py`.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
@@ -120,26 +121,107 @@ fn convert_str<'py>(
     let utf8 = wide::Utf8::of(text)?;
     let whole: &str = &utf8;
     let ends = piece_ends(whole);
-    let outs = detach_if_long(py, whole.len(), || convert_pieces(conv, whole, &ends));
-    if outs.iter().all(Option::is_none) {
-        // Text that conversion leaves alone (most of a Simplified corpus
-        // under t2s) is handed back as it came, without a second copy.
+    let piece = |k: usize| &whole[if k == 0 { 0 } else { ends[k - 1] }..ends[k]];
+    if ends.len() == 1 {
+        let out = detach_if_long(py, whole.len(), || {
+            convert_piece(conv, whole, &mut String::new())
+        });
+        return match out {
+            Some(cps) => wide::new_str(py, &cps),
+            // Text that conversion leaves alone (most of a Simplified
+            // corpus under t2s) is handed back as it came, without a
+            // second copy.
+            None => Ok(text.clone()),
+        };
+    }
+    // Pieces as they finish: `None` while under way, then the output's
+    // code points, or `None` within for a piece that needs nothing.
+    let n = ends.len();
+    let done: Mutex<Vec<Option<Option<Vec<u32>>>>> = Mutex::new(vec![None; n]);
+    let next = AtomicUsize::new(0);
+    let work = |out: &mut String| -> bool {
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        if k >= n {
+            return false;
+        }
+        let r = convert_piece(conv, piece(k), out);
+        if let Ok(mut d) = done.lock() {
+            d[k] = Some(r);
+        }
+        true
+    };
+    // The `str`s of the pieces that changed, made by this thread between
+    // its own pieces, while the helpers go on converting: only the last
+    // few and the join are left for the end.
+    let mut strs: Vec<Option<Bound<'py, PyString>>> = vec![None; n];
+    let make_ready = |strs: &mut Vec<Option<Bound<'py, PyString>>>| -> PyResult<()> {
+        let ready: Vec<(usize, Vec<u32>)> = match done.lock() {
+            Ok(mut d) => d
+                .iter_mut()
+                .enumerate()
+                .filter_map(|(k, r)| match r {
+                    Some(Some(v)) if strs[k].is_none() => Some((k, std::mem::take(v))),
+                    _ => None,
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        for (k, cps) in ready {
+            strs[k] = Some(wide::new_str(py, &cps)?);
+        }
+        Ok(())
+    };
+    std::thread::scope(|scope| -> PyResult<()> {
+        let helpers: Vec<_> = (1..cores().min(n))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = String::new();
+                    while work(&mut out) {}
+                })
+            })
+            .collect();
+        let mut out = String::new();
+        while py.detach(|| work(&mut out)) {
+            make_ready(&mut strs)?;
+        }
+        py.detach(|| {
+            for h in helpers {
+                if let Err(e) = h.join() {
+                    // The library does not panic; if it did, PyO3 raises
+                    // the panic as an exception.
+                    std::panic::resume_unwind(e);
+                }
+            }
+        });
+        make_ready(&mut strs)
+    })?;
+    if strs.iter().all(Option::is_none) {
         return Ok(text.clone());
     }
-    let mut start = 0;
-    let mut strs = Vec::with_capacity(outs.len());
-    for (&end, out) in ends.iter().zip(&outs) {
-        strs.push(match out {
-            Some(cps) => wide::new_str(py, cps)?,
-            None => wide::str_of(py, &whole[start..end])?,
-        });
-        start = end;
-    }
-    if strs.len() == 1 {
-        return Ok(strs.swap_remove(0));
-    }
+    let strs = strs
+        .into_iter()
+        .enumerate()
+        .map(|(k, s)| match s {
+            Some(s) => Ok(s),
+            None => wide::str_of(py, piece(k)),
+        })
+        .collect::<PyResult<Vec<_>>>()?;
     let joined = PyString::new(py, "").call_method1("join", (PyList::new(py, strs)?,))?;
     Ok(joined.cast_into::<PyString>()?)
+}
+
+/// Converts one piece (with `out` as scratch, kept between pieces: a
+/// fresh megabyte-sized buffer costs its page faults again): the code
+/// points of the output, or `None` when it is the piece unchanged.
+fn convert_piece(conv: &Converter, piece: &str, out: &mut String) -> Option<Vec<u32>> {
+    out.clear();
+    conv.convert_into(piece, out);
+    if out == piece {
+        return None;
+    }
+    let mut v = Vec::new();
+    wide::to_ucs4(out, &mut v);
+    Some(v)
 }
 
 /// Where the pieces of a text to convert end: right after a newline near
@@ -175,66 +257,6 @@ fn piece_ends(text: &str) -> Vec<usize> {
     ends.dedup();
     ends.push(b.len());
     ends
-}
-
-/// Converts each piece of `text` (ending at `ends`) on up to as many
-/// threads as there are cores: the code points of its output, or `None`
-/// for a piece that comes out as it went in.
-fn convert_pieces(conv: &Converter, text: &str, ends: &[usize]) -> Vec<Option<Vec<u32>>> {
-    // `out` is the calling thread's buffer, kept from piece to piece: a
-    // fresh megabyte-sized buffer costs its page faults again.
-    let piece = |k: usize, out: &mut String| {
-        let start = if k == 0 { 0 } else { ends[k - 1] };
-        let piece = &text[start..ends[k]];
-        out.clear();
-        conv.convert_into(piece, out);
-        if out == piece {
-            return None;
-        }
-        let mut v = Vec::new();
-        wide::to_ucs4(out, &mut v);
-        Some(v)
-    };
-    let mut out = String::new();
-    if ends.len() == 1 {
-        return vec![piece(0, &mut out)];
-    }
-    let threads = cores();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut out = String::new();
-        let mut done = Vec::new();
-        loop {
-            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if k >= ends.len() {
-                return done;
-            }
-            done.push((k, piece(k, &mut out)));
-        }
-    };
-    let mut outs: Vec<Option<Vec<u32>>> = vec![None; ends.len()];
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads.min(ends.len()))
-            .map(|_| scope.spawn(work))
-            .collect();
-        let mut all = work();
-        for h in helpers {
-            // A helper that panicked left its pieces undone; they are
-            // converted here instead.
-            all.extend(h.join().unwrap_or_default());
-        }
-        let mut seen = vec![false; ends.len()];
-        for (k, o) in all {
-            seen[k] = true;
-            outs[k] = o;
-        }
-        for (k, s) in seen.iter().enumerate() {
-            if !s {
-                outs[k] = piece(k, &mut out);
-            }
-        }
-    });
-    outs
 }
 
 /// An OpenCC 1.4.2 configuration, optionally with user dictionaries.
