@@ -4,14 +4,17 @@
 //! public Python API (keywords, defaults, docstrings) is `zhnorm/__init__.py`.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PySlice, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+
+mod wide;
 
 use zhnorm::convert::{ConvertError, Converter, UserDict, CONFIG_NAMES};
 use zhnorm::{NormalizeError as Failure, OptionError, Options, Outcome};
@@ -68,11 +71,13 @@ fn convert_error(e: ConvertError) -> PyErr {
     }
 }
 
-/// Code points from which a `str` is converted in pieces (see
-/// [`convert_str`]); below it one call is cheaper than starting a thread.
-const PIECEWISE_FROM: usize = 1 << 20;
-/// Code points per piece.
-const PIECE: usize = 1 << 18;
+/// UTF-8 bytes from which a `str` is converted in pieces on several
+/// threads (see [`convert_str`]); below it one call on this thread is
+/// cheaper than starting others.
+const PARALLEL_FROM: usize = 1 << 18;
+/// Pieces per thread: a few, so that a thread slowed by other work on its
+/// core does not hold up the rest.
+const PIECES_PER_THREAD: usize = 4;
 
 /// Input size in bytes from which a call lets go of the GIL while it works.
 ///
@@ -91,77 +96,167 @@ fn detach_if_long<T: Send>(py: Python<'_>, size: usize, f: impl FnOnce() -> T + 
     }
 }
 
+/// The number of cores this process may use, asked once: the standard
+/// library reads cgroup files for it, tens of microseconds each time.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Converts a Python `str`.
 ///
-/// Crossing the boundary costs about as much as converting: Python stores
-/// Chinese text as UCS-2, so the text is encoded to UTF-8 on the way in and
-/// decoded on the way out, and both need the GIL. For a long text the two
-/// overlap with the conversion: this thread cuts the text into pieces,
-/// encodes each and hands it to a worker that runs them through one
-/// [`StreamConverter`](zhnorm::convert::StreamConverter) (whose output does
-/// not depend on where the pieces were cut), and decodes each converted
-/// piece as it comes back.
+/// The text is read in place and the result written as code points (see
+/// [`wide`]), so that under the GIL only the copy into the new `str` is
+/// made. A long text is cut after newlines into pieces that the calling
+/// thread and helper threads convert side by side. A newline occurs in no
+/// dictionary key, so every stage starts afresh after one and the pieces
+/// convert as the whole would; the exception is an ideographic
+/// description sequence, which may swallow a newline, so a text holding a
+/// description operator (U+2FF0..U+2FFF) is converted in one piece.
 fn convert_str<'py>(
     py: Python<'py>,
     conv: &Converter,
     text: &Bound<'py, PyString>,
 ) -> PyResult<Bound<'py, PyString>> {
-    let chars = text.len()?;
-    if chars < PIECEWISE_FROM {
-        let backed: PyBackedStr = text.extract()?;
-        let out = detach_if_long(py, backed.len(), || conv.convert(&backed));
-        // Text that conversion leaves alone (most of a Simplified corpus
-        // under t2s) is handed back as it came, without a second copy.
-        if out == *backed {
-            return Ok(text.clone());
-        }
-        return Ok(PyString::new(py, &out));
-    }
-    let mut done: Vec<Bound<'py, PyString>> = Vec::with_capacity(chars / PIECE + 2);
-    std::thread::scope(|scope| -> PyResult<()> {
-        let (to_worker, pieces) = mpsc::channel::<PyBackedStr>();
-        // The worker hands each piece back with its output, so that the
-        // Python object is released here, under the GIL.
-        let (to_main, results) = mpsc::channel::<(Option<PyBackedStr>, String)>();
-        scope.spawn(move || {
-            let mut stream = conv.stream();
-            for piece in pieces {
-                let mut out = String::with_capacity(piece.len() + piece.len() / 8);
-                stream.push(&piece, &mut out);
-                if to_main.send((Some(piece), out)).is_err() {
-                    return;
-                }
-            }
-            let mut out = String::new();
-            stream.finish(&mut out);
-            let _ = to_main.send((None, out));
+    let utf8 = wide::Utf8::of(text)?;
+    let whole: &str = &utf8;
+    let ends = piece_ends(whole);
+    let piece = |k: usize| &whole[if k == 0 { 0 } else { ends[k - 1] }..ends[k]];
+    if ends.len() == 1 {
+        let out = detach_if_long(py, whole.len(), || {
+            convert_piece(conv, whole, &mut String::new())
         });
-        let mut start = 0;
-        while start < chars {
-            let end = (start + PIECE).min(chars);
-            let slice = PySlice::new(py, start as isize, end as isize, 1);
-            let piece: PyBackedStr = text.get_item(slice)?.extract()?;
-            // The worker is alive until this sender is dropped.
-            let _ = to_worker.send(piece);
-            while let Ok((piece, out)) = results.try_recv() {
-                drop(piece);
-                done.push(PyString::new(py, &out));
-            }
-            start = end;
+        return match out {
+            Some(cps) => wide::new_str(py, &cps),
+            // Text that conversion leaves alone (most of a Simplified
+            // corpus under t2s) is handed back as it came, without a
+            // second copy.
+            None => Ok(text.clone()),
+        };
+    }
+    // Pieces as they finish: `None` while under way, then the output's
+    // code points, or `None` within for a piece that needs nothing.
+    let n = ends.len();
+    let done: Mutex<Vec<Option<Option<Vec<u32>>>>> = Mutex::new(vec![None; n]);
+    let next = AtomicUsize::new(0);
+    let work = |out: &mut String| -> bool {
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        if k >= n {
+            return false;
         }
-        drop(to_worker);
-        let mut results = results;
-        loop {
-            let (next, back) = recv_detached(py, results);
-            results = back;
-            let Ok((piece, out)) = next else { break };
-            drop(piece);
-            done.push(PyString::new(py, &out));
+        let r = convert_piece(conv, piece(k), out);
+        if let Ok(mut d) = done.lock() {
+            d[k] = Some(r);
+        }
+        true
+    };
+    // The `str`s of the pieces that changed, made by this thread between
+    // its own pieces, while the helpers go on converting: only the last
+    // few and the join are left for the end.
+    let mut strs: Vec<Option<Bound<'py, PyString>>> = vec![None; n];
+    let make_ready = |strs: &mut Vec<Option<Bound<'py, PyString>>>| -> PyResult<()> {
+        let ready: Vec<(usize, Vec<u32>)> = match done.lock() {
+            Ok(mut d) => d
+                .iter_mut()
+                .enumerate()
+                .filter_map(|(k, r)| match r {
+                    Some(Some(v)) if strs[k].is_none() => Some((k, std::mem::take(v))),
+                    _ => None,
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        for (k, cps) in ready {
+            strs[k] = Some(wide::new_str(py, &cps)?);
         }
         Ok(())
+    };
+    std::thread::scope(|scope| -> PyResult<()> {
+        let helpers: Vec<_> = (1..cores().min(n))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = String::new();
+                    while work(&mut out) {}
+                })
+            })
+            .collect();
+        let mut out = String::new();
+        while py.detach(|| work(&mut out)) {
+            make_ready(&mut strs)?;
+        }
+        py.detach(|| {
+            for h in helpers {
+                if let Err(e) = h.join() {
+                    // The library does not panic; if it did, PyO3 raises
+                    // the panic as an exception.
+                    std::panic::resume_unwind(e);
+                }
+            }
+        });
+        make_ready(&mut strs)
     })?;
-    let joined = PyString::new(py, "").call_method1("join", (PyList::new(py, done)?,))?;
+    if strs.iter().all(Option::is_none) {
+        return Ok(text.clone());
+    }
+    let strs = strs
+        .into_iter()
+        .enumerate()
+        .map(|(k, s)| match s {
+            Some(s) => Ok(s),
+            None => wide::str_of(py, piece(k)),
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let joined = PyString::new(py, "").call_method1("join", (PyList::new(py, strs)?,))?;
     Ok(joined.cast_into::<PyString>()?)
+}
+
+/// Converts one piece (with `out` as scratch, kept between pieces: a
+/// fresh megabyte-sized buffer costs its page faults again): the code
+/// points of the output, or `None` when it is the piece unchanged.
+fn convert_piece(conv: &Converter, piece: &str, out: &mut String) -> Option<Vec<u32>> {
+    out.clear();
+    conv.convert_into(piece, out);
+    if out == piece {
+        return None;
+    }
+    let mut v = Vec::new();
+    wide::to_ucs4(out, &mut v);
+    Some(v)
+}
+
+/// Where the pieces of a text to convert end: right after a newline near
+/// each even share of the text, or just the text's end (see
+/// [`convert_str`]).
+fn piece_ends(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    if b.len() < PARALLEL_FROM {
+        return vec![b.len()];
+    }
+    let threads = cores();
+    // U+2FF0..U+2FFF are E2 BF B0..E2 BF BF in UTF-8.
+    let describes = || {
+        memchr::memmem::find_iter(b, b"\xE2\xBF")
+            .any(|p| b.get(p + 2).is_some_and(|x| (0xB0..=0xBF).contains(x)))
+    };
+    if threads < 2 || describes() {
+        return vec![b.len()];
+    }
+    let pieces = threads * PIECES_PER_THREAD;
+    let mut ends = Vec::with_capacity(pieces);
+    let mut start = 0;
+    for k in 1..pieces {
+        let aim = (b.len() * k / pieces).max(start);
+        match memchr::memchr(b'\n', &b[aim..]) {
+            Some(i) if aim + i + 1 < b.len() => {
+                start = aim + i + 1;
+                ends.push(start);
+            }
+            _ => break,
+        }
+    }
+    ends.dedup();
+    ends.push(b.len());
+    ends
 }
 
 /// An OpenCC 1.4.2 configuration, optionally with user dictionaries.
@@ -341,7 +436,15 @@ impl PyOptions {
 /// One input as taken from Python, readable without the GIL.
 enum Input {
     Bytes(PyBackedBytes),
-    Str(PyBackedStr),
+    /// A `str`, as UTF-8.
+    Str(wide::Utf8),
+}
+
+/// An input's data, borrowed.
+#[derive(Clone, Copy)]
+enum Data<'a> {
+    Bytes(&'a [u8]),
+    Str(&'a str),
 }
 
 impl Input {
@@ -353,23 +456,38 @@ impl Input {
         }
     }
 
-    /// Whether `out` is this input, unchanged: a `str` whose text came out
-    /// as it went in.
-    fn is_same_text(&self, out: &Output) -> bool {
-        matches!((self, out), (Input::Str(s), Output::Text(t)) if **s == **t)
+    fn data(&self) -> Data<'_> {
+        match self {
+            Input::Bytes(b) => Data::Bytes(b),
+            Input::Str(s) => Data::Str(s),
+        }
     }
 
     fn from_py(data: &Bound<'_, PyAny>) -> PyResult<Self> {
         if let Ok(s) = data.cast::<PyString>() {
-            return Ok(Input::Str(s.extract()?));
+            return Ok(Input::Str(wide::Utf8::of(s)?));
         }
         match data.extract::<PyBackedBytes>() {
             Ok(b) => Ok(Input::Bytes(b)),
-            Err(_) => Err(pyo3::exceptions::PyTypeError::new_err(format!(
-                "expected bytes or str, not {}",
-                data.get_type().name()?
-            ))),
+            Err(_) => Err(type_error(data)),
         }
+    }
+}
+
+/// The error for an item that is neither `bytes` nor `str`.
+fn type_error(data: &Bound<'_, PyAny>) -> PyErr {
+    let name = data
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+    pyo3::exceptions::PyTypeError::new_err(format!("expected bytes or str, not {name}"))
+}
+
+impl Data<'_> {
+    /// Whether `out` is this input, unchanged: a `str` whose text came out
+    /// as it went in.
+    fn is_same_text(self, out: &Output) -> bool {
+        matches!((self, out), (Data::Str(s), Output::Text(t)) if s == t)
     }
 
     /// The library call the input's type asks for: bytes are decoded as
@@ -377,14 +495,14 @@ impl Input {
     /// `report` asks for the outcome's statistics; without it a `str` is
     /// cleaned the cheaper way (the same text, with an empty outcome).
     fn run(
-        &self,
+        self,
         opts: &PyOptions,
         want_bytes: bool,
         report: bool,
     ) -> Result<(Output, Outcome), Failure> {
         let (data, options): (&[u8], &Options) = match self {
-            Input::Bytes(b) => (b, &opts.options),
-            Input::Str(s) if is_plain(&opts.options) => {
+            Data::Bytes(b) => (b, &opts.options),
+            Data::Str(s) if is_plain(&opts.options) => {
                 let (text, outcome) = if report {
                     zhnorm::normalize_text(s, &opts.text)
                 } else {
@@ -400,7 +518,7 @@ impl Input {
                 };
                 return Ok((out, outcome));
             }
-            Input::Str(s) => (s.as_bytes(), &opts.utf8),
+            Data::Str(s) => (s.as_bytes(), &opts.utf8),
         };
         if want_bytes {
             let (bytes, outcome) = zhnorm::normalize_bytes(data, options)?;
@@ -426,20 +544,11 @@ enum Output {
 }
 
 impl Output {
-    fn into_py(self, py: Python<'_>) -> Bound<'_, PyAny> {
-        match self {
-            Output::Text(t) => PyString::new(py, &t).into_any(),
+    fn into_py(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        Ok(match self {
+            Output::Text(t) => wide::str_of(py, &t)?.into_any(),
             Output::Bytes(b) => PyBytes::new(py, &b).into_any(),
-        }
-    }
-
-    /// Gives back spare capacity beyond a little.
-    fn shrink(&mut self) {
-        match self {
-            Output::Text(t) if t.capacity() - t.len() > 256 => t.shrink_to_fit(),
-            Output::Bytes(b) if b.capacity() - b.len() > 256 => b.shrink_to_fit(),
-            _ => {}
-        }
+        })
     }
 
     fn len(&self) -> usize {
@@ -463,9 +572,10 @@ fn run_one(
 ) -> PyResult<OneResult> {
     let input = Input::from_py(data)?;
     let size = input.len();
-    match detach_if_long(py, size, || input.run(opts, want_bytes, report)) {
+    let data = input.data();
+    match detach_if_long(py, size, || data.run(opts, want_bytes, report)) {
         Ok((out, outcome)) => {
-            let same = input.is_same_text(&out);
+            let same = data.is_same_text(&out);
             Ok((out, outcome, size, same))
         }
         Err(e) => Err(failure(py, &e)),
@@ -481,7 +591,7 @@ fn normalize_with<'py>(
     let (out, _, _, same) = run_one(py, data, opts, false, false)?;
     // Text that needed nothing (most records of a clean Simplified corpus)
     // is handed back as it came, without a second copy.
-    Ok(if same { data.clone() } else { out.into_py(py) })
+    Ok(if same { data.clone() } else { out.into_py(py)? })
 }
 
 /// Clean and convert one input; return the text.
@@ -592,7 +702,7 @@ fn _normalize_bytes<'py>(
     opts: &PyOptions,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (out, _, _, _) = run_one(py, data, opts, true, false)?;
-    Ok(out.into_py(py))
+    out.into_py(py)
 }
 
 /// `zhnorm.normalize_with_report`: the text and the `--report` record's
@@ -609,7 +719,7 @@ fn _normalize_with_report<'py>(
         dict.set_item("bytes_in", size)?;
         dict.set_item("bytes_out", out.len())?;
     }
-    PyTuple::new(py, [out.into_py(py), report])
+    PyTuple::new(py, [out.into_py(py)?, report])
 }
 
 /// `zhnorm.detect`: what `zhnorm detect --json` prints, without `path`.
@@ -640,28 +750,81 @@ fn recv_detached<T: Send>(
     py.detach(move || (rx.recv(), rx))
 }
 
-/// A finished chunk of `normalize_many`: its position, its inputs (handed
+/// A chunk of `normalize_many`'s items, readable without the GIL.
+///
+/// A `str` is held as its code points, all of a chunk's in one buffer:
+/// the thread holding the GIL only copies them, and the thread that cleans
+/// the chunk makes them UTF-8. (Asking CPython for UTF-8 would encode under
+/// the GIL, and leave the encoded form cached in every item, memory that
+/// a list of records would keep.)
+#[derive(Default)]
+struct Batch {
+    items: Vec<Item>,
+    /// The code points of the chunk's `str` items, one after another.
+    wide: Vec<u32>,
+}
+
+enum Item {
+    Bytes(PyBackedBytes),
+    /// A `str`, and where its code points are in [`Batch::wide`].
+    Str(Py<PyString>, std::ops::Range<usize>),
+}
+
+/// The results of a [`Batch`], in its order. A text is made into a `str`
+/// by the thread holding the GIL from code points, all of a chunk's in
+/// one buffer, which the thread that cleaned the chunk wrote.
+struct Results {
+    outs: Vec<Result<Out, Failure>>,
+    /// The code points of the texts, one after another.
+    wide: Vec<u32>,
+}
+
+/// One item's result.
+enum Out {
+    /// A `str` that came out as it went in: the item itself is the result.
+    Same,
+    /// Text: this range of [`Results::wide`].
+    Text(std::ops::Range<usize>),
+    Bytes(Vec<u8>),
+}
+
+/// A finished chunk of `normalize_many`: its position, its items (handed
 /// back so that they are released here, under the GIL) and their results.
-type Chunk = (usize, Vec<Input>, Vec<Result<Output, Failure>>);
+type Chunk = (usize, Batch, Results);
 
-/// A finished chunk waiting for the ones before it: its inputs and results.
-type Done = Option<(Vec<Input>, Vec<Result<Output, Failure>>)>;
+/// A finished chunk waiting for the ones before it: its items and results.
+type Done = Option<(Batch, Results)>;
 
-/// Runs every input of a chunk.
-fn run_chunk(inputs: &[Input], opts: &PyOptions) -> Vec<Result<Output, Failure>> {
-    inputs
+/// Runs every item of a chunk.
+fn run_chunk(batch: &Batch, opts: &PyOptions) -> Results {
+    // Room for as many code points as go in, in one allocation.
+    let mut wide = Vec::with_capacity(batch.wide.len() + batch.wide.len() / 8);
+    let mut text = String::new();
+    let outs = batch
+        .items
         .iter()
-        .map(|input| {
-            input.run(opts, false, false).map(|(mut out, _)| {
-                // The results wait for the calling thread, and a short one
-                // can carry kilobytes of spare capacity (the converter
-                // reserves generously): 50,000 records would touch hundreds
-                // of megabytes of fresh memory.
-                out.shrink();
-                out
+        .map(|item| {
+            let data = match item {
+                Item::Bytes(b) => Data::Bytes(b),
+                Item::Str(_, range) => {
+                    text.clear();
+                    wide::to_utf8(&batch.wide[range.clone()], &mut text);
+                    Data::Str(&text)
+                }
+            };
+            let (out, _) = data.run(opts, false, false)?;
+            Ok(match out {
+                _ if data.is_same_text(&out) => Out::Same,
+                Output::Text(t) => {
+                    let start = wide.len();
+                    wide::to_ucs4(&t, &mut wide);
+                    Out::Text(start..wide.len())
+                }
+                Output::Bytes(b) => Out::Bytes(b),
             })
         })
-        .collect()
+        .collect();
+    Results { outs, wide }
 }
 
 /// Where `normalize_many` puts its results, in the items' order.
@@ -674,22 +837,27 @@ struct Collector<'py> {
 }
 
 impl<'py> Collector<'py> {
-    /// Appends one chunk's results. `originals` are the chunk's items as
-    /// given: a `str` that came out unchanged is appended as itself.
-    fn add(
-        &mut self,
-        py: Python<'py>,
-        originals: Vec<Py<PyAny>>,
-        inputs: &[Input],
-        outs: Vec<Result<Output, Failure>>,
-    ) -> PyResult<()> {
-        for ((original, input), r) in originals.into_iter().zip(inputs).zip(outs) {
+    /// Appends one chunk's results. A `str` that came out unchanged is
+    /// appended as itself.
+    fn add(&mut self, py: Python<'py>, batch: &Batch, results: Results) -> PyResult<()> {
+        for (item, r) in batch.items.iter().zip(results.outs) {
             if self.first_error.is_some() {
                 return Ok(());
             }
             match r {
-                Ok(out) if input.is_same_text(&out) => self.list.append(original)?,
-                Ok(out) => self.list.append(out.into_py(py))?,
+                Ok(Out::Same) => match item {
+                    Item::Str(s, _) => self.list.append(s.bind(py))?,
+                    // Only a `str` comes out as it went in.
+                    Item::Bytes(_) => {
+                        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                            "zhnorm: bytes reported unchanged",
+                        ))
+                    }
+                },
+                Ok(Out::Text(range)) => {
+                    self.list.append(wide::new_str(py, &results.wide[range])?)?
+                }
+                Ok(Out::Bytes(b)) => self.list.append(PyBytes::new(py, &b))?,
                 Err(e) => {
                     let err = failure(py, &e);
                     if self.keep_errors {
@@ -733,7 +901,7 @@ fn _normalize_many<'py>(
     keep_errors: bool,
 ) -> PyResult<Bound<'py, PyList>> {
     let hint = items.len().ok();
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cpus = cores();
     let threads = match threads {
         Some(0) => return Err(PyValueError::new_err("threads must be at least 1")),
         Some(n) => {
@@ -765,7 +933,7 @@ fn _normalize_many<'py>(
         first_error: None,
         done: 0,
     };
-    let (job_tx, job_rx) = mpsc::channel::<(usize, Vec<Input>)>();
+    let (job_tx, job_rx) = mpsc::channel::<(usize, Batch)>();
     let job_rx = std::sync::Mutex::new(job_rx);
     std::thread::scope(|scope| -> PyResult<()> {
         let job_tx = job_tx;
@@ -779,39 +947,36 @@ fn _normalize_many<'py>(
                     .lock()
                     .map_err(|_| ())
                     .and_then(|r| r.recv().map_err(|_| ()));
-                let Ok((k, inputs)) = job else { break };
-                let outs = run_chunk(&inputs, opts);
-                if res_tx.send((k, inputs, outs)).is_err() {
+                let Ok((k, batch)) = job else { break };
+                let results = run_chunk(&batch, opts);
+                if res_tx.send((k, batch, results)).is_err() {
                     break;
                 }
             });
         }
         drop(res_tx);
-        // Items of the chunks sent and not yet collected, by position.
-        let mut originals: std::collections::VecDeque<Vec<Py<PyAny>>> = Default::default();
         let mut finished: Vec<Done> = Vec::new();
         let (mut sent, mut next) = (0, 0);
-        let take = |(k, inputs, outs): Chunk, finished: &mut Vec<Done>| {
+        let take = |(k, batch, results): Chunk, finished: &mut Vec<Done>| {
             if finished.len() <= k {
                 finished.resize_with(k + 1, || None);
             }
-            finished[k] = Some((inputs, outs));
+            finished[k] = Some((batch, results));
         };
         let mut iter = items.try_iter()?;
         loop {
-            let (inputs, these) = read_chunk(&mut iter, size)?;
-            if inputs.is_empty() {
+            let batch = read_chunk(&mut iter, size)?;
+            if batch.items.is_empty() {
                 break;
             }
-            originals.push_back(these);
             // The helpers are alive until this sender is dropped.
-            let _ = job_tx.send((sent, inputs));
+            let _ = job_tx.send((sent, batch));
             sent += 1;
             // Whatever finished meanwhile becomes Python values now.
             while let Ok(chunk) = res_rx.try_recv() {
                 take(chunk, &mut finished);
             }
-            collect_ready(py, &mut out, &mut finished, &mut originals, &mut next)?;
+            collect_ready(py, &mut out, &mut finished, &mut next)?;
             if out.first_error.is_some() {
                 // What follows would be thrown away.
                 break;
@@ -821,9 +986,9 @@ fn _normalize_many<'py>(
         while next < sent && out.first_error.is_none() {
             // All items are read: this thread cleans chunks too.
             let job = job_rx.lock().ok().and_then(|r| r.try_recv().ok());
-            if let Some((k, inputs)) = job {
-                let outs = py.detach(|| run_chunk(&inputs, opts));
-                take((k, inputs, outs), &mut finished);
+            if let Some((k, batch)) = job {
+                let results = py.detach(|| run_chunk(&batch, opts));
+                take((k, batch, results), &mut finished);
                 while let Ok(chunk) = res_rx.try_recv() {
                     take(chunk, &mut finished);
                 }
@@ -833,7 +998,7 @@ fn _normalize_many<'py>(
                 let Ok(chunk) = got else { break };
                 take(chunk, &mut finished);
             }
-            collect_ready(py, &mut out, &mut finished, &mut originals, &mut next)?;
+            collect_ready(py, &mut out, &mut finished, &mut next)?;
         }
         // On an early return the helpers drain what is queued and stop; a
         // failure leaves the rest unread.
@@ -845,20 +1010,34 @@ fn _normalize_many<'py>(
     out.finish()
 }
 
-/// The next `size` items (fewer at the end, none when all are read): as
-/// the library takes them, and as given.
-fn read_chunk(
-    iter: &mut Bound<'_, pyo3::types::PyIterator>,
-    size: usize,
-) -> PyResult<(Vec<Input>, Vec<Py<PyAny>>)> {
-    let mut inputs = Vec::with_capacity(size);
-    let mut these = Vec::with_capacity(size);
+/// The next `size` items, as the library takes them (fewer at the end,
+/// none when all are read).
+fn read_chunk(iter: &mut Bound<'_, pyo3::types::PyIterator>, size: usize) -> PyResult<Batch> {
+    let mut batch = Batch {
+        items: Vec::with_capacity(size),
+        wide: Vec::new(),
+    };
     for item in iter.by_ref().take(size) {
         let item = item?;
-        inputs.push(Input::from_py(&item)?);
-        these.push(item.unbind());
+        if let Ok(s) = item.cast::<PyString>() {
+            let start = batch.wide.len();
+            wide::read(s, &mut batch.wide)?;
+            if wide::has_surrogate(&batch.wide[start..]) {
+                // The error encoding it to UTF-8 raises, naming the place.
+                return Err(wide::Utf8::of(s)
+                    .err()
+                    .unwrap_or_else(|| PyValueError::new_err("a str that UTF-8 cannot carry")));
+            }
+            batch
+                .items
+                .push(Item::Str(s.clone().unbind(), start..batch.wide.len()));
+        } else if let Ok(b) = item.extract::<PyBackedBytes>() {
+            batch.items.push(Item::Bytes(b));
+        } else {
+            return Err(type_error(&item));
+        }
     }
-    Ok((inputs, these))
+    Ok(batch)
 }
 
 /// Collects the finished chunks that are next in order.
@@ -866,12 +1045,11 @@ fn collect_ready<'py>(
     py: Python<'py>,
     out: &mut Collector<'py>,
     finished: &mut [Done],
-    originals: &mut std::collections::VecDeque<Vec<Py<PyAny>>>,
     next: &mut usize,
 ) -> PyResult<()> {
-    while let Some((inputs, outs)) = finished.get_mut(*next).and_then(Option::take) {
-        let these = originals.pop_front().unwrap_or_default();
-        out.add(py, these, &inputs, outs)?;
+    while let Some((batch, results)) = finished.get_mut(*next).and_then(Option::take) {
+        out.add(py, &batch, results)?;
+        drop(batch);
         *next += 1;
     }
     Ok(())
@@ -894,13 +1072,20 @@ fn many_here<'py>(
     };
     let mut iter = items.try_iter()?;
     loop {
-        let (inputs, these) = read_chunk(&mut iter, size)?;
-        if inputs.is_empty() {
+        let batch = read_chunk(&mut iter, size)?;
+        if batch.items.is_empty() {
             break;
         }
-        let bytes: usize = inputs.iter().map(Input::len).sum();
-        let outs = detach_if_long(py, bytes, || run_chunk(&inputs, opts));
-        out.add(py, these, &inputs, outs)?;
+        let bytes: usize = batch
+            .items
+            .iter()
+            .map(|i| match i {
+                Item::Bytes(b) => b.len(),
+                Item::Str(_, r) => r.len(),
+            })
+            .sum();
+        let results = detach_if_long(py, bytes, || run_chunk(&batch, opts));
+        out.add(py, &batch, results)?;
         if out.first_error.is_some() {
             break;
         }

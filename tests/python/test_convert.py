@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import opencc
 import pytest
 
@@ -29,9 +31,9 @@ def test_generated_cases_equal_opencc(config, gen_pools):
 
 @pytest.mark.parametrize("config", ["t2s", "s2twp", "jp2t"])
 def test_long_text_crossing_the_boundary_in_pieces_equals_opencc(config, gen_pools):
-    # Over a million code points: converted in pieces (see convert_str in
-    # python/src/lib.rs), cut at fixed code-point offsets whatever the text
-    # there, with and without line breaks to cut at.
+    # Over a million code points: converted in pieces on several threads
+    # (see convert_str in python/src/lib.rs), cut after line breaks; without
+    # line breaks, in one piece.
     cases = gen_text.generate_cases(gen_pools, config, seed=7, n=3000)
     ref = opencc.OpenCC(config)
     for sep in ("\n", ""):
@@ -43,6 +45,73 @@ def test_long_text_crossing_the_boundary_in_pieces_equals_opencc(config, gen_poo
         if got != want:
             i = next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
             pytest.fail(f"differs at {i}: {got[i - 20:i + 20]!r} vs {want[i - 20:i + 20]!r}")
+
+
+def _long(unit: str, size: int = 400_000) -> str:
+    """`unit` repeated past the size from which convert() works in pieces
+    (256 KiB of UTF-8)."""
+    return unit * (size // len(unit) + 1)
+
+
+def test_pieces_convert_as_lines_one_by_one_and_as_the_cli(cli, tmp_path, gen_pools):
+    # Each line converted alone (one piece, this thread) is what the pieces,
+    # cut after line breaks, must add up to; and the command, which reads
+    # the file in its own chunks, agrees.
+    # (Without description sequences, which may swallow a line break and
+    # are converted uncut: see the next test.)
+    cases = gen_text.generate_cases(gen_pools, "t2s", seed=11, n=3000)
+    cases = [c for c in cases if not any("\u2ff0" <= ch <= "\u2fff" for ch in c)]
+    text = _long("\n".join(cases) + "\n")
+    got = zhnorm.convert(text)
+    assert got == "\n".join(zhnorm.convert(line) for line in text.split("\n"))
+    src = tmp_path / "in.txt"
+    src.write_bytes(text.encode("utf-8"))
+    out = tmp_path / "out.txt"
+    subprocess.run([str(cli), "-q", "--convert-only", "-o", str(out), str(src)], check=True)
+    assert out.read_bytes().decode("utf-8") == got
+
+
+def test_long_text_with_a_description_sequence_equals_opencc():
+    # An ideographic description sequence may swallow a line break, so such
+    # a text is not cut: it must still convert as OpenCC converts the whole.
+    ref = opencc.OpenCC("t2s")
+    text = _long("⿰車\n專 漢字轉換。\n頭髮乾燥\n")
+    assert zhnorm.convert(text) == ref.convert(text)
+
+
+def test_long_text_partly_unchanged():
+    # Pieces that need nothing beside pieces that change; and a long text
+    # that needs nothing is handed back as the same object.
+    simplified = _long("这是简体中文，已经不需要转换。\n")
+    traditional = _long("這是繁體中文，需要轉換。\n")
+    text = simplified + traditional
+    assert zhnorm.convert(text) == simplified + zhnorm.convert(traditional)
+    assert zhnorm.convert(simplified) is simplified
+    short = "简体"
+    assert zhnorm.convert(short) is short
+
+
+@pytest.mark.parametrize("size", [10, 400_000])
+def test_every_kind_of_character_survives(size):
+    # Python keeps a str as 1, 2 or 4 bytes a character, by the widest one:
+    # results of each width, a BOM at the start, characters beyond the BMP.
+    for unit, want in [
+        ("abc\n", "abc\n"),
+        ("café 漢\n", "café 汉\n"),
+        ("\ufeff頭髮\n", "\ufeff头发\n"),
+        ("𠀀𡚴 後\n", "𠀀𡚴 后\n"),
+        ("é\n", "é\n"),
+    ]:
+        n = max(1, size // len(unit))
+        assert zhnorm.convert(unit * n) == want * n
+        assert zhnorm.Converter("t2s").convert(unit * n) == want * n
+
+
+@pytest.mark.parametrize("size", [10, 400_000])
+def test_a_lone_surrogate_is_a_unicode_error(size):
+    text = "漢字\n" * (size // 3) + "\udc80"
+    with pytest.raises(UnicodeEncodeError):
+        zhnorm.convert(text)
 
 
 def test_examples():

@@ -37,6 +37,26 @@ def test_a_long_generator_is_read_as_it_goes_and_kept_in_order(threads):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
+def test_unchanged_str_items_come_back_as_themselves(threads):
+    items = ["已是简体 %d" % i for i in range(3000)] + ["頭髮 %d" % i for i in range(3000)]
+    out = zhnorm.normalize_many(items, threads=threads)
+    assert all(a is b for a, b in zip(items[:3000], out[:3000]))
+    assert out[3000:] == ["头发 %d" % i for i in range(3000)]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_many_keeps_every_kind_of_character(threads):
+    # Results of each width Python stores (ASCII, Latin-1, BMP, beyond),
+    # from str and from bytes, equal to one call each.
+    units = ["abc", "café", "漢字", "𠀀頭髮", "\ufeff後", "&amp;軟體", "é"]
+    items = [u + " %d" % i for i in range(800) for u in units]
+    items += [x.encode("utf-8") for x in items[:2000]]
+    want = [zhnorm.normalize(x) for x in items]
+    assert zhnorm.normalize_many(items, threads=threads) == want
+    assert "𠀀头发 0" in want and "café 0" in want
+
+
+@pytest.mark.parametrize("threads", [1, 2])
 def test_an_item_of_the_wrong_type_late_in_a_generator_raises_type_error(threads):
     def items():
         yield from ITEMS
