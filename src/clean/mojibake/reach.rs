@@ -189,11 +189,15 @@ pub fn pieces(s: &Stream, chars: &[char], how: Reading) -> Vec<Piece> {
             run = (run + score).max(0);
             best = best.max(run);
         }
-        let quiet = !near[a.saturating_sub(1)..(z + 1).min(n)].contains(&true)
-            && !s.hole[a.saturating_sub(reach)..(z + reach).min(n)]
-                .iter()
-                .any(|&h| h != KNOWN);
-        if cut && dead && quiet && !crossed[a] && !crossed[z] {
+        // Looked at only where a cut is possible at all: this loop runs
+        // once per character of every span and kind.
+        let quiet = || {
+            !near[a.saturating_sub(1)..(z + 1).min(n)].contains(&true)
+                && !s.hole[a.saturating_sub(reach)..(z + reach).min(n)]
+                    .iter()
+                    .any(|&h| h != KNOWN)
+        };
+        if cut && dead && !crossed[a] && !crossed[z] && quiet() {
             if k > from {
                 out.push(Piece {
                     chars: from..k,
