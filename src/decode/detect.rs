@@ -631,7 +631,52 @@ fn word_shape_misses(charset: Charset, bytes: &[u8], complete: bool) -> u64 {
 }
 
 /// [`word_shape_misses`] of a decoded text.
+///
+/// Both kinds of miss sit at an ASCII byte (a letter touching a Han
+/// character, or the space that opens a short Han run), and most of a
+/// page's characters are nowhere near one, so the scan goes from byte to
+/// byte and decodes a character only beside such a byte. Counting each
+/// letter's Han neighbours counts every Han-letter pair once, and
+/// counting each space followed by one or two Han characters and another
+/// space counts every short run once, as reading the text character by
+/// character does.
 fn word_shapes_in(text: &str) -> u64 {
+    let bytes = text.as_bytes();
+    let han = |c: Option<char>| c.is_some_and(|c| model::is_han(c as u32));
+    // The character that starts at `i`, or ends just before it.
+    let at = |i: usize| text.get(i..).and_then(|t| t.chars().next());
+    let before = |i: usize| text[..i].chars().next_back();
+    // Whether one or two Han characters start at `j` and a space follows.
+    let short_run = |mut j: usize| {
+        let mut run = 0;
+        while let Some(c) = at(j).filter(|&c| model::is_han(c as u32)) {
+            run += 1;
+            j += c.len_utf8();
+            if run > 2 {
+                return false;
+            }
+        }
+        run > 0 && bytes.get(j) == Some(&b' ')
+    };
+    // The text's start counts as a space.
+    let mut count = short_run(0) as u64;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_alphabetic() {
+            let prev_high = i > 0 && bytes[i - 1] >= 0x80;
+            let next_high = bytes.get(i + 1).is_some_and(|&n| n >= 0x80);
+            count += (prev_high && han(before(i))) as u64;
+            count += (next_high && han(at(i + 1))) as u64;
+        } else if b == b' ' && bytes.get(i + 1).is_some_and(|&n| n >= 0x80) {
+            count += short_run(i + 1) as u64;
+        }
+    }
+    count
+}
+
+/// [`word_shapes_in`] as a plain reading of the text, character by
+/// character: what the scan must count.
+#[cfg(test)]
+fn word_shapes_by_chars(text: &str) -> u64 {
     let han = |c: char| model::is_han(c as u32);
     let mut count = 0;
     let mut prev = ' ';
@@ -992,6 +1037,43 @@ mod tests {
             assert_eq!(utf8_cost(&bytes), decoded, "{bytes:02X?}");
             assert_eq!(whole_cost(Charset::UTF8, &bytes, true), decoded);
         }
+    }
+
+    /// The byte scan counts the word-shape misses the character reading
+    /// counts, at the text's edges too (its start counts as a space).
+    #[test]
+    fn word_shapes_are_counted_as_by_characters() {
+        let texts = [
+            "a凔. b中 中c 中文 abc 中 文 x",
+            "中 ",
+            " 中 ",
+            " 中文 ",
+            " 中文字 ",
+            "中文 的 句子 word 中a中 𠀀b 𠀀 ",
+            "Caf\u{e9}中 na\u{ef}ve 豈 ",
+            "",
+            " ",
+            "a",
+            "中",
+        ];
+        for text in texts {
+            assert_eq!(word_shapes_in(text), word_shapes_by_chars(text), "{text:?}");
+        }
+        // Random mixes of the characters that matter.
+        let pieces = ["中", "文", "a", "Z", " ", "é", "。", "𠀀", "1", "\n"];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for len in 0..400 {
+            let text: String = (0..len % 40)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    pieces[(state >> 20) as usize % pieces.len()]
+                })
+                .collect();
+            assert_eq!(word_shapes_in(&text), word_shapes_by_chars(&text), "{text:?}");
+        }
+        assert_eq!(word_shapes_in(" 中 a中"), 2);
     }
 
     /// What makes skipping a far costlier runner-up exact.
