@@ -457,12 +457,12 @@ fn judge(prefix: &[u8], complete: bool) -> Judged {
     let mut best = match clean {
         Some((unit, cost, _)) => (unit.charset(), cost),
         None => {
-            let reading = mixed::cheapest_reading(prefix, [0, 0, 0], None);
+            let (cost, non_ascii) = mixed::cheapest_cost(prefix, [0, 0, 0], None);
             let main = Unit::ALL
                 .into_iter()
-                .max_by_key(|u| reading.non_ascii[*u as usize])
+                .max_by_key(|u| non_ascii[*u as usize])
                 .unwrap_or(Unit::Utf8);
-            (main.charset(), reading.cost)
+            (main.charset(), cost)
         }
     };
     let mut candidates: Vec<(Charset, u64)> = Vec::new();
@@ -760,7 +760,11 @@ fn clean_legacy_reading(
     let mut found = None;
     let mut other = String::new();
     for unit in [Unit::Gb18030, Unit::Big5] {
-        let out = if found.is_some() { &mut other } else { &mut *text };
+        let out = if found.is_some() {
+            &mut other
+        } else {
+            &mut *text
+        };
         out.clear();
         if charset::decode_legacy_block(unit, sample, out).is_ok() {
             if found.is_some() {
@@ -1071,7 +1075,11 @@ mod tests {
                     pieces[(state >> 20) as usize % pieces.len()]
                 })
                 .collect();
-            assert_eq!(word_shapes_in(&text), word_shapes_by_chars(&text), "{text:?}");
+            assert_eq!(
+                word_shapes_in(&text),
+                word_shapes_by_chars(&text),
+                "{text:?}"
+            );
         }
         assert_eq!(word_shapes_in(" 中 a中"), 2);
     }
@@ -1095,15 +1103,28 @@ mod tests {
         let mut samples: Vec<Vec<u8>> = vec![
             gbk(&"今天上午，市政府召开新闻发布会，介绍了全市经济运行的情况。\n".repeat(40)),
             big5(&"臺灣的法律條文規定，行政機關應當依法辦理。\n".repeat(40)),
-            encoding_rs::WINDOWS_1252.encode("Cafe\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e, na\u{ef}ve").0.into_owned(),
-            encoding_rs::WINDOWS_1251.encode("Привет, как дела? Всё хорошо.").0.into_owned(),
-            encoding_rs::WINDOWS_1253.encode("Καλημέρα κόσμε").0.into_owned(),
+            encoding_rs::WINDOWS_1252
+                .encode("Cafe\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e, na\u{ef}ve")
+                .0
+                .into_owned(),
+            encoding_rs::WINDOWS_1251
+                .encode("Привет, как дела? Всё хорошо.")
+                .0
+                .into_owned(),
+            encoding_rs::WINDOWS_1253
+                .encode("Καλημέρα κόσμε")
+                .0
+                .into_owned(),
         ];
         samples.push((0x80u8..=0xFF).chain(b"abc ".iter().copied()).collect());
         for bytes in samples {
             let floor = foreign::single_byte_floor(&bytes);
             if let Some(best) = foreign::best_single_byte(&foreign::Profile::of(&bytes)) {
-                assert!(floor <= best.cost, "{floor} > {} for {bytes:02X?}", best.cost);
+                assert!(
+                    floor <= best.cost,
+                    "{floor} > {} for {bytes:02X?}",
+                    best.cost
+                );
             }
         }
     }

@@ -577,7 +577,10 @@ mod tests {
             state
         };
         // IBM855 has a test of its own.
-        for enc in LegacyEncoding::ALL.into_iter().filter(|&e| e != LegacyEncoding::Ibm855) {
+        for enc in LegacyEncoding::ALL
+            .into_iter()
+            .filter(|&e| e != LegacyEncoding::Ibm855)
+        {
             for len in [0usize, 1, 511, 512, 513, 1500, 3000] {
                 for round in 0..12 {
                     // Mostly valid double-byte-looking text, with a damaged
@@ -595,7 +598,11 @@ mod tests {
                     if round % 4 == 1 {
                         bytes = bytes.iter().map(|b| b & 0x7F).collect();
                     }
-                    assert_eq!(looks_like(enc, &bytes), whole(enc, &bytes), "{enc:?} {len} {round}");
+                    assert_eq!(
+                        looks_like(enc, &bytes),
+                        whole(enc, &bytes),
+                        "{enc:?} {len} {round}"
+                    );
                 }
             }
         }
