@@ -294,11 +294,36 @@ fn agrees(claimed: Charset, detected: Charset, prefix: &[u8], complete: bool) ->
 
 /// Cost and damaged-byte count of reading all of `bytes` in one encoding.
 fn whole_cost(charset: Charset, bytes: &[u8], complete: bool) -> (u64, usize) {
+    if charset == Charset::UTF8 && complete {
+        return utf8_cost(bytes);
+    }
     let (text, errors) = decode_whole(charset, bytes, complete);
     (
         model::text_cost(&text) + errors as u64 * mixed::ERROR as u64,
         errors,
     )
+}
+
+/// [`whole_cost`] of the UTF-8 reading of a whole input, without building
+/// its text. Legacy text read as UTF-8 is damaged every few bytes, and the
+/// decoder stops at each damaged sequence, which made this trial reading
+/// the costliest of a legacy page's. The standard library's chunks end
+/// where the WHATWG decoder reports an error (one for each maximal
+/// ill-formed subpart, a truncated sequence at the end included), so the
+/// damage count and the cost of the U+FFFD that would stand for it are the
+/// decoder's.
+fn utf8_cost(bytes: &[u8]) -> (u64, usize) {
+    let replacement = model::char_cost('\u{FFFD}') as u64 + mixed::ERROR as u64;
+    let mut cost = 0u64;
+    let mut errors = 0usize;
+    for chunk in bytes.utf8_chunks() {
+        cost += model::text_cost(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            errors += 1;
+            cost += replacement;
+        }
+    }
+    (cost, errors)
 }
 
 /// [`whole_cost`] of a reading that only counts without damage: `None`
@@ -352,8 +377,12 @@ pub(crate) fn decode_std(
         let (result, read, written) =
             decoder.decode_to_utf8_without_replacement(&bytes[pos..], &mut buf, last);
         pos += read;
-        // encoding_rs writes only whole UTF-8 sequences.
-        out.push_str(std::str::from_utf8(&buf[..written]).unwrap_or_default());
+        // encoding_rs writes only whole UTF-8 sequences, so the bytes need
+        // no second validation (which cost as much as the decoding on
+        // damaged input, a call for every damaged sequence).
+        // SAFETY: encoding_rs's `decode_to_utf8*` methods promise that
+        // `buf[..written]` is valid UTF-8.
+        out.push_str(unsafe { std::str::from_utf8_unchecked(&buf[..written]) });
         match result {
             encoding_rs::DecoderResult::InputEmpty => break,
             encoding_rs::DecoderResult::OutputFull => {}
@@ -423,16 +452,17 @@ fn judge(prefix: &[u8], complete: bool) -> Judged {
     // settles the Chinese side at table speed. Otherwise: the cheapest
     // reading over UTF-8, GB18030 and Big5, each byte free to be read in
     // any of them at a switching cost.
-    let clean = clean_legacy_reading(prefix, complete);
+    let mut clean_text = String::new();
+    let clean = clean_legacy_reading(prefix, complete, &mut clean_text);
     let mut best = match clean {
         Some((unit, cost, _)) => (unit.charset(), cost),
         None => {
-            let reading = mixed::cheapest_reading(prefix, [0, 0, 0], None);
+            let (cost, non_ascii) = mixed::cheapest_cost(prefix, [0, 0, 0], None);
             let main = Unit::ALL
                 .into_iter()
-                .max_by_key(|u| reading.non_ascii[*u as usize])
+                .max_by_key(|u| non_ascii[*u as usize])
                 .unwrap_or(Unit::Utf8);
-            (main.charset(), reading.cost)
+            (main.charset(), cost)
         }
     };
     let mut candidates: Vec<(Charset, u64)> = Vec::new();
@@ -533,7 +563,37 @@ fn judge(prefix: &[u8], complete: bool) -> Judged {
         .collect();
     // The letter models' statistics (a pass with a 64 KB table) are
     // gathered only when they are consulted.
-    let single_byte = if plainly_chinese {
+    // Nor are they when no single-byte reading can change the verdict or
+    // its confidence, which a floor under their costs (one light pass)
+    // settles for most clean Chinese pages that are not plainly so.
+    let out_of_reach = || {
+        let floor = foreign::single_byte_floor(prefix);
+        if floor < best_common + SURE_MARGIN {
+            return false;
+        }
+        if floor >= best_common.saturating_mul(2) {
+            // The word shapes are not weighed, the best reading stays, and
+            // as a runner-up the single-byte reading leaves no doubt.
+            return true;
+        }
+        // The word shapes may be weighed, raising the best reading's cost:
+        // out of reach if no single-byte reading comes within the sure
+        // margin of that raised cost, nor does any other runner-up (the
+        // confidence is then 1.0 either way).
+        let shapes = match clean {
+            Some((unit, _, _)) if complete && unit.charset() == best.0 => {
+                word_shapes_in(&clean_text)
+            }
+            _ => word_shape_misses(best.0, prefix, complete),
+        };
+        let bar = best_common + shapes * foreign::SCRIPT_MIX as u64 + SURE_MARGIN;
+        floor >= bar
+            && others
+                .iter()
+                .filter(|(c, _)| !same_family(*c, best.0))
+                .all(|&(_, cost)| cost >= bar)
+    };
+    let single_byte = if plainly_chinese || out_of_reach() {
         None
     } else {
         foreign::best_single_byte(&foreign::Profile::of(prefix))
@@ -567,7 +627,56 @@ fn judge(prefix: &[u8], complete: bool) -> Judged {
 /// two Han characters between spaces (Chinese is written without spaces
 /// between words; alphabetic words read as GBK come out as such runs).
 fn word_shape_misses(charset: Charset, bytes: &[u8], complete: bool) -> u64 {
-    let (text, _) = decode_whole(charset, bytes, complete);
+    word_shapes_in(&decode_whole(charset, bytes, complete).0)
+}
+
+/// [`word_shape_misses`] of a decoded text.
+///
+/// Both kinds of miss sit at an ASCII byte (a letter touching a Han
+/// character, or the space that opens a short Han run), and most of a
+/// page's characters are nowhere near one, so the scan goes from byte to
+/// byte and decodes a character only beside such a byte. Counting each
+/// letter's Han neighbours counts every Han-letter pair once, and
+/// counting each space followed by one or two Han characters and another
+/// space counts every short run once, as reading the text character by
+/// character does.
+fn word_shapes_in(text: &str) -> u64 {
+    let bytes = text.as_bytes();
+    let han = |c: Option<char>| c.is_some_and(|c| model::is_han(c as u32));
+    // The character that starts at `i`, or ends just before it.
+    let at = |i: usize| text.get(i..).and_then(|t| t.chars().next());
+    let before = |i: usize| text[..i].chars().next_back();
+    // Whether one or two Han characters start at `j` and a space follows.
+    let short_run = |mut j: usize| {
+        let mut run = 0;
+        while let Some(c) = at(j).filter(|&c| model::is_han(c as u32)) {
+            run += 1;
+            j += c.len_utf8();
+            if run > 2 {
+                return false;
+            }
+        }
+        run > 0 && bytes.get(j) == Some(&b' ')
+    };
+    // The text's start counts as a space.
+    let mut count = short_run(0) as u64;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_alphabetic() {
+            let prev_high = i > 0 && bytes[i - 1] >= 0x80;
+            let next_high = bytes.get(i + 1).is_some_and(|&n| n >= 0x80);
+            count += (prev_high && han(before(i))) as u64;
+            count += (next_high && han(at(i + 1))) as u64;
+        } else if b == b' ' && bytes.get(i + 1).is_some_and(|&n| n >= 0x80) {
+            count += short_run(i + 1) as u64;
+        }
+    }
+    count
+}
+
+/// [`word_shapes_in`] as a plain reading of the text, character by
+/// character: what the scan must count.
+#[cfg(test)]
+fn word_shapes_by_chars(text: &str) -> u64 {
     let han = |c: char| model::is_han(c as u32);
     let mut count = 0;
     let mut prev = ' ';
@@ -593,6 +702,13 @@ fn word_shape_misses(charset: Charset, bytes: &[u8], complete: bool) -> u64 {
     }
     count
 }
+
+/// A margin, in quarter bits, over which the runner-up leaves no doubt:
+/// [`confidence`] is exactly 1.0 from about 96 bits on (the doubt left is
+/// under half the step from the largest `f32` below 1.0), so a reading known
+/// to cost at least this much more than the best cannot change it, and its
+/// exact cost is not needed.
+const SURE_MARGIN: u64 = 100 * BIT as u64;
 
 /// Map the cost margin to the runner-up onto (0.5, 1]: every four bits of
 /// margin halve the remaining doubt.
@@ -621,7 +737,13 @@ fn focus(prefix: &[u8], complete: bool) -> (&[u8], bool) {
 /// If exactly one of UTF-8, GB18030 and Big5 reads `prefix` cleanly (the
 /// decoder's fast path accepts it all) and it is not UTF-8, that unit, the
 /// cost of its text and the number of kana in it.
-fn clean_legacy_reading(prefix: &[u8], complete: bool) -> Option<(Unit, u64, usize)> {
+///
+/// `text` is left holding the clean reading's text (when there is one).
+fn clean_legacy_reading(
+    prefix: &[u8],
+    complete: bool,
+    text: &mut String,
+) -> Option<(Unit, u64, usize)> {
     // Without the end of the input, stop after the last ASCII byte, which
     // no character straddles.
     let end = if complete {
@@ -636,15 +758,20 @@ fn clean_legacy_reading(prefix: &[u8], complete: bool) -> Option<(Unit, u64, usi
         return None;
     }
     let mut found = None;
-    let mut text = String::new();
+    let mut other = String::new();
     for unit in [Unit::Gb18030, Unit::Big5] {
-        text.clear();
-        if charset::decode_legacy_block(unit, sample, &mut text).is_ok() {
+        let out = if found.is_some() {
+            &mut other
+        } else {
+            &mut *text
+        };
+        out.clear();
+        if charset::decode_legacy_block(unit, sample, out).is_ok() {
             if found.is_some() {
                 return None;
             }
-            let kana = text.chars().filter(|&c| model::is_kana(c as u32)).count();
-            found = Some((unit, model::text_cost(&text), kana));
+            let kana = out.chars().filter(|&c| model::is_kana(c as u32)).count();
+            found = Some((unit, model::text_cost(out), kana));
         }
     }
     found
@@ -849,9 +976,11 @@ mod tests {
             ),
         ];
         for (unit, bytes) in samples {
+            let mut text = String::new();
             let (found, cost, kana) =
-                clean_legacy_reading(&bytes, true).expect("one clean reading");
+                clean_legacy_reading(&bytes, true, &mut text).expect("one clean reading");
             assert_eq!((found, kana), (unit, 0));
+            assert_eq!(text, decode_whole(unit.charset(), &bytes, true).0);
             assert_eq!(whole_cost(unit.charset(), &bytes, true), (cost, 0));
         }
     }
@@ -867,6 +996,137 @@ mod tests {
         // GBK bytes are not UTF-8.
         assert!(whole_cost(Charset::UTF8, &bytes, true).1 > 0);
         assert_eq!(clean_cost(Charset::UTF8, &bytes, true), None);
+    }
+
+    /// The UTF-8 reading priced without its text must cost and count what
+    /// decoding it with encoding_rs does, on every kind of damage: stray
+    /// continuation bytes, bytes no sequence uses, surrogates, overlong
+    /// and out-of-range forms, and sequences cut off at the end.
+    #[test]
+    fn the_utf8_reading_is_priced_as_the_decoder_reads_it() {
+        let mut samples: Vec<Vec<u8>> = vec![
+            gbk("中文網頁的內容，一些文字。\n"),
+            big5("臺灣的法律條文規定"),
+            "valid 中文 text ✓ 😀".as_bytes().to_vec(),
+            b"\xED\xA0\x80 \xC0\xAF \xE0\x80\xAF \xF4\x90\x80\x80 \xF0\x9F\x98".to_vec(),
+            b"\xE4\xB8".to_vec(),
+            b"\xC3".to_vec(),
+            Vec::new(),
+        ];
+        // Random bytes, high ones and UTF-8 lead shapes over-represented.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for len in [1usize, 2, 3, 7, 64, 500, 4000] {
+            for _ in 0..20 {
+                let bytes = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        const PICKS: [u8; 8] = [b'a', 0x80, 0xBF, 0xC2, 0xE0, 0xED, 0xF0, 0xF4];
+                        match state % 3 {
+                            0 => PICKS[(state >> 8) as usize % PICKS.len()],
+                            _ => (state >> 16) as u8,
+                        }
+                    })
+                    .collect();
+                samples.push(bytes);
+            }
+        }
+        for bytes in samples {
+            let (text, errors) = decode_counting(encoding_rs::UTF_8, &bytes, true);
+            let decoded = (
+                model::text_cost(&text) + errors as u64 * mixed::ERROR as u64,
+                errors,
+            );
+            assert_eq!(utf8_cost(&bytes), decoded, "{bytes:02X?}");
+            assert_eq!(whole_cost(Charset::UTF8, &bytes, true), decoded);
+        }
+    }
+
+    /// The byte scan counts the word-shape misses the character reading
+    /// counts, at the text's edges too (its start counts as a space).
+    #[test]
+    fn word_shapes_are_counted_as_by_characters() {
+        let texts = [
+            "a凔. b中 中c 中文 abc 中 文 x",
+            "中 ",
+            " 中 ",
+            " 中文 ",
+            " 中文字 ",
+            "中文 的 句子 word 中a中 𠀀b 𠀀 ",
+            "Caf\u{e9}中 na\u{ef}ve 豈 ",
+            "",
+            " ",
+            "a",
+            "中",
+        ];
+        for text in texts {
+            assert_eq!(word_shapes_in(text), word_shapes_by_chars(text), "{text:?}");
+        }
+        // Random mixes of the characters that matter.
+        let pieces = ["中", "文", "a", "Z", " ", "é", "。", "𠀀", "1", "\n"];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for len in 0..400 {
+            let text: String = (0..len % 40)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    pieces[(state >> 20) as usize % pieces.len()]
+                })
+                .collect();
+            assert_eq!(
+                word_shapes_in(&text),
+                word_shapes_by_chars(&text),
+                "{text:?}"
+            );
+        }
+        assert_eq!(word_shapes_in(" 中 a中"), 2);
+    }
+
+    /// What makes skipping a far costlier runner-up exact.
+    #[test]
+    fn past_the_sure_margin_the_confidence_is_exactly_one() {
+        for best in [0, 1, 777, 200_000] {
+            assert_eq!(confidence(best, Some(best + SURE_MARGIN)), 1.0);
+            assert_eq!(confidence(best, Some(best + 10 * SURE_MARGIN)), 1.0);
+        }
+        // Below it the runner-up still counts.
+        assert!(confidence(0, Some(SURE_MARGIN / 4)) < 1.0);
+    }
+
+    /// The floor that lets detection skip the letter models is never above
+    /// the cost they give, on Chinese, on single-byte text in several
+    /// scripts and on every high byte.
+    #[test]
+    fn the_single_byte_floor_is_under_every_reading() {
+        let mut samples: Vec<Vec<u8>> = vec![
+            gbk(&"今天上午，市政府召开新闻发布会，介绍了全市经济运行的情况。\n".repeat(40)),
+            big5(&"臺灣的法律條文規定，行政機關應當依法辦理。\n".repeat(40)),
+            encoding_rs::WINDOWS_1252
+                .encode("Cafe\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e, na\u{ef}ve")
+                .0
+                .into_owned(),
+            encoding_rs::WINDOWS_1251
+                .encode("Привет, как дела? Всё хорошо.")
+                .0
+                .into_owned(),
+            encoding_rs::WINDOWS_1253
+                .encode("Καλημέρα κόσμε")
+                .0
+                .into_owned(),
+        ];
+        samples.push((0x80u8..=0xFF).chain(b"abc ".iter().copied()).collect());
+        for bytes in samples {
+            let floor = foreign::single_byte_floor(&bytes);
+            if let Some(best) = foreign::best_single_byte(&foreign::Profile::of(&bytes)) {
+                assert!(
+                    floor <= best.cost,
+                    "{floor} > {} for {bytes:02X?}",
+                    best.cost
+                );
+            }
+        }
     }
 
     #[test]

@@ -465,7 +465,6 @@ impl Profile {
     /// Gathers the statistics of `sample` in one pass.
     pub(crate) fn of(sample: &[u8]) -> Profile {
         let mut high = [0u32; 512];
-        let letterish = |b: u8| b >= 0x80 || b.is_ascii_alphabetic();
         // Pairs as codes `first * 128 + second`, counted after a sort:
         // a small sample has far fewer pairs than a 128 x 128 grid has
         // cells to clear and scan.
@@ -486,15 +485,7 @@ impl Profile {
                 prev_letter = letter;
             } else {
                 let h = b - 0x80;
-                let before = i > 0 && letterish(sample[i - 1]);
-                let after = sample.get(i + 1).is_some_and(|&n| letterish(n));
-                let position = match (before, after) {
-                    (false, false) => 0,
-                    (false, true) => 1,
-                    (true, true) => 2,
-                    (true, false) => 3,
-                };
-                high[h as usize * 4 + position] += 1;
+                high[h as usize * 4 + word_position(sample, i)] += 1;
                 if let Some(p) = prev {
                     codes.push(p as u16 * 128 + h as u16);
                 }
@@ -520,6 +511,80 @@ impl Profile {
             ascii_cost,
         }
     }
+}
+
+/// Where the high byte at `sample[i]` stands in its word: alone (0), at
+/// the start (1), inside (2) or at the end (3); neighbours that are ASCII
+/// letters or high bytes count as letters.
+#[inline]
+fn word_position(sample: &[u8], i: usize) -> usize {
+    let letterish = |b: u8| b >= 0x80 || b.is_ascii_alphabetic();
+    let before = i > 0 && letterish(sample[i - 1]);
+    let after = sample.get(i + 1).is_some_and(|&n| letterish(n));
+    match (before, after) {
+        (false, false) => 0,
+        (false, true) => 1,
+        (true, true) => 2,
+        (true, false) => 3,
+    }
+}
+
+/// For each single-byte encoding that has language models: the least cost
+/// any of them gives each high byte in each word position, and the
+/// encoding's prior in quarter bits. With them, a floor under that
+/// encoding's cost (see [`single_byte_floor`]).
+fn floor_tables() -> &'static [([i32; 512], u64)] {
+    static FLOOR: OnceLock<Vec<([i32; 512], u64)>> = OnceLock::new();
+    FLOOR.get_or_init(|| {
+        let t = tables();
+        t.costs
+            .iter()
+            .enumerate()
+            .filter(|(_, models)| !models.is_empty())
+            .map(|(e, models)| {
+                let mut costs = [i32::MAX; 512];
+                for (_, table) in models {
+                    for (floor, &c) in costs.iter_mut().zip(table.iter()) {
+                        *floor = (*floor).min(c);
+                    }
+                }
+                (costs, t.candidates[e].prior_bits as u64 * BIT as u64)
+            })
+            .collect()
+    })
+}
+
+/// A cost no single-byte reading of `sample` goes below: what
+/// [`best_single_byte`] of its [`Profile`] would return is at least this
+/// (`u64::MAX` when no encoding has a model, as it then returns nothing).
+///
+/// A reading's cost is a sum over the high bytes of one model's cost for
+/// the byte in its word position, kept from going below zero, plus
+/// penalties (case flips, mixed scripts, UTF-8 coincidences) that are never
+/// negative and the encoding's prior; taking each byte's cheapest cost
+/// under any of the encoding's models and leaving the penalties out can
+/// only go lower. It needs only the high bytes' counts by position, a
+/// fraction of the profile's work, so readings that another one beats by
+/// far can be ruled out without the profile.
+pub(crate) fn single_byte_floor(sample: &[u8]) -> u64 {
+    let mut high = [0u32; 512];
+    for (i, &b) in sample.iter().enumerate() {
+        if b >= 0x80 {
+            high[(b - 0x80) as usize * 4 + word_position(sample, i)] += 1;
+        }
+    }
+    floor_tables()
+        .iter()
+        .map(|(costs, prior)| {
+            let sum: i64 = high
+                .iter()
+                .zip(costs.iter())
+                .map(|(&n, &c)| n as i64 * c as i64)
+                .sum();
+            sum.max(0) as u64 + prior
+        })
+        .min()
+        .unwrap_or(u64::MAX)
 }
 
 /// Counts the continuation bytes of the well-formed multi-byte UTF-8

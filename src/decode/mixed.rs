@@ -84,6 +84,49 @@ pub(crate) fn cheapest_reading_with(
     home: Option<Unit>,
     away: u32,
 ) -> Reading {
+    let (cost, back) = search(bytes, start, home, away);
+    trace(bytes, &cost, &back)
+}
+
+/// What a verdict needs of the cheapest reading: its cost and the
+/// non-ASCII bytes read in each unit ([`Reading::cost`] and
+/// [`Reading::non_ascii`]), without building its text, damage list and
+/// runs, which detection would throw away.
+pub(crate) fn cheapest_cost(
+    bytes: &[u8],
+    start: [u32; 3],
+    home: Option<Unit>,
+) -> (u64, [usize; 3]) {
+    let (cost, back) = search(bytes, start, home, SWITCH_AWAY);
+    let n = bytes.len();
+    let Some((mut u, &total)) = cost[n].iter().enumerate().min_by_key(|&(_, &c)| c) else {
+        return (0, [0; 3]);
+    };
+    let mut non_ascii = [0usize; 3];
+    let mut j = n;
+    while j > 0 {
+        let b = back[j][u];
+        let len = ((b >> 2) & 7).max(1) as usize;
+        let i = j - len;
+        // As in `trace`: damage counts for its unit whatever its bytes, a
+        // character only when it is not ASCII.
+        if b & DAMAGE != 0 || bytes[i] >= 0x80 {
+            non_ascii[u] += len;
+        }
+        u = (b & 3) as usize;
+        j = i;
+    }
+    (total as u64, non_ascii)
+}
+
+/// The search itself: the cheapest cost of reaching each position in each
+/// unit, and how (see `back` below).
+fn search(
+    bytes: &[u8],
+    start: [u32; 3],
+    home: Option<Unit>,
+    away: u32,
+) -> (Vec<[u32; 3]>, Vec<[u8; 3]>) {
     // Encodings change at line starts and around ASCII far more often than
     // between two Chinese characters; a change there pays extra, so where a
     // boundary character reads in both encodings it goes with its run.
@@ -157,7 +200,7 @@ pub(crate) fn cheapest_reading_with(
             }
         }
     }
-    trace(bytes, &cost, &back)
+    (cost, back)
 }
 
 fn trace(bytes: &[u8], cost: &[[u32; 3]], back: &[[u8; 3]]) -> Reading {
@@ -222,6 +265,50 @@ mod tests {
         let (bytes, _, unmappable) = enc.encode(text);
         assert!(!unmappable, "{text} not in {unit:?}");
         bytes.into_owned()
+    }
+
+    /// The summary detection uses is the full reading's cost and counts,
+    /// on clean, mixed, damaged and cut-off input.
+    #[test]
+    fn the_cost_summary_is_the_full_readings() {
+        let mut samples = vec![
+            encode("经济发展与社会进步\n", Unit::Gb18030),
+            encode("經濟發展與社會進步，臺灣報導\n", Unit::Big5),
+            b"ab\xE6\xBC".to_vec(),
+            b"".to_vec(),
+            b"plain ascii".to_vec(),
+        ];
+        let mut mixed = encode("今天的新闻：", Unit::Utf8);
+        mixed.extend(encode("北京市政府发布了新的交通管理规定", Unit::Gb18030));
+        mixed.push(0xFF);
+        mixed.extend(encode("經濟發展", Unit::Big5));
+        mixed.extend(&[0xE6, 0xBC]);
+        samples.push(mixed);
+        let mut state = 0x5851_F42D_4C95_7F2Du64;
+        for len in [1usize, 5, 60, 700] {
+            for _ in 0..10 {
+                samples.push(
+                    (0..len)
+                        .map(|_| {
+                            state ^= state << 13;
+                            state ^= state >> 7;
+                            state ^= state << 17;
+                            (state >> 24) as u8
+                        })
+                        .collect(),
+                );
+            }
+        }
+        for bytes in samples {
+            for (start, home) in [([0, 0, 0], None), ([0, SWITCH, SWITCH], Some(Unit::Utf8))] {
+                let full = cheapest_reading(&bytes, start, home);
+                assert_eq!(
+                    cheapest_cost(&bytes, start, home),
+                    (full.cost, full.non_ascii),
+                    "{bytes:02X?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -530,18 +530,83 @@ pub fn looks_like(enc: LegacyEncoding, bytes: &[u8]) -> bool {
     if enc.is_seven_bit() && !bytes.is_ascii() {
         return false;
     }
+    // In pieces, stopping at the first error: detection asks this of every
+    // legacy page (EUC-TW shares its byte ranges with GBK and Big5), and
+    // the answer is usually settled within the first few hundred bytes.
+    // The decoder streams, so the pieces count as one run would.
     let mut dec = enc.new_decoder();
-    let stats = dec.run(bytes, &mut Discard, false);
-    let clean = match enc {
-        LegacyEncoding::Hz => dec.hard_errors == 0,
-        _ => stats.errors == 0,
-    };
-    clean && dec.multibyte > 0
+    for piece in bytes.chunks(LOOK_PIECE) {
+        let stats = dec.run(piece, &mut Discard, false);
+        let damaged = match enc {
+            LegacyEncoding::Hz => dec.hard_errors > 0,
+            _ => stats.errors > 0,
+        };
+        if damaged {
+            return false;
+        }
+    }
+    dec.multibyte > 0
 }
+
+/// Bytes [`looks_like`] decodes between looks at the error count.
+const LOOK_PIECE: usize = 512;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Stopping at the first damaged piece answers as one run over all the
+    /// bytes does, whatever the encoding and wherever the damage falls
+    /// (pieces cut sequences, and held-back bytes cross them).
+    #[test]
+    fn looking_in_pieces_answers_as_one_run() {
+        let whole = |enc: LegacyEncoding, bytes: &[u8]| {
+            let mut dec = enc.new_decoder();
+            let stats = dec.run(bytes, &mut Discard, false);
+            let clean = match enc {
+                LegacyEncoding::Hz => dec.hard_errors == 0,
+                _ => stats.errors == 0,
+            };
+            clean && dec.multibyte > 0
+        };
+        let mut state = 0x0123_4567_89AB_CDEFu64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // IBM855 has a test of its own.
+        for enc in LegacyEncoding::ALL
+            .into_iter()
+            .filter(|&e| e != LegacyEncoding::Ibm855)
+        {
+            for len in [0usize, 1, 511, 512, 513, 1500, 3000] {
+                for round in 0..12 {
+                    // Mostly valid double-byte-looking text, with a damaged
+                    // byte late in some rounds.
+                    let mut bytes: Vec<u8> = (0..len)
+                        .map(|_| match next() % 4 {
+                            0 => b'a' + (next() % 26) as u8,
+                            _ => 0xA1 + (next() % 0x5E) as u8,
+                        })
+                        .collect();
+                    if round % 3 == 0 && len > 0 {
+                        let at = len - 1 - (next() as usize % len.min(40));
+                        bytes[at] = (next() % 256) as u8;
+                    }
+                    if round % 4 == 1 {
+                        bytes = bytes.iter().map(|b| b & 0x7F).collect();
+                    }
+                    assert_eq!(
+                        looks_like(enc, &bytes),
+                        whole(enc, &bytes),
+                        "{enc:?} {len} {round}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn ascii_run_stops_at_rejected_and_high_bytes() {
