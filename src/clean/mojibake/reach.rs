@@ -90,6 +90,34 @@ fn reach(dst: Dst) -> usize {
 
 /// The pieces of the span `chars` encoded as `s`, for a reading `how`.
 pub fn pieces(s: &Stream, chars: &[char], how: Reading) -> Vec<Piece> {
+    if WHOLE.with(Cell::get) {
+        return vec![Piece {
+            chars: 0..chars.len(),
+            bound: i64::MAX,
+        }];
+    }
+    SCRATCH.with(|sc| match sc.try_borrow_mut() {
+        Ok(mut sc) => pieces_in(s, chars, how, &mut sc),
+        Err(_) => pieces_in(s, chars, how, &mut Scratch::default()),
+    })
+}
+
+/// Per-byte tables of [`pieces`], kept per thread: every span of every
+/// line is bounded once per kind, and fresh tables for each were a good
+/// part of what short lines of noise cost.
+#[derive(Default)]
+struct Scratch {
+    near: Vec<bool>,
+    least: Vec<u32>,
+    covered: Vec<bool>,
+    crossed: Vec<bool>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+fn pieces_in(s: &Stream, chars: &[char], how: Reading, sc: &mut Scratch) -> Vec<Piece> {
     let Reading {
         src,
         dst,
@@ -97,17 +125,18 @@ pub fn pieces(s: &Stream, chars: &[char], how: Reading) -> Vec<Piece> {
         cut,
         r,
     } = how;
-    if WHOLE.with(Cell::get) {
-        return vec![Piece {
-            chars: 0..chars.len(),
-            bound: i64::MAX,
-        }];
-    }
     let n = s.bytes.len();
     // Distance-limited "a lost byte is near": `near[j]` when a hole lies
     // within reach - 1 bytes of j, so that a unit with a hole may cover j.
     let reach = reach(dst);
-    let mut near = vec![false; n];
+    let Scratch {
+        near,
+        least,
+        covered,
+        crossed,
+    } = sc;
+    near.clear();
+    near.resize(n, false);
     if s.has_holes {
         for (h, &f) in s.hole.iter().enumerate() {
             if f != KNOWN {
@@ -119,9 +148,12 @@ pub fn pieces(s: &Stream, chars: &[char], how: Reading) -> Vec<Piece> {
     }
     // Least share of a covering unit per byte (u32::MAX: none can cover
     // it), and whether a unit crosses into byte j from the left.
-    let mut least = vec![u32::MAX; n];
-    let mut covered = near.clone();
-    let mut crossed = vec![false; n + 1];
+    least.clear();
+    least.resize(n, u32::MAX);
+    covered.clear();
+    covered.extend_from_slice(near);
+    crossed.clear();
+    crossed.resize(n + 1, false);
     let mut i = 0;
     for (j, &nr) in near.iter().enumerate() {
         if nr {
