@@ -145,14 +145,22 @@ struct Masks {
 
 impl Masks {
     /// `n` bytes, none of which may take any value yet.
+    #[cfg(test)]
     fn new(n: usize) -> Self {
-        let mut m = Masks {
-            ids: vec![0; n],
-            ..Masks::default()
-        };
-        m.table.push([0; 4]);
-        m.index.insert([0; 4], 0);
+        let mut m = Masks::default();
+        m.reset(n);
         m
+    }
+
+    /// Back to [`Masks::new`]'s state, keeping the allocations.
+    fn reset(&mut self, n: usize) {
+        self.ids.clear();
+        self.ids.resize(n, 0);
+        self.table.clear();
+        self.table.push([0; 4]);
+        self.index.clear();
+        self.index.insert([0; 4], 0);
+        self.last = 0;
     }
 
     #[inline]
@@ -707,14 +715,49 @@ pub fn decode(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
 /// [`decode`]; `reuse: false` works every pass out in full, for tests to
 /// compare against.
 fn decode_passes(dst: Dst, s: &Stream, ctx: Ctx, reuse: bool) -> Vec<Unit> {
+    if !s.has_holes {
+        return read_through(dst, s, ctx);
+    }
+    // The tables of the last decoding on this thread, refilled: a line of
+    // noise is decoded in many short pieces, each with a few lost bytes.
+    let masks = SPARE_MASKS.with(std::cell::RefCell::take);
+    let (out, masks) = search_passes(dst, s, ctx, reuse, masks);
+    SPARE_MASKS.with(|m| *m.borrow_mut() = masks);
+    out
+}
+
+thread_local! {
+    static SPARE_MASKS: std::cell::RefCell<Masks> = std::cell::RefCell::new(Masks::default());
+}
+
+/// A stream without holes has one reading: decoded straight through.
+fn read_through(dst: Dst, s: &Stream, ctx: Ctx) -> Vec<Unit> {
     let n = s.bytes.len();
-    let mut masks = Masks::default();
-    if s.has_holes {
-        masks = Masks::new(n);
-        for i in 0..n {
-            if s.hole[i] != KNOWN {
-                masks.set(i, hole_mask(s, i, ctx.src, ctx.follow, false));
-            }
+    super::budget::decoded(n);
+    let mut out = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        let u = read_known(dst, &s.bytes, i, ctx.outer);
+        i += u.len as usize;
+        out.push(u);
+    }
+    out
+}
+
+/// The passes of [`decode_passes`] over a stream with holes, in `masks`
+/// (cleared first), which are handed back for the next decoding.
+fn search_passes(
+    dst: Dst,
+    s: &Stream,
+    ctx: Ctx,
+    reuse: bool,
+    mut masks: Masks,
+) -> (Vec<Unit>, Masks) {
+    let n = s.bytes.len();
+    masks.reset(n);
+    for i in 0..n {
+        if s.hole[i] != KNOWN {
+            masks.set(i, hole_mask(s, i, ctx.src, ctx.follow, false));
         }
     }
     let mut d = Decoder {
@@ -724,18 +767,6 @@ fn decode_passes(dst: Dst, s: &Stream, ctx: Ctx, reuse: bool) -> Vec<Unit> {
         question: None,
         ends: Vec::new(),
     };
-    if !s.has_holes {
-        super::budget::decoded(n);
-        // One reading only: decode straight through.
-        let mut out = Vec::with_capacity(n);
-        let mut i = 0;
-        while i < n {
-            let u = read_known(dst, &s.bytes, i, ctx.outer);
-            i += u.len as usize;
-            out.push(u);
-        }
-        return out;
-    }
     let mut out = shortest(dst, &d, None);
     // Text is often glued together from pieces decoded one by one, and a
     // piece's last byte, alone at its end, was lost. The bytes after such a
@@ -769,9 +800,9 @@ fn decode_passes(dst: Dst, s: &Stream, ctx: Ctx, reuse: bool) -> Vec<Unit> {
         // Only units ending a line or a piece read differently.
         let ends = (0..=n).filter(|&p| (ctx.eol && p == n) || d.ends.get(p) == Some(&true));
         let marked = marks_before(n, ends);
-        return shortest(dst, &d, Some(marked.as_slice()).filter(|_| reuse));
+        out = shortest(dst, &d, Some(marked.as_slice()).filter(|_| reuse));
     }
-    out
+    (out, d.masks)
 }
 
 /// The unit at `i` of a stream without holes: what
