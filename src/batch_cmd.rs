@@ -26,8 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -50,23 +49,6 @@ use zhnorm::normalize::{self, Buffers, Normalizer, Options, Outcome, ReadFeed};
 /// How much of a file is looked at to call it binary (as for single
 /// inputs: a NUL byte in the first 64 KiB).
 const BINARY_HEAD: usize = zhnorm::formats::sniff::SNIFF_BYTES;
-
-/// Most bytes of small inputs the plan keeps for their jobs (see
-/// [`Preread`]); past it, jobs open their inputs again.
-const PREREAD_BUDGET: usize = 64 << 20;
-
-/// A small input read whole by the plan, kept so that its job neither
-/// opens nor reads it again: on a tree of small pages that is an open, a
-/// status, two reads and a close per page. `meta` is taken from the open
-/// file before the read, as the job would have taken it, so the stamp
-/// that guards against changes during the run covers these bytes.
-struct Preread {
-    meta: fs::Metadata,
-    bytes: Vec<u8>,
-}
-
-/// Each job's [`Preread`], by index, taken by the job.
-type Prereads = [Mutex<Option<Preread>>];
 
 /// What happened to one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,7 +201,7 @@ pub(crate) fn run(cli: &Cli, options: &Options) -> Result<bool, Fatal> {
         .map_err(|e| Fatal::new("--jobs", e.to_string()))?;
     // Every output is known before the first is written, so two inputs
     // meeting in one output stop the run while nothing is lost yet.
-    let (plans, prereads) = plan(&pool, &jobs, &roots, &target, cli)?;
+    let plans = plan(&pool, &jobs, &roots, &target, cli)?;
 
     // The lock and the state live in the output directory.
     let mut lock = None;
@@ -268,7 +250,6 @@ pub(crate) fn run(cli: &Cli, options: &Options) -> Result<bool, Fatal> {
             cli,
             options,
             plans: &plans,
-            prereads: &prereads,
             disk_full,
         };
         let records: Vec<Record> = run_all(&pool, &jobs, ctx, &bar, &failures, commit_tx);
@@ -416,27 +397,17 @@ fn plan(
     roots: &[PathBuf],
     target: &Target,
     cli: &Cli,
-) -> Result<(Vec<Plan>, Vec<Mutex<Option<Preread>>>), Fatal> {
-    let budget = AtomicUsize::new(if cli.dry_run { 0 } else { PREREAD_BUDGET });
-    let (plans, prereads): (Vec<Plan>, Vec<Mutex<Option<Preread>>>) = match target {
+) -> Result<Vec<Plan>, Fatal> {
+    let plans: Vec<Plan> = match target {
         Target::Dir(_) => pool.install(|| {
             jobs.par_iter()
-                .map(|job| match read_head(&job.input, job.size, &budget) {
-                    Ok((head, pre)) => {
-                        let head = pre.as_ref().map_or(&head[..], |p| {
-                            &p.bytes[..p.bytes.len().min(BINARY_HEAD.min(job.size as usize))]
-                        });
-                        (Plan::Write(output_of(job, head, target, cli)), Mutex::new(pre))
-                    }
-                    Err(e) => (Plan::Refuse(io_message(&e)), Mutex::new(None)),
+                .map(|job| match read_head(&job.input, job.size) {
+                    Ok(head) => Plan::Write(output_of(job, &head, target, cli)),
+                    Err(e) => Plan::Refuse(io_message(&e)),
                 })
-                .unzip()
+                .collect()
         }),
-        Target::InPlace => {
-            let plans = plan_in_place(pool, jobs, roots)?;
-            let none = plans.iter().map(|_| Mutex::new(None)).collect();
-            (plans, none)
-        }
+        Target::InPlace => plan_in_place(pool, jobs, roots)?,
     };
     let mut seen: HashMap<&Path, usize> = HashMap::new();
     for (index, p) in plans.iter().enumerate() {
@@ -458,59 +429,18 @@ fn plan(
         }
         seen.insert(out, index);
     }
-    Ok((plans, prereads))
+    Ok(plans)
 }
 
 /// The first bytes of a file, as many as a job reads to decide its
 /// output and whether it is binary. Sized from the walk so a small file
 /// takes one read, not `read_to_end`'s probing.
-///
-/// A file no longer than that head is read whole instead, while `budget`
-/// lasts, and kept for its job ([`Preread`]; the head is then empty).
-fn read_head(
-    path: &Path,
-    size: u64,
-    budget: &AtomicUsize,
-) -> io::Result<(Vec<u8>, Option<Preread>)> {
+fn read_head(path: &Path, size: u64) -> io::Result<Vec<u8>> {
     let mut file = File::open(path)?;
-    // (The budget is looked at first to spare a spent one a status call.)
-    if size as usize <= BINARY_HEAD && budget.load(Ordering::Relaxed) >= size as usize {
-        if let Some(pre) = preread(&mut file, budget)? {
-            return Ok((Vec::new(), Some(pre)));
-        }
-    }
     let mut head = vec![0u8; BINARY_HEAD.min(size as usize)];
     let filled = normalize::read_full(&mut file, &mut head)?;
     head.truncate(filled);
-    Ok((head, None))
-}
-
-/// The whole of a small open file with its metadata, or `None` when it is
-/// too big, the budget is spent, or it did not end where its size said
-/// (its job then reads it itself). Reading starts at the file's beginning.
-fn preread(file: &mut File, budget: &AtomicUsize) -> io::Result<Option<Preread>> {
-    let meta = file.metadata()?;
-    let len = meta.len() as usize;
-    if !meta.is_file() || len > BINARY_HEAD {
-        return Ok(None);
-    }
-    let took = budget.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
-        left.checked_sub(len)
-    });
-    if took.is_err() {
-        return Ok(None);
-    }
-    let mut bytes = vec![0u8; len];
-    let filled = normalize::read_full(file, &mut bytes)?;
-    // One more read must find the end, as the job's own reading would.
-    let mut more = [0u8; 1];
-    if filled != len || normalize::read_full(file, &mut more)? != 0 {
-        budget.fetch_add(len, Ordering::Relaxed);
-        use std::io::Seek;
-        file.rewind()?;
-        return Ok(None);
-    }
-    Ok(Some(Preread { meta, bytes }))
+    Ok(head)
 }
 
 /// In place, where each input would be written: its real path, provided
@@ -778,8 +708,6 @@ struct Ctx<'a> {
     options: &'a Options,
     /// Each job's plan, by index.
     plans: &'a [Plan],
-    /// Each job's input when the plan read it whole, by index.
-    prereads: &'a Prereads,
     /// Set once an output finds its file system full: no job starts after.
     disk_full: &'a AtomicBool,
 }
@@ -1177,22 +1105,11 @@ fn run_job_inner(
         options,
         ..
     } = ctx;
-    let pre = ctx.prereads[index].lock().ok().and_then(|mut p| p.take());
-    // `rest`: what follows the head, nothing when the plan read it all.
-    let (meta, head, rest): (fs::Metadata, Vec<u8>, Box<dyn Read + Send>) = match pre {
-        Some(Preread { meta, bytes }) => {
-            rec.bytes_in = meta.len();
-            (meta, bytes, Box::new(io::empty()))
-        }
-        None => {
-            let mut file = File::open(&job.input).map_err(|e| io_message(&e))?;
-            let meta = file.metadata().map_err(|e| io_message(&e))?;
-            rec.bytes_in = meta.len();
-            let mut head = vec![0u8; BINARY_HEAD.min(meta.len() as usize)];
-            file.read_exact(&mut head).map_err(|e| io_message(&e))?;
-            (meta, head, Box::new(file))
-        }
-    };
+    let mut file = File::open(&job.input).map_err(|e| io_message(&e))?;
+    let meta = file.metadata().map_err(|e| io_message(&e))?;
+    rec.bytes_in = meta.len();
+    let mut head = vec![0u8; BINARY_HEAD.min(meta.len() as usize)];
+    file.read_exact(&mut head).map_err(|e| io_message(&e))?;
     // Binary files (images and PDFs in scraped trees, compressed or not)
     // are never decoded: copied as they are, or skipped. A NUL byte in the
     // (decompressed) head marks them, unless the bytes are UTF-16, whose
@@ -1267,7 +1184,7 @@ fn run_job_inner(
 
     // The input's bytes, hashed on the way through for --incremental.
     let hashing = HashingReader::new(
-        io::Cursor::new(head).chain(rest),
+        io::Cursor::new(head).chain(file),
         state.map(|_| Sha1::new()),
     );
     if binary {
