@@ -1183,11 +1183,10 @@ fn run_job_inner(
     let mut out = out.map_err(|e| ctx.output_error(&out_path, &e))?;
 
     // The input's bytes, hashed on the way through for --incremental.
-    let hashing = HashingReader {
-        inner: io::Cursor::new(head).chain(file),
-        hash: state.map(|_| Sha1::new()),
-        bytes: 0,
-    };
+    let hashing = HashingReader::new(
+        io::Cursor::new(head).chain(file),
+        state.map(|_| Sha1::new()),
+    );
     if binary {
         let mut hashing = hashing;
         io::copy(&mut hashing, out.writer()).map_err(|e| ctx.output_error(&out_path, &e))?;
@@ -1321,11 +1320,7 @@ fn copy_unchanged(
     let mut out = OutputFile::create_with(&out_path, Some(copy.meta.permissions()))
         .map_err(|e| ctx.output_error(&out_path, &e))?;
     let file = File::open(&job.input).map_err(|e| io_message(&e))?;
-    let mut hashing = HashingReader {
-        inner: file,
-        hash: ctx.state.map(|_| Sha1::new()),
-        bytes: 0,
-    };
+    let mut hashing = HashingReader::new(file, ctx.state.map(|_| Sha1::new()));
     rec.bytes_out = if copy.comp == copy.out_comp {
         io::copy(&mut hashing, out.writer()).map_err(|e| ctx.output_error(&out_path, &e))?
     } else {
@@ -1375,15 +1370,37 @@ fn refuse_in_place(input: &Path, meta: &fs::Metadata) -> Result<(), String> {
 
 /// Counts the bytes read, and hashes them when the hash is wanted (only
 /// `--incremental` keeps it).
+///
+/// Its end is final: once the file has said it is over, later reads (the
+/// drain after the pipeline, which has already met the end) answer from
+/// here instead of asking the system again, a read per small page saved.
+/// A file that grows after that point is caught by its stamp.
 struct HashingReader<R> {
     inner: R,
     hash: Option<Sha1>,
     bytes: u64,
+    ended: bool,
+}
+
+impl<R> HashingReader<R> {
+    fn new(inner: R, hash: Option<Sha1>) -> Self {
+        HashingReader {
+            inner,
+            hash,
+            bytes: 0,
+            ended: false,
+        }
+    }
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.ended {
+            return Ok(0);
+        }
         let n = self.inner.read(buf)?;
+        // An empty buffer reads nothing without meaning the end.
+        self.ended = n == 0 && !buf.is_empty();
         if let Some(h) = &mut self.hash {
             h.update(&buf[..n]);
         }

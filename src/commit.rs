@@ -230,16 +230,22 @@ fn folder(out: &Unpublished) -> &Path {
 fn make_durable<'a>(outputs: impl Iterator<Item = &'a Unpublished>) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     use std::os::unix::fs::MetadataExt;
-    let mut devices: Vec<u64> = Vec::new();
-    let mut last_folder: Option<&Path> = None;
+    // Outputs of a group come from all the threads, so their folders
+    // alternate: each folder's device is looked up once per call, not at
+    // every change of folder.
+    let mut folders: std::collections::HashMap<&Path, u64> = Default::default();
+    let mut synced: Vec<u64> = Vec::new();
     for out in outputs {
         let here = folder(out);
-        if last_folder == Some(here) {
-            continue;
-        }
-        last_folder = Some(here);
-        let dev = out.file().metadata()?.dev();
-        if devices.contains(&dev) {
+        let dev = match folders.get(here) {
+            Some(&dev) => dev,
+            None => {
+                let dev = out.file().metadata()?.dev();
+                folders.insert(here, dev);
+                dev
+            }
+        };
+        if synced.contains(&dev) {
             continue;
         }
         // SAFETY: syncfs only reads the descriptor, which `out` keeps open
@@ -247,7 +253,7 @@ fn make_durable<'a>(outputs: impl Iterator<Item = &'a Unpublished>) -> io::Resul
         if unsafe { libc::syncfs(out.file().as_raw_fd()) } != 0 {
             return Err(io::Error::last_os_error());
         }
-        devices.push(dev);
+        synced.push(dev);
     }
     Ok(())
 }

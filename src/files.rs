@@ -257,7 +257,9 @@ pub(crate) fn open(input: &Input) -> io::Result<Source> {
 /// it. Anything else that already exists there (a FIFO, `/dev/null`, a
 /// terminal) is written in place, since replacing it would be wrong.
 pub(crate) struct OutputFile {
-    writer: BufWriter<File>,
+    /// Always present until [`OutputFile::into_unpublished`] takes the file
+    /// out (which consumes the `OutputFile`).
+    writer: Option<BufWriter<File>>,
     /// The temporary file, for atomic replacement; `None` when writing in
     /// place.
     tmp: Option<PathBuf>,
@@ -287,7 +289,7 @@ impl OutputFile {
         if existing.as_ref().is_some_and(|m| !m.is_file()) {
             let file = OpenOptions::new().write(true).open(dest)?;
             return Ok(OutputFile {
-                writer: BufWriter::with_capacity(CHUNK, file),
+                writer: Some(BufWriter::with_capacity(CHUNK, file)),
                 tmp: None,
                 dest: dest.to_owned(),
                 committed: false,
@@ -300,6 +302,8 @@ impl OutputFile {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
+        // Replacing a file should not change who may read it.
+        let permissions = permissions.or_else(|| existing.map(|m| m.permissions()));
         let mut attempt = 0u32;
         let (file, tmp) = loop {
             // Hidden, and named after the destination so a leftover from a
@@ -317,29 +321,35 @@ impl OutputFile {
             }
         };
         let this = OutputFile {
-            writer: BufWriter::with_capacity(CHUNK, file),
+            writer: Some(BufWriter::with_capacity(CHUNK, file)),
             tmp: Some(tmp),
             dest: dest.to_owned(),
             committed: false,
         };
-        // Replacing a file should not change who may read it.
-        let permissions = permissions.or_else(|| existing.map(|m| m.permissions()));
-        if let (Some(p), Some(_)) = (permissions, &this.tmp) {
-            this.writer.get_ref().set_permissions(p)?;
+        if let Some(p) = permissions {
+            this.buffered().get_ref().set_permissions(p)?;
         }
         Ok(this)
     }
 
+    fn buffered(&self) -> &BufWriter<File> {
+        self.writer
+            .as_ref()
+            .expect("only into_unpublished takes the writer, and it consumes the output")
+    }
+
     pub(crate) fn writer(&mut self) -> &mut BufWriter<File> {
-        &mut self.writer
+        self.writer
+            .as_mut()
+            .expect("only into_unpublished takes the writer, and it consumes the output")
     }
 
     pub(crate) fn commit(mut self) -> io::Result<()> {
-        self.writer.flush()?;
+        self.writer().flush()?;
         if let Some(tmp) = &self.tmp {
             // Without this a crash soon after the rename can leave an empty
             // file under the final name on some file systems.
-            self.writer.get_ref().sync_all()?;
+            self.buffered().get_ref().sync_all()?;
             fs::rename(tmp, &self.dest)?;
         }
         self.committed = true;
@@ -350,15 +360,24 @@ impl OutputFile {
 impl OutputFile {
     /// Flushes the output without syncing or renaming it, for a caller
     /// that makes many outputs durable at once ([`commit`]).
+    ///
+    /// The file itself moves to the [`Unpublished`] (no second descriptor):
+    /// a batch of small pages would pay a `dup` and a `close` per output.
     pub(crate) fn into_unpublished(mut self) -> io::Result<Unpublished> {
-        self.writer.flush()?;
-        let file = self.writer.get_ref().try_clone()?;
+        // On an error the writer is gone but `self` still owns the
+        // temporary file, and removes it when dropped.
+        let file = self
+            .writer
+            .take()
+            .expect("only into_unpublished takes the writer, and it consumes the output")
+            .into_inner()
+            .map_err(|e| e.into_error())?;
         // From here the temporary file belongs to the `Unpublished`.
         self.committed = true;
         Ok(Unpublished {
             file,
             tmp: self.tmp.take(),
-            dest: self.dest.clone(),
+            dest: std::mem::take(&mut self.dest),
         })
     }
 }
