@@ -262,6 +262,27 @@ fn big5_table() -> &'static [u32] {
     words(BIG5_PAIR_WORDS)
 }
 
+/// What a two-byte GB18030 code (`big5: false`) or Big5 code reads as,
+/// from the tables build.rs made: one character and `'\0'`, or two for the
+/// Big5 codes with a combining mark; `None` when it is no code. Mojibake
+/// repair reads its tables from here rather than asking encoding_rs about
+/// every pair at run time.
+pub(crate) fn two_byte_code(big5: bool, lead: u8, trail: u8) -> Option<[char; 2]> {
+    if !(0x81..=0xFE).contains(&lead) {
+        return None;
+    }
+    let table = if big5 { big5_table() } else { gb_table() };
+    let v = table[pair_index(lead, trail)];
+    if v == INVALID {
+        return None;
+    }
+    if v & DOUBLE != 0 {
+        let (a, b) = *BIG5_DOUBLES.get((v & !DOUBLE) as usize)?;
+        return Some([a, b]);
+    }
+    char::from_u32(v).map(|c| [c, '\0'])
+}
+
 fn gb_step(bytes: &[u8], i: usize) -> Option<Step> {
     let b0 = bytes[i];
     if b0 == 0x80 || b0 == 0xFF {

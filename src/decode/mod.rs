@@ -12,6 +12,7 @@
 
 mod auto;
 mod charset;
+pub(crate) use charset::two_byte_code;
 mod detect;
 mod foreign;
 pub mod legacy;

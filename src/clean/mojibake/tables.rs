@@ -4,11 +4,12 @@
 //! encoding, decode with the right one", one character or byte pair at a
 //! time and with holes in the byte stream, which encoding_rs's streaming
 //! API is not made for. So the double-byte tables are built once, on first
-//! use, by asking encoding_rs's decoders about every byte pair: the tables
-//! then agree with encoding_rs by construction, and the crate carries no
-//! table data of its own.
+//! use, from the pair tables build.rs wrote for the decoding stage (which
+//! it made by asking encoding_rs's decoders about every byte pair, so they
+//! agree with encoding_rs; a test checks these against encoding_rs again).
+//! Asking encoding_rs here at run time cost about 2 ms a process.
 
-use encoding_rs::{BIG5, GB18030};
+use encoding_rs::GB18030;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -136,6 +137,7 @@ const BIG5_OLD: [(u16, char); 11] = [
     (0xA247, '\u{A3}'),
 ];
 
+#[cfg(test)]
 fn decode_pair(encoding: &'static encoding_rs::Encoding, lead: u8, trail: u8) -> Pair {
     let mut out = ['\0'; 2];
     if let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(&[lead, trail])
@@ -157,7 +159,7 @@ fn build() -> Tables {
     let mut gbk_rev = vec![0u16; 0x10000].into_boxed_slice();
     for lead in 0x81..=0xFEu8 {
         for trail in (0x40..=0x7Eu8).chain(0x80..=0xFE) {
-            let pair = decode_pair(GB18030, lead, trail);
+            let pair = crate::decode::two_byte_code(false, lead, trail).unwrap_or(['\0'; 2]);
             let Some(i) = gbk_index(lead, trail) else {
                 continue;
             };
@@ -178,7 +180,7 @@ fn build() -> Tables {
     let mut big5_astral = HashMap::with_capacity(2_000);
     for lead in 0x81..=0xFEu8 {
         for trail in (0x40..=0x7Eu8).chain(0xA1..=0xFE) {
-            let pair = decode_pair(BIG5, lead, trail);
+            let pair = crate::decode::two_byte_code(true, lead, trail).unwrap_or(['\0'; 2]);
             let Some(i) = big5_index(lead, trail) else {
                 continue;
             };
@@ -278,6 +280,7 @@ pub fn gb18030_four(bytes: [u8; 4]) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use encoding_rs::BIG5;
 
     #[test]
     fn latin_bytes_cover_both_code_pages() {
@@ -288,6 +291,29 @@ mod tests {
         assert_eq!(latin_byte('中'), None);
         assert!(is_cp1252_special('‰'));
         assert!(!is_cp1252_special('é'));
+    }
+
+    #[test]
+    fn pairs_from_the_build_tables_are_encoding_rs_readings() {
+        let t = tables();
+        for lead in 0x81..=0xFEu8 {
+            for trail in (0x40..=0x7Eu8).chain(0x80..=0xFE) {
+                let i = gbk_index(lead, trail).unwrap();
+                assert_eq!(
+                    t.gbk[i],
+                    decode_pair(GB18030, lead, trail),
+                    "GB18030 {lead:02X}{trail:02X}"
+                );
+            }
+            for trail in (0x40..=0x7Eu8).chain(0xA1..=0xFE) {
+                let i = big5_index(lead, trail).unwrap();
+                assert_eq!(
+                    t.big5[i],
+                    decode_pair(BIG5, lead, trail),
+                    "Big5 {lead:02X}{trail:02X}"
+                );
+            }
+        }
     }
 
     #[test]
