@@ -3,11 +3,12 @@
 //! Repair runs every candidate span through "encode with the wrong
 //! encoding, decode with the right one", one character or byte pair at a
 //! time and with holes in the byte stream, which encoding_rs's streaming
-//! API is not made for. So the double-byte tables are built once, on first
-//! use, from the pair tables build.rs wrote for the decoding stage (which
-//! it made by asking encoding_rs's decoders about every byte pair, so they
-//! agree with encoding_rs; a test checks these against encoding_rs again).
-//! Asking encoding_rs here at run time cost about 2 ms a process.
+//! API is not made for. So pairs are read from the tables build.rs wrote
+//! for the decoding stage (by asking encoding_rs's decoders about every
+//! byte pair, so they agree with encoding_rs; a test checks them again),
+//! and the reverse tables are built from them once, on first use. Asking
+//! encoding_rs about every pair here at run time cost about 2 ms a
+//! process.
 
 use encoding_rs::GB18030;
 use std::collections::HashMap;
@@ -43,7 +44,7 @@ pub fn is_cp1252_special(c: char) -> bool {
     cp > 0xFF && (0x152..=0x2122).contains(&cp) && CP1252_HIGH.contains(&c)
 }
 
-/// Index of a GBK byte pair in [`Tables::gbk`], or `None` outside the
+/// Index of a GBK byte pair in the two-byte code space, or `None` outside the
 /// two-byte space (lead 0x81..=0xFE, trail 0x40..=0x7E or 0x80..=0xFE).
 #[inline]
 pub fn gbk_index(lead: u8, trail: u8) -> Option<usize> {
@@ -58,7 +59,7 @@ pub fn gbk_index(lead: u8, trail: u8) -> Option<usize> {
     Some((lead as usize - 0x81) * 190 + t as usize)
 }
 
-/// Index of a Big5 byte pair in [`Tables::big5`] (lead 0x81..=0xFE, trail
+/// Index of a Big5 byte pair in the two-byte code space (lead 0x81..=0xFE, trail
 /// 0x40..=0x7E or 0xA1..=0xFE).
 #[inline]
 pub fn big5_index(lead: u8, trail: u8) -> Option<usize> {
@@ -80,10 +81,6 @@ pub type Pair = [char; 2];
 
 /// All tables, built together on first use.
 pub struct Tables {
-    /// GB18030 two-byte pairs, by [`gbk_index`].
-    pub gbk: Box<[Pair]>,
-    /// Big5 (with the HKSCS extension, as WHATWG decodes it), by [`big5_index`].
-    pub big5: Box<[Pair]>,
     /// Character → GB18030 two-byte pair, for the Basic Multilingual Plane.
     gbk_rev: Box<[u16]>,
     /// Character → Big5 pair, for the Basic Multilingual Plane.
@@ -155,15 +152,10 @@ fn decode_pair(encoding: &'static encoding_rs::Encoding, lead: u8, trail: u8) ->
 }
 
 fn build() -> Tables {
-    let mut gbk = vec![['\0'; 2]; 126 * 190].into_boxed_slice();
     let mut gbk_rev = vec![0u16; 0x10000].into_boxed_slice();
     for lead in 0x81..=0xFEu8 {
         for trail in (0x40..=0x7Eu8).chain(0x80..=0xFE) {
             let pair = crate::decode::two_byte_code(false, lead, trail).unwrap_or(['\0'; 2]);
-            let Some(i) = gbk_index(lead, trail) else {
-                continue;
-            };
-            gbk[i] = pair;
             let cp = pair[0] as u32;
             if pair[0] != '\0' && pair[1] == '\0' && cp < 0x10000 && gbk_rev[cp as usize] == 0 {
                 gbk_rev[cp as usize] = u16::from_be_bytes([lead, trail]);
@@ -175,16 +167,11 @@ fn build() -> Tables {
             gbk_rev[c as usize] = code;
         }
     }
-    let mut big5 = vec![['\0'; 2]; 126 * 157].into_boxed_slice();
     let mut big5_rev = vec![0u16; 0x10000].into_boxed_slice();
     let mut big5_astral = HashMap::with_capacity(2_000);
     for lead in 0x81..=0xFEu8 {
         for trail in (0x40..=0x7Eu8).chain(0xA1..=0xFE) {
             let pair = crate::decode::two_byte_code(true, lead, trail).unwrap_or(['\0'; 2]);
-            let Some(i) = big5_index(lead, trail) else {
-                continue;
-            };
-            big5[i] = pair;
             if pair[0] != '\0' && pair[1] == '\0' {
                 // Standard Big5 (lead 0xA1 and up) wins over the HKSCS
                 // duplicates below it, as it does in encoders.
@@ -208,8 +195,6 @@ fn build() -> Tables {
         }
     }
     Tables {
-        gbk,
-        big5,
         gbk_rev,
         big5_rev,
         big5_astral,
@@ -253,17 +238,15 @@ impl Tables {
     /// What a GBK decoder makes of `lead trail`, if it maps.
     #[inline]
     pub fn gbk_decode(&self, lead: u8, trail: u8) -> Option<Pair> {
-        gbk_index(lead, trail)
-            .map(|i| self.gbk[i])
-            .filter(|p| p[0] != '\0')
+        gbk_index(lead, trail)?;
+        crate::decode::two_byte_code(false, lead, trail)
     }
 
     /// What a Big5 decoder makes of `lead trail`, if it maps.
     #[inline]
     pub fn big5_decode(&self, lead: u8, trail: u8) -> Option<Pair> {
-        big5_index(lead, trail)
-            .map(|i| self.big5[i])
-            .filter(|p| p[0] != '\0')
+        big5_index(lead, trail)?;
+        crate::decode::two_byte_code(true, lead, trail)
     }
 }
 
@@ -298,17 +281,15 @@ mod tests {
         let t = tables();
         for lead in 0x81..=0xFEu8 {
             for trail in (0x40..=0x7Eu8).chain(0x80..=0xFE) {
-                let i = gbk_index(lead, trail).unwrap();
                 assert_eq!(
-                    t.gbk[i],
+                    t.gbk_decode(lead, trail).unwrap_or(['\0'; 2]),
                     decode_pair(GB18030, lead, trail),
                     "GB18030 {lead:02X}{trail:02X}"
                 );
             }
             for trail in (0x40..=0x7Eu8).chain(0xA1..=0xFE) {
-                let i = big5_index(lead, trail).unwrap();
                 assert_eq!(
-                    t.big5[i],
+                    t.big5_decode(lead, trail).unwrap_or(['\0'; 2]),
                     decode_pair(BIG5, lead, trail),
                     "Big5 {lead:02X}{trail:02X}"
                 );
